@@ -1,0 +1,57 @@
+# A thin wrapper over meson: set-up (Debian build dependencies), build, run, check, install, bench, fuzz.
+# `make run` and `make check` are the two commands README.md promises on a fresh Debian/Ubuntu machine.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+MESON      ?= meson
+
+# Build and test dependencies, from Debian. The test suite also uses xmllint (libxml2-utils) and jq.
+DEB_DEPS = gcc pkg-config meson ninja-build python3 \
+	libjansson-dev zlib1g-dev libxml2-dev libcmocka-dev \
+	libxml2-utils jq
+
+.PHONY: all deps build run check test asan install bench fuzz clean
+
+all: build
+
+deps:
+	@sh tools/deps.sh $(DEB_DEPS)
+
+$(BUILD)/build.ninja:
+	$(MESON) setup $(BUILD) --buildtype=debugoptimized --prefix=$(PREFIX)
+
+build: deps $(BUILD)/build.ninja
+	$(MESON) compile -C $(BUILD)
+
+run: build
+	$(BUILD)/portlore 2908
+
+$(ASAN_BUILD)/build.ninja:
+	$(MESON) setup $(ASAN_BUILD) --buildtype=debug -Dunit_only=true \
+		-Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args=-fno-sanitize-recover=all
+
+asan: deps $(ASAN_BUILD)/build.ninja
+	$(MESON) compile -C $(ASAN_BUILD)
+
+# Every test: unit and integration on the normal build, then the unit tests again under ASan+UBSan.
+# Both runs always happen; the summary's last line is "N passed, N failed, N skipped".
+check: build asan
+	@$(MESON) test -C $(BUILD) --print-errorlogs --num-processes 2 >$(BUILD)/check.log 2>&1; \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2 >$(ASAN_BUILD)/check.log 2>&1; \
+	grep -hE '^ *[0-9]+/[0-9]+ ' $(BUILD)/check.log $(ASAN_BUILD)/check.log | sed 's/^ *//'; \
+	python3 tools/test-summary.py $(BUILD)/meson-logs/testlog.json $(ASAN_BUILD)/meson-logs/testlog.json
+
+test: check
+
+install: build
+	DESTDIR=$(DESTDIR) $(MESON) install -C $(BUILD) --no-rebuild
+
+bench: build
+	sh bench/registry.sh $(BUILD)/portlore
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

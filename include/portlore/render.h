@@ -1,0 +1,35 @@
+/* The render module: a report or search result becomes one JSON document (docs/json-schema.md), and the
+ * text output is drawn from that same document, so that the two can never say different things. */
+#ifndef PORTLORE_RENDER_H
+#define PORTLORE_RENDER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "portlore/explain.h"
+#include "portlore/registry.h"
+
+#define PL_SCHEMA_VERSION 1
+
+typedef struct pl_render_meta {
+	const char *version;         /* portlore's version */
+	const char *registry_origin; /* "embedded", "cache" or "file" */
+	const char *registry_path;   /* NULL for embedded */
+} pl_render_meta;
+
+/* New references; NULL only when out of memory. */
+json_t *pl_render_report_json(const pl_report *rep, const pl_render_meta *meta);
+json_t *pl_render_search_json(const pl_registry *reg, const char *term, const pl_hit *hits, size_t nhits,
+			      const pl_render_meta *meta);
+/* One record as JSON, people resolved through the registry: the unit every document is made of. */
+json_t *pl_render_record_json(const pl_registry *reg, const pl_record *rec);
+
+typedef struct pl_text_opts {
+	bool colour;
+} pl_text_opts;
+
+/* Draws a document made by the functions above as text. 0, or -1 on a write error. */
+int pl_render_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+
+#endif

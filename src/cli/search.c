@@ -1,0 +1,72 @@
+/* portlore search TERM: ranked matches over service names, descriptions and assignees. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util/util.h"
+
+#define DEFAULT_LIMIT 25
+#define MAX_LIMIT 100000
+
+static const struct option opts[] = {
+	{"json", no_argument, NULL, 'j'},          {"limit", required_argument, NULL, 'n'},
+	{"registry", required_argument, NULL, 'r'}, {"color", required_argument, NULL, 'c'},
+	{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+};
+
+int cmd_search(int argc, char **argv, cli_ctx *ctx)
+{
+	uint32_t limit = DEFAULT_LIMIT;
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {
+		if (c == 'h') {
+			cli_print_usage(stdout, "search");
+			return EXIT_FOUND;
+		}
+		if (c == 'n') {
+			if (pl_parse_uint(optarg, strlen(optarg), MAX_LIMIT, &limit) || limit == 0)
+				return cli_usage_error(ctx, "search", "--limit takes a number from 1 to %d, not '%s'", MAX_LIMIT,
+						       optarg);
+			continue;
+		}
+		if (c == '?' || c == ':')
+			return cli_usage_error(ctx, "search", "%s '%s'", c == '?' ? "unknown option" : "missing value for",
+					       argv[optind - 1]);
+		if (cli_common_option(c, optarg, ctx) > 1)
+			return EXIT_USAGE;
+	}
+	if (optind >= argc)
+		return cli_usage_error(ctx, "search", "no search term given");
+	if (argc - optind > 1)
+		return cli_usage_error(ctx, "search", "one search term at a time; quote a phrase: 'secure shell'");
+	const char *term = argv[optind];
+	pl_registry *reg;
+	pl_render_meta meta;
+	int rc = cli_open_registry(ctx, &reg, &meta);
+	if (rc)
+		return rc;
+	pl_hit *hits = malloc(limit * sizeof *hits);
+	if (!hits) {
+		pl_registry_close(reg);
+		fprintf(stderr, "%s: out of memory\n", ctx->prog);
+		return EXIT_RUNTIME;
+	}
+	pl_error err = {0};
+	int n = pl_registry_search(reg, term, hits, limit, &err);
+	if (n < 0) {
+		fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);
+		free(hits);
+		pl_registry_close(reg);
+		return n == PL_ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+	}
+	rc = cli_emit(ctx, pl_render_search_json(reg, term, hits, (size_t)n, &meta));
+	free(hits);
+	pl_registry_close(reg);
+	if (rc)
+		return rc;
+	return n > 0 ? EXIT_FOUND : EXIT_NOTHING;
+}

@@ -1,0 +1,178 @@
+/* Assembling a report: resolve the spec to ports (a number, a range, or every port of a service name),
+ * collect the registry's records for each, and attach what the port means on this host. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "portlore/explain.h"
+
+#define MAX_RECORDS_PER_PORT 64
+
+pl_range_class pl_range_of(uint16_t port)
+{
+	return port < 1024 ? PL_RANGE_SYSTEM : port < 49152 ? PL_RANGE_USER : PL_RANGE_DYNAMIC;
+}
+
+const char *pl_range_name(pl_range_class c)
+{
+	return c == PL_RANGE_SYSTEM ? "system" : c == PL_RANGE_USER ? "user" : "dynamic";
+}
+
+void pl_range_bounds(pl_range_class c, uint16_t *first, uint16_t *last)
+{
+	*first = c == PL_RANGE_SYSTEM ? 0 : c == PL_RANGE_USER ? 1024 : 49152;
+	*last = c == PL_RANGE_SYSTEM ? 1023 : c == PL_RANGE_USER ? 49151 : 65535;
+}
+
+const char *pl_ghost_name(pl_ghost g)
+{
+	return g == PL_GHOST_YES ? "ghost" : g == PL_GHOST_LIKELY ? "likely_ghost" : "no";
+}
+
+static void fill_host(pl_port_report *p, const pl_host_ports *h)
+{
+	p->range = pl_range_of(p->port);
+	p->bind_known = h->unpriv_start >= 0;
+	p->unpriv_bind = h->unpriv_start >= 0 && p->port >= h->unpriv_start;
+	p->ephemeral = h->eph_lo >= 0 && p->port >= h->eph_lo && p->port <= h->eph_hi;
+	p->reserved_local = pl_host_port_reserved(h, p->port);
+}
+
+static void judge(const pl_registry *reg, pl_port_report *p)
+{
+	bool refs = pl_registry_has_references(reg);
+	p->ghost = PL_GHOST_NO;
+	for (size_t i = 0; i < p->nrecords; i++) {
+		pl_record rec;
+		pl_registry_record(reg, p->records[i], &rec);
+		if (pl_record_service_is_ghost(&rec)) {
+			p->ghost = refs ? PL_GHOST_YES : PL_GHOST_LIKELY;
+			p->ghost_record = rec.index;
+			return;
+		}
+	}
+}
+
+static int add_port(pl_report *rep, const pl_registry *reg, uint16_t port, pl_proto proto, pl_error *err)
+{
+	pl_port_report *p = &rep->ports[rep->nports];
+	uint32_t idx[MAX_RECORDS_PER_PORT];
+	size_t n = pl_registry_lookup_port(reg, port, proto, idx, MAX_RECORDS_PER_PORT);
+	if (n > MAX_RECORDS_PER_PORT)
+		n = MAX_RECORDS_PER_PORT;
+	memset(p, 0, sizeof *p);
+	p->has_port = true;
+	p->port = port;
+	p->records = malloc((n ? n : 1) * sizeof *p->records);
+	if (!p->records)
+		return pl_error_set(err, PL_ENOMEM, "out of memory");
+	memcpy(p->records, idx, n * sizeof *idx);
+	p->nrecords = n;
+	if (proto == PL_PROTO_NONE) {
+		/* Which transports have no row of their own (a transport-less row covers none of them: it is an
+		 * Unassigned or Reserved stretch, not a registration). */
+		unsigned have = 0;
+		for (size_t i = 0; i < n; i++) {
+			pl_record rec;
+			pl_registry_record(reg, idx[i], &rec);
+			have |= 1u << rec.proto;
+		}
+		for (int t = PL_PROTO_TCP; t < PL_PROTO_COUNT; t++)
+			if (!(have & (1u << t)))
+				p->missing |= 1u << t;
+	}
+	fill_host(p, &rep->host);
+	judge(reg, p);
+	rep->nports++;
+	return 0;
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+int pl_report_build(const pl_registry *reg, const pl_spec *spec, const pl_report_opts *opts, pl_report **out,
+		    pl_error *err)
+{
+	pl_report *rep = calloc(1, sizeof *rep);
+	if (!rep)
+		return pl_error_set(err, PL_ENOMEM, "out of memory");
+	rep->reg = reg;
+	rep->spec = *spec;
+	pl_host_ports_read(opts && opts->proc_root ? opts->proc_root : "/proc", &rep->host);
+	int rc = 0;
+	if (spec->kind == PL_SPEC_PORTS) {
+		size_t count = (size_t)spec->hi - spec->lo + 1;
+		rep->ports = calloc(count, sizeof *rep->ports);
+		if (!rep->ports) {
+			rc = pl_error_set(err, PL_ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (uint32_t port = spec->lo; port <= spec->hi && rc == 0; port++)
+			rc = add_port(rep, reg, (uint16_t)port, spec->proto, err);
+	} else {
+		uint32_t idx[MAX_RECORDS_PER_PORT];
+		size_t n = pl_registry_lookup_name(reg, spec->name, idx, MAX_RECORDS_PER_PORT);
+		if (n > MAX_RECORDS_PER_PORT)
+			n = MAX_RECORDS_PER_PORT;
+		uint16_t ports[MAX_RECORDS_PER_PORT];
+		size_t np = 0, nameonly = 0;
+		for (size_t i = 0; i < n; i++) {
+			pl_record rec;
+			pl_registry_record(reg, idx[i], &rec);
+			if (spec->proto != PL_PROTO_NONE && rec.proto != spec->proto)
+				continue;
+			if (!rec.has_port) {
+				idx[nameonly++] = idx[i]; /* compacts in place: nameonly <= i */
+				continue;
+			}
+			ports[np++] = rec.port_lo;
+		}
+		if (np + nameonly == 0) {
+			if (spec->numeric_like)
+				rc = pl_error_set(err, PL_EINVAL, "'%s' is not a port (0-65535) nor a known service name",
+						  spec->name);
+			else
+				rc = pl_error_set(err, PL_ENOTFOUND, "no service named '%s'%s%s in the registry", spec->name,
+						  spec->proto ? " over " : "", pl_proto_name(spec->proto));
+			goto fail;
+		}
+		qsort(ports, np, sizeof *ports, cmp_u16);
+		rep->ports = calloc(np + 1, sizeof *rep->ports);
+		if (!rep->ports) {
+			rc = pl_error_set(err, PL_ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < np && rc == 0; i++)
+			if (i == 0 || ports[i] != ports[i - 1])
+				rc = add_port(rep, reg, ports[i], spec->proto, err);
+		if (rc == 0 && nameonly) {
+			pl_port_report *p = &rep->ports[rep->nports++];
+			p->records = malloc(nameonly * sizeof *p->records);
+			if (!p->records) {
+				rc = pl_error_set(err, PL_ENOMEM, "out of memory");
+				goto fail;
+			}
+			memcpy(p->records, idx, nameonly * sizeof *idx);
+			p->nrecords = nameonly;
+			judge(reg, p);
+		}
+	}
+	if (rc)
+		goto fail;
+	*out = rep;
+	return 0;
+fail:
+	pl_report_free(rep);
+	return rc;
+}
+
+void pl_report_free(pl_report *rep)
+{
+	if (!rep)
+		return;
+	for (size_t i = 0; i < rep->nports; i++)
+		free(rep->ports[i].records);
+	free(rep->ports);
+	free(rep);
+}

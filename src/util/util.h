@@ -1,0 +1,42 @@
+/* Small helpers shared by the library's modules and the front ends: strict bounded parsers (no atoi,
+ * no sscanf), a growable buffer with a size cap (after curl's dynbuf), whole-file reads with a limit. */
+#ifndef PL_UTIL_H
+#define PL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "portlore/error.h"
+
+/* Decimal digits only, no sign, no spaces, value <= max. 0 or PL_EINVAL. */
+int pl_parse_uint(const char *s, size_t len, uint32_t max, uint32_t *out);
+bool pl_is_digits(const char *s, size_t len);
+
+char pl_ascii_lower(char c);
+bool pl_ascii_isalnum(char c);
+/* Case-insensitive ASCII comparisons. */
+int pl_strcasecmp(const char *a, const char *b);
+bool pl_strncaseeq(const char *a, const char *b, size_t n);
+/* Is needle (lower-case already) inside hay, ignoring ASCII case? */
+const char *pl_strcasestr(const char *hay, const char *needle_lower);
+
+typedef struct pl_buf {
+	char *data;
+	size_t len, cap, max;
+} pl_buf;
+
+void pl_buf_init(pl_buf *b, size_t max);
+void pl_buf_free(pl_buf *b);
+int pl_buf_add(pl_buf *b, const void *p, size_t n);   /* 0, PL_ENOMEM or PL_ELIMIT */
+int pl_buf_addc(pl_buf *b, char c);
+int pl_buf_printf(pl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* NUL-terminated contents ("" when empty); the buffer still owns them. */
+const char *pl_buf_str(pl_buf *b);
+
+/* Reads a whole regular file of at most max bytes; *data is NUL-terminated, free() it. */
+int pl_read_file(const char *path, size_t max, char **data, size_t *len, pl_error *err);
+/* Reads a small text file (a sysctl) into buf, stripping the trailing newline. */
+int pl_read_small(const char *path, char *buf, size_t size);
+
+#endif
