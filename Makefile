@@ -3,6 +3,9 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+CHECK_FUZZ_SECONDS ?= 10
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 MESON      ?= meson
@@ -10,9 +13,10 @@ MESON      ?= meson
 # Build and test dependencies, from Debian. The test suite also uses xmllint (libxml2-utils) and jq.
 DEB_DEPS = gcc pkg-config meson ninja-build python3 \
 	libjansson-dev zlib1g-dev libxml2-dev libcmocka-dev \
-	libxml2-utils jq
+	libxml2-utils jq man-db bash-completion \
+	clang libclang-rt-dev
 
-.PHONY: all deps build run check test asan install bench fuzz clean
+.PHONY: all deps build run check test asan fuzz-build install bench fuzz clean
 
 all: build
 
@@ -36,14 +40,28 @@ $(ASAN_BUILD)/build.ninja:
 asan: deps $(ASAN_BUILD)/build.ninja
 	$(MESON) compile -C $(ASAN_BUILD)
 
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang $(MESON) setup $(FUZZ_BUILD) --buildtype=debugoptimized -Dfuzz=true -Dunit_only=true \
+		-Db_sanitize=address,undefined -Db_lundef=false
+
+fuzz-build: deps $(FUZZ_BUILD)/build.ninja
+	$(MESON) compile -C $(FUZZ_BUILD)
+
+# Each libFuzzer target for FUZZ_SECONDS (60 by default); make check runs them for 10 s each.
+fuzz: fuzz-build
+	bash tools/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 # Every test: unit and integration on the normal build, then the unit tests again under ASan+UBSan.
 # Both runs always happen; the summary's last line is "N passed, N failed, N skipped".
-check: build asan
+check: build asan fuzz-build
 	@$(MESON) test -C $(BUILD) --print-errorlogs --num-processes 2 >$(BUILD)/check.log 2>&1; \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2 >$(ASAN_BUILD)/check.log 2>&1; \
+	bash tools/fuzz.sh $(FUZZ_BUILD) $(CHECK_FUZZ_SECONDS) >$(FUZZ_BUILD)/fuzz.tap 2>&1; \
 	grep -hE '^ *[0-9]+/[0-9]+ ' $(BUILD)/check.log $(ASAN_BUILD)/check.log | sed 's/^ *//'; \
-	python3 tools/test-summary.py $(BUILD)/meson-logs/testlog.json $(ASAN_BUILD)/meson-logs/testlog.json
+	grep -E '^(not )?ok' $(FUZZ_BUILD)/fuzz.tap; \
+	python3 tools/test-summary.py $(BUILD)/meson-logs/testlog.json $(ASAN_BUILD)/meson-logs/testlog.json \
+		$(FUZZ_BUILD)/fuzz.tap
 
 test: check
 
@@ -54,4 +72,4 @@ bench: build
 	sh bench/registry.sh $(BUILD)/portlore
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

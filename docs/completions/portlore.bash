@@ -1,0 +1,36 @@
+# bash completion for portlore
+_portlore()
+{
+	local cur prev words cword
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+	local commands="show search"
+	local opts="--json --registry --no-local --color --help --version"
+	case $prev in
+	--registry)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	--color)
+		COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+		return
+		;;
+	--limit)
+		return
+		;;
+	esac
+	if [[ $cur == -* ]]; then
+		local extra=""
+		[[ " ${COMP_WORDS[*]} " == *" search "* ]] && extra="--limit"
+		COMPREPLY=($(compgen -W "$opts $extra" -- "$cur"))
+		return
+	fi
+	if [[ $COMP_CWORD -eq 1 ]]; then
+		COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+		return
+	fi
+	if [[ $cur == */* ]]; then
+		COMPREPLY=($(compgen -W "${cur%/*}/tcp ${cur%/*}/udp ${cur%/*}/sctp ${cur%/*}/dccp" -- "$cur"))
+	fi
+}
+complete -F _portlore portlore

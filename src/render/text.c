@@ -63,6 +63,26 @@ static void multiline(const out *o, const char *label, const char *text)
 	fputc('\n', o->f);
 }
 
+/* Prints text after `indent` spaces, folded at word boundaries to fit 80 columns. */
+static void wrapped(const out *o, int indent, const char *text)
+{
+	const int width = 80 - indent;
+	while (*text) {
+		int n = (int)strlen(text);
+		if (n > width) {
+			n = width;
+			while (n > 0 && text[n] != ' ')
+				n--;
+			if (n == 0)
+				n = width;
+		}
+		fprintf(o->f, "%*s%.*s\n", indent, "", n, text);
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+}
+
 static void ports_of(char *buf, size_t size, const json_t *rec)
 {
 	json_int_t lo = json_integer_value(json_object_get(rec, "port"));
@@ -142,13 +162,14 @@ static void port_full(const out *o, const json_t *p)
 	}
 	if (json_is_integer(port)) {
 		fprintf(o->f, "\n%sOn this host%s\n", on(o, BOLD), on(o, RESET));
-		fprintf(o->f, "  %s\n", s_of(json_object_get(p, "bind"), "explanation"));
-		fprintf(o->f, "  %s\n", s_of(json_object_get(p, "ephemeral"), "explanation"));
+		wrapped(o, 2, s_of(json_object_get(p, "bind"), "explanation"));
+		wrapped(o, 2, s_of(json_object_get(p, "ephemeral"), "explanation"));
 	}
 	const json_t *g = json_object_get(p, "ghost");
 	const char *verdict = s_of(g, "verdict");
-	fprintf(o->f, "\n%sVerdict%s\n  %s%s%s\n", on(o, BOLD), on(o, RESET),
-		strcmp(verdict, "no") ? on(o, YELLOW) : "", s_of(g, "explanation"), on(o, RESET));
+	fprintf(o->f, "\n%sVerdict%s\n%s", on(o, BOLD), on(o, RESET), strcmp(verdict, "no") ? on(o, YELLOW) : "");
+	wrapped(o, 2, s_of(g, "explanation"));
+	fputs(on(o, RESET), o->f);
 }
 
 /* One line a port, for ranges: PORT RANGE TRANSPORTS SERVICE DESCRIPTION. */
@@ -228,6 +249,7 @@ int pl_render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 			}
 		}
 	}
+	fputc('\n', f);
 	registry_line(&o, doc);
 	fflush(f);
 	return ferror(f) ? -1 : 0;

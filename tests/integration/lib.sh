@@ -1,0 +1,56 @@
+# TAP helpers for the integration scripts: each check runs the real binary and prints one TAP line.
+# Usage in a script: . "$(dirname "$0")/lib.sh"; ... checks ...; finish
+set -u
+PORTLORE=${1:?usage: $0 PATH/TO/portlore}
+T_N=0
+T_FAIL=0
+T_DIR=$(mktemp -d /tmp/portlore-it-XXXXXX)
+trap 'rm -rf "$T_DIR"' EXIT
+# Isolate from the user's cache: every test starts with no update cache unless it makes one.
+export XDG_CACHE_HOME="$T_DIR/cache"
+export HOME="$T_DIR/home"
+unset NO_COLOR
+
+# run ARGS...: runs portlore, leaving $OUT, $ERR and $RC
+run() {
+	"$PORTLORE" "$@" >"$T_DIR/out" 2>"$T_DIR/err"
+	RC=$?
+	OUT=$(cat "$T_DIR/out")
+	ERR=$(cat "$T_DIR/err")
+}
+
+_tap() { # _tap OK DESC [DIAG]
+	T_N=$((T_N + 1))
+	if [ "$1" = 1 ]; then
+		echo "ok $T_N - $2"
+	else
+		T_FAIL=$((T_FAIL + 1))
+		echo "not ok $T_N - $2"
+		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'
+	fi
+}
+
+# expect DESC RC [PATTERN_IN_STDOUT] [PATTERN_IN_STDERR] (grep -E patterns)
+expect() {
+	local desc=$1 rc=$2 out=${3:-} err=${4:-} ok=1 why=""
+	[ "$RC" = "$rc" ] || { ok=0; why="exit $RC, wanted $rc"; }
+	if [ -n "$out" ] && ! grep -qE -- "$out" "$T_DIR/out"; then ok=0; why="$why; stdout lacks /$out/"; fi
+	if [ -n "$err" ] && ! grep -qE -- "$err" "$T_DIR/err"; then ok=0; why="$why; stderr lacks /$err/"; fi
+	_tap "$ok" "$desc" "$why
+stdout: $(head -c 1500 "$T_DIR/out")
+stderr: $(head -c 600 "$T_DIR/err")"
+}
+
+# check DESC COMMAND...: passes when the command succeeds
+check() {
+	local desc=$1
+	shift
+	if "$@" >"$T_DIR/check.out" 2>&1; then _tap 1 "$desc"; else _tap 0 "$desc" "$(head -c 1500 "$T_DIR/check.out")"; fi
+}
+
+skip_test() { T_N=$((T_N + 1)); echo "ok $T_N - $1 # SKIP $2"; }
+
+finish() {
+	echo "1..$T_N"
+	[ "$T_FAIL" = 0 ]
+}
