@@ -25,19 +25,42 @@ for path in sys.argv[1:]:
         out = t.get("stdout") or t.get("stdo") or ""
         tap_fail = 0
         tap_any = 0
-        for line in out.splitlines():
+        running = None
+        for line in (out + "\n" + (t.get("stderr") or "")).splitlines():
+            if line.startswith("# SKIP "):
+                skips.append("%s: %s" % (name, line[7:]))
+                continue
+            # cmocka's standard output: "[ RUN      ] name" then "[       OK ] name" / FAILED / SKIPPED / ERROR
+            c = re.match(r"^\[\s*(RUN|OK|FAILED|SKIPPED|ERROR)\s*\] (\S+)", line)
+            if c:
+                state, test = c.groups()
+                if state == "RUN":
+                    running = test
+                elif test == running:
+                    running = None
+                    tap_any += 1
+                    if state == "OK":
+                        passed += 1
+                    elif state == "SKIPPED":
+                        skipped += 1
+                        skips.append("%s: %s" % (name, test))
+                    else:
+                        failed += 1
+                        tap_fail += 1
+                        problems.append("%s: %s %s" % (name, test, state))
+                continue
             m = re.match(r"^(not ok|ok)\b\s*\d*\s*-?\s*(.*)$", line)
             if not m:
                 continue
             tap_any += 1
             desc = m.group(2)
-            if m.group(1) == "not ok":
+            if "# SKIP" in desc.upper():
+                skipped += 1
+                skips.append("%s: %s" % (name, desc))
+            elif m.group(1) == "not ok":
                 failed += 1
                 tap_fail += 1
                 problems.append("%s: not ok %s" % (name, desc))
-            elif "# SKIP" in desc.upper():
-                skipped += 1
-                skips.append("%s: %s" % (name, desc))
             else:
                 passed += 1
         if t.get("result") not in ("OK", "SKIP", "EXPECTEDFAIL") and tap_fail == 0:
