@@ -12,7 +12,7 @@ MESON      ?= meson
 
 # Build and test dependencies, from Debian. The test suite also uses xmllint (libxml2-utils) and jq.
 DEB_DEPS = gcc pkg-config meson ninja-build python3 \
-	libjansson-dev zlib1g-dev libxml2-dev libcmocka-dev \
+	libjansson-dev zlib1g-dev libxml2-dev libcmocka-dev libcurl4-openssl-dev \
 	libxml2-utils jq man-db bash-completion \
 	clang libclang-rt-dev
 

@@ -4,7 +4,7 @@ _portlore()
 	local cur prev words cword
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="show search"
+	local commands="show search diff ghosts"
 	local opts="--json --registry --no-local --color --help --version"
 	case $prev in
 	--registry)
@@ -15,6 +15,10 @@ _portlore()
 		COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
 		return
 		;;
+	--transport)
+		COMPREPLY=($(compgen -W "tcp udp sctp dccp" -- "$cur"))
+		return
+		;;
 	--limit)
 		return
 		;;
@@ -22,11 +26,16 @@ _portlore()
 	if [[ $cur == -* ]]; then
 		local extra=""
 		[[ " ${COMP_WORDS[*]} " == *" search "* ]] && extra="--limit"
+		[[ " ${COMP_WORDS[*]} " == *" ghosts "* ]] && extra="--limit --transport"
 		COMPREPLY=($(compgen -W "$opts $extra" -- "$cur"))
 		return
 	fi
 	if [[ $COMP_CWORD -eq 1 ]]; then
 		COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+		return
+	fi
+	if [[ " ${COMP_WORDS[*]:1:COMP_CWORD-1} " == *" diff "* ]]; then
+		COMPREPLY=($(compgen -W "embedded cache" -- "$cur") $(compgen -f -- "$cur"))
 		return
 	fi
 	if [[ $cur == */* ]]; then

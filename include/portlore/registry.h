@@ -10,6 +10,8 @@
 
 #include "portlore/error.h"
 
+#define PL_VERSION_STRING "0.1.0"
+
 typedef enum pl_proto {
 	PL_PROTO_NONE = 0, /* a record with no transport (name-only, or an Unassigned range of every transport) */
 	PL_PROTO_TCP,
@@ -119,12 +121,83 @@ typedef struct pl_hit {
  * Returns the number of hits written (<= max), or a negative PL_E code. */
 int pl_registry_search(const pl_registry *reg, const char *term, pl_hit *hits, size_t max, pl_error *err);
 
+/* ---- diff ---- */
+/* The fields a matched record may change in, old -> new; bit (1u << field) of pl_diff.fields. */
+typedef enum pl_diff_field {
+	PL_DIFF_DESCRIPTION = 0,
+	PL_DIFF_ASSIGNEES,        /* as a list of person ids */
+	PL_DIFF_CONTACTS,         /* as a list of person ids */
+	PL_DIFF_REGISTERED,
+	PL_DIFF_MODIFIED,
+	PL_DIFF_REFERENCES,       /* as a list of "type:data" */
+	PL_DIFF_SERVICE_CODE,
+	PL_DIFF_UNAUTHORIZED_USE,
+	PL_DIFF_NOTES,
+} pl_diff_field;
+#define PL_DIFF_FIELD_COUNT 9
+
+typedef enum pl_diff_kind { PL_DIFF_ADDED, PL_DIFF_REMOVED, PL_DIFF_CHANGED } pl_diff_kind;
+
+typedef struct pl_diff {
+	pl_diff_kind kind;
+	const pl_record *before; /* NULL when added */
+	const pl_record *after;  /* NULL when removed */
+	uint32_t fields;         /* when changed: the pl_diff_field bits that differ */
+} pl_diff;
+
+/* Called once per difference; a nonzero return stops the walk and is returned by pl_registry_diff. */
+typedef int (*pl_diff_fn)(const pl_diff *d, void *ctx);
+
+/* Matches the records of two registries by key and reports each one added, removed or changed, in key
+ * order: port range (name-only records last), transport, then name. The key is (service name, port range,
+ * transport) for a named record, (port range, transport, status) for an unnamed row. Records sharing a
+ * key in one registry are paired in registry order; the extras count as added or removed. O(n log n).
+ * Returns 0, fn's nonzero return, or a negative PL_E code. */
+int pl_registry_diff(const pl_registry *before, const pl_registry *after, pl_diff_fn fn, void *ctx, pl_error *err);
+const char *pl_diff_field_name(pl_diff_field f); /* "description", "assignees", ..., "notes" */
+
+/* ---- services and ghosts ---- */
+/* A service: the assigned, named records sharing a service name and a port range (or having no port). */
+typedef struct pl_service {
+	const char *name;
+	bool has_port;
+	uint16_t port_lo, port_hi;
+	const uint32_t *records; /* indices of its records (one a transport, as a rule), in registry order */
+	size_t nrecords;
+	bool ghost; /* pl_record_service_is_ghost holds for each of its records */
+} pl_service;
+
+typedef int (*pl_service_fn)(const pl_service *svc, void *ctx);
+
+/* Every service once, by port range (name-only services last) then name; with proto other than
+ * PL_PROTO_NONE, only the services that have a record of that transport. A name differing only in case
+ * is another service, as in pl_record_service_is_ghost. Returns 0, fn's nonzero return (which stops the
+ * walk), or a negative PL_E code. */
+int pl_registry_services(const pl_registry *reg, pl_proto proto, pl_service_fn fn, void *ctx, pl_error *err);
+
 /* ---- names ---- */
 const char *pl_proto_name(pl_proto p); /* "tcp", ..., "" for NONE */
 int pl_proto_parse(const char *s, size_t len, pl_proto *out); /* case-insensitive; 0 or PL_EINVAL */
 const char *pl_status_name(pl_status s);
 const char *pl_xref_type_name(pl_xref_type t);
 int pl_xref_type_parse(const char *s, pl_xref_type *out);
+
+/* ---- update: download and cache ---- */
+typedef struct pl_fetch_opts {
+	long connect_timeout_s, total_timeout_s;
+	size_t max_bytes;
+	/* Called as bytes arrive (total 0 when unknown); return non-zero to abort. */
+	int (*progress)(void *ctx, uint64_t done, uint64_t total);
+	void *progress_ctx;
+} pl_fetch_opts;
+
+bool pl_fetch_is_url(const char *s);
+/* Downloads url into memory (*data NUL-terminated, free() it). PL_ELIMIT past max_bytes. */
+int pl_fetch(const char *url, const pl_fetch_opts *opts, char **data, size_t *len, pl_error *err);
+/* A registry from bytes in memory, in any format pl_registry_open_file reads; label names it in errors. */
+int pl_registry_open_buffer(const char *buf, size_t len, const char *label, pl_registry **out, pl_error *err);
+/* Writes reg's index to path atomically (temporary file, fsync, rename, fsync of the folder). */
+int pl_cache_write(const char *path, const pl_registry *reg, pl_error *err);
 
 /* ---- building (importers, tools/mkindex) ---- */
 typedef struct pl_builder pl_builder;

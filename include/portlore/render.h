@@ -24,6 +24,14 @@ json_t *pl_render_search_json(const pl_registry *reg, const char *term, const pl
 			      const pl_render_meta *meta);
 /* One record as JSON, people resolved through the registry: the unit every document is made of. */
 json_t *pl_render_record_json(const pl_registry *reg, const pl_record *rec);
+/* The "registry" object of every document: date, source, origin, path, counts, has_references. */
+json_t *pl_render_registry_json(const pl_registry *reg, const pl_render_meta *meta);
+/* `portlore diff`: the records added, removed and changed from before to after (render/lists.c). */
+json_t *pl_render_diff_json(const pl_registry *before, const pl_render_meta *before_meta, const pl_registry *after,
+			    const pl_render_meta *after_meta);
+/* `portlore ghosts`: every ghost service (of transport proto unless PL_PROTO_NONE), the first limit of
+ * them when limit is not 0, with the counts of ghosts and of services (render/lists.c). */
+json_t *pl_render_ghosts_json(const pl_registry *reg, pl_proto proto, size_t limit, const pl_render_meta *meta);
 
 typedef struct pl_text_opts {
 	bool colour;
@@ -31,5 +39,8 @@ typedef struct pl_text_opts {
 
 /* Draws a document made by the functions above as text. 0, or -1 on a write error. */
 int pl_render_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+/* The text of the "diff" and "ghosts" documents, which pl_render_text hands on to (render/lists.c). */
+int pl_render_diff_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+int pl_render_ghosts_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 
 #endif

@@ -29,6 +29,9 @@ typedef struct cli_cmd {
 
 int cmd_show(int argc, char **argv, cli_ctx *ctx);
 int cmd_search(int argc, char **argv, cli_ctx *ctx);
+int cmd_diff(int argc, char **argv, cli_ctx *ctx);
+int cmd_ghosts(int argc, char **argv, cli_ctx *ctx);
+int cmd_update(int argc, char **argv, cli_ctx *ctx);
 
 /* Common options every subcommand takes; returns 1 when it consumed the option, 0 if not its own,
  * or EXIT_USAGE + 100 on a bad value (already reported). */
@@ -36,6 +39,9 @@ int cli_common_option(int opt, const char *arg, cli_ctx *ctx);
 int cli_usage_error(const cli_ctx *ctx, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void cli_print_usage(FILE *f, const char *cmd);
 
+/* The update cache's path: $XDG_CACHE_HOME/portlore/registry.idx, else ~/.cache/portlore/registry.idx.
+ * 0, or -1 when neither variable is usable or the path does not fit. */
+int cli_cache_path(char *buf, size_t size);
 /* Opens the registry in use: --registry FILE, else the update cache, else the embedded snapshot. */
 int cli_open_registry(const cli_ctx *ctx, pl_registry **reg, pl_render_meta *meta);
 /* Prints doc as JSON or text per ctx; returns 0 or EXIT_RUNTIME. Consumes doc. */

@@ -41,8 +41,7 @@ int cli_common_option(int opt, const char *arg, cli_ctx *ctx)
 	return 0;
 }
 
-/* $XDG_CACHE_HOME/portlore/registry.idx, else ~/.cache/portlore/registry.idx. */
-static int cache_path(char *buf, size_t size)
+int cli_cache_path(char *buf, size_t size)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
@@ -72,16 +71,20 @@ int cli_open_registry(const cli_ctx *ctx, pl_registry **reg, pl_render_meta *met
 		return 0;
 	}
 	struct stat st;
-	if (cache_path(cache, sizeof cache) == 0 && stat(cache, &st) == 0) {
+	if (cli_cache_path(cache, sizeof cache) == 0 && stat(cache, &st) == 0) {
 		if (pl_registry_open_file(cache, reg, &err) == 0) {
 			meta->registry_origin = "cache";
 			meta->registry_path = cache;
 			return 0;
 		}
-		/* A damaged cache must not stop a lookup: say so and fall back to the snapshot. */
-		fprintf(stderr, "%s: warning: ignoring the registry cache: %s; using the embedded snapshot "
+		/* A damaged cache must not stop a lookup: say so, move it aside so that it is said once (and kept
+		 * for a look), and fall back to the snapshot. An unreadable one (EIO) is left where it is. */
+		char aside[4200];
+		snprintf(aside, sizeof aside, "%s.corrupt", cache);
+		bool moved = err.code == PL_EFORMAT && rename(cache, aside) == 0;
+		fprintf(stderr, "%s: warning: ignoring the registry cache: %s; using the embedded snapshot%s%s "
 				"(run 'portlore update' to refresh it)\n",
-			ctx->prog, err.msg);
+			ctx->prog, err.msg, moved ? "; moved it to " : "", moved ? aside : "");
 	}
 	if (pl_registry_open_embedded(reg, &err)) {
 		fprintf(stderr, "%s: the embedded registry is unusable: %s\n", ctx->prog, err.msg);

@@ -10,9 +10,14 @@
 #include "cli.h"
 
 static const cli_cmd commands[] = {
+	{"diff", "[--json] OLD NEW", "what changed between two registries (a file, 'embedded' or 'cache')", cmd_diff},
+	{"ghosts", "[--transport T] [--json] [--limit N]", "list every ghost registration, with its contact",
+	 cmd_ghosts},
 	{"search", "[--limit N] [--json] TERM", "search service names, descriptions and assignees", cmd_search},
 	{"show", "[--json] [--no-local] PORT|PORT/PROTO|FIRST-LAST|NAME", "explain a port, a range or a service",
 	 cmd_show},
+	{"update", "[--from FILE|URL] [--force]", "fetch IANA's registry into the cache (default: IANA's XML)",
+	 cmd_update},
 };
 
 static const cli_cmd *find_cmd(const char *name)
@@ -68,7 +73,7 @@ static int version(const cli_ctx *ctx)
 	if (rc)
 		return rc;
 	printf("portlore %s\nregistry: IANA as of %s, %s%s%s (%s), %zu records\n", PORTLORE_VERSION,
-	       pl_registry_date(reg), meta.registry_origin, meta.registry_path ? " " : "",
+	       *pl_registry_date(reg) ? pl_registry_date(reg) : "an unknown date (undated file)", meta.registry_origin, meta.registry_path ? " " : "",
 	       meta.registry_path ? meta.registry_path : "", pl_registry_source(reg), pl_registry_count(reg));
 	pl_registry_close(reg);
 	return EXIT_FOUND;

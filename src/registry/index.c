@@ -180,11 +180,46 @@ static importer_fn sniff(const char *buf, size_t len)
 		i++;
 	if (i < len && buf[i] == '<')
 		return pl_import_xml;
-	if (len - i >= 13 && memcmp(buf + i, "Service Name,", 13) == 0)
+	if ((len - i >= 13 && memcmp(buf + i, "Service Name,", 13) == 0) ||
+	    (len - i >= 15 && memcmp(buf + i, "\"Service Name\",", 15) == 0))
 		return pl_import_csv;
 	if (len - i >= 25 && memcmp(buf + i, "# portlore registry table", 25) == 0)
 		return pl_import_tsv;
 	return NULL;
+}
+
+int pl_registry_open_buffer(const char *buf, size_t len, const char *label, pl_registry **out, pl_error *err)
+{
+	if (len >= 8 && memcmp(buf, PL_IDX_MAGIC, 8) == 0) {
+		int rc = pl_registry_open_blob(buf, len, true, out, err);
+		if (rc && err) {
+			char inner[sizeof err->msg];
+			memcpy(inner, err->msg, sizeof inner);
+			pl_error_set(err, rc, "registry %s: %s", label, inner);
+		}
+		return rc;
+	}
+	importer_fn fn = sniff(buf, len);
+	if (!fn) {
+		if (len == 0)
+			return pl_error_set(err, PL_EFORMAT, "registry %s is empty", label);
+		return pl_error_set(err, PL_EFORMAT,
+				    "%s is not a registry: expected IANA's XML or CSV, a portlore index or table", label);
+	}
+	pl_builder *b = pl_builder_new();
+	if (!b)
+		return pl_error_set(err, PL_ENOMEM, "out of memory");
+	int rc = fn(buf, len, b, err);
+	if (rc) {
+		pl_builder_free(b);
+		if (err) {
+			char inner[sizeof err->msg];
+			memcpy(inner, err->msg, sizeof inner);
+			pl_error_set(err, rc, "registry %s: %s", label, inner);
+		}
+		return rc;
+	}
+	return pl_builder_open(b, out, err);
 }
 
 static int import_text(const char *path, pl_registry **out, pl_error *err)
@@ -194,31 +229,9 @@ static int import_text(const char *path, pl_registry **out, pl_error *err)
 	int rc = pl_read_file(path, MAX_REGISTRY_FILE, &buf, &len, err);
 	if (rc)
 		return rc;
-	importer_fn fn = sniff(buf, len);
-	if (!fn) {
-		free(buf);
-		if (len == 0)
-			return pl_error_set(err, PL_EFORMAT, "registry %s is empty", path);
-		return pl_error_set(err, PL_EFORMAT,
-				    "%s is not a registry: expected IANA's XML or CSV, a portlore index or table", path);
-	}
-	pl_builder *b = pl_builder_new();
-	if (!b) {
-		free(buf);
-		return pl_error_set(err, PL_ENOMEM, "out of memory");
-	}
-	rc = fn(buf, len, b, err);
+	rc = pl_registry_open_buffer(buf, len, path, out, err);
 	free(buf);
-	if (rc) {
-		pl_builder_free(b);
-		if (err) {
-			char inner[sizeof err->msg];
-			memcpy(inner, err->msg, sizeof inner);
-			pl_error_set(err, rc, "registry %s: %s", path, inner);
-		}
-		return rc;
-	}
-	return pl_builder_open(b, out, err);
+	return rc;
 }
 
 void pl_registry_close(pl_registry *r)

@@ -430,7 +430,8 @@ int pl_builder_finish(pl_builder *b, void **blob, size_t *len, pl_error *err)
 	uint8_t *out = calloc(1, at);
 	if (!out)
 		goto out;
-	memcpy(out + h.off_records, b->recs, b->nrecs * sizeof *b->recs);
+	if (b->nrecs)
+		memcpy(out + h.off_records, b->recs, b->nrecs * sizeof *b->recs);
 	if (b->npeople)
 		memcpy(out + h.off_people, b->people, b->npeople * sizeof *b->people);
 	if (nsegs) {

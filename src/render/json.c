@@ -3,12 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "internal.h"
 #include "portlore/render.h"
-
-static json_t *str_or_null(const char *s)
-{
-	return s && *s ? json_string(s) : json_null();
-}
 
 static json_t *people_json(const pl_registry *reg, const pl_record *rec, pl_role role)
 {
@@ -17,9 +13,9 @@ static json_t *people_json(const pl_registry *reg, const pl_record *rec, pl_role
 		const char *id = pl_record_person_id(rec, role, i);
 		pl_person p = {id, "", "", "", "", ""};
 		pl_registry_person(reg, id, &p);
-		json_array_append_new(arr, json_pack("{s:s, s:o, s:o, s:o, s:o}", "id", id, "name", str_or_null(p.name),
-						     "email", str_or_null(p.email), "organization", str_or_null(p.org),
-						     "uri", str_or_null(p.uri)));
+		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, s:o}", "id", pl_json_text(id), "name", pl_json_text_or_null(p.name),
+						     "email", pl_json_text_or_null(p.email), "organization", pl_json_text_or_null(p.org),
+						     "uri", pl_json_text_or_null(p.uri)));
 	}
 	return arr;
 }
@@ -30,34 +26,39 @@ json_t *pl_render_record_json(const pl_registry *reg, const pl_record *rec)
 	for (size_t i = 0; i < pl_record_ref_count(rec); i++) {
 		pl_xref x;
 		if (pl_record_ref(rec, i, &x) == 0)
-			json_array_append_new(refs, json_pack("{s:s, s:s}", "type", pl_xref_type_name(x.type), "data", x.data));
+			json_array_append_new(refs, json_pack("{s:s, s:o}", "type", pl_xref_type_name(x.type), "data", pl_json_text(x.data)));
 	}
 	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
-			 "service", str_or_null(rec->name),
-			 "transport", str_or_null(pl_proto_name(rec->proto)),
+			 "service", pl_json_text_or_null(rec->name),
+			 "transport", pl_json_text_or_null(pl_proto_name(rec->proto)),
 			 "port", rec->has_port ? json_integer(rec->port_lo) : json_null(),
 			 "port_last", rec->has_port ? json_integer(rec->port_hi) : json_null(),
 			 "status", pl_status_name(rec->status),
-			 "description", str_or_null(rec->description),
+			 "description", pl_json_text_or_null(rec->description),
 			 "assignees", people_json(reg, rec, PL_ROLE_ASSIGNEE),
 			 "contacts", people_json(reg, rec, PL_ROLE_CONTACT),
-			 "registered", str_or_null(rec->registered),
-			 "modified", str_or_null(rec->modified),
+			 "registered", pl_json_text_or_null(rec->registered),
+			 "modified", pl_json_text_or_null(rec->modified),
 			 "references", refs,
-			 "service_code", str_or_null(rec->service_code),
-			 "unauthorized_use", str_or_null(rec->unauthorized_use),
-			 "notes", str_or_null(rec->notes),
+			 "service_code", pl_json_text_or_null(rec->service_code),
+			 "unauthorized_use", pl_json_text_or_null(rec->unauthorized_use),
+			 "notes", pl_json_text_or_null(rec->notes),
 			 "ghost", pl_record_service_is_ghost(rec));
 }
 
 static json_t *registry_json(const pl_registry *reg, const pl_render_meta *meta)
 {
-	return json_pack("{s:o, s:o, s:s, s:o, s:I, s:I, s:b}", "date", str_or_null(pl_registry_date(reg)),
-			 "source", str_or_null(pl_registry_source(reg)), "origin",
+	return json_pack("{s:o, s:o, s:s, s:o, s:I, s:I, s:b}", "date", pl_json_text_or_null(pl_registry_date(reg)),
+			 "source", pl_json_text_or_null(pl_registry_source(reg)), "origin",
 			 meta && meta->registry_origin ? meta->registry_origin : "embedded", "path",
-			 str_or_null(meta ? meta->registry_path : NULL), "records", (json_int_t)pl_registry_count(reg),
+			 pl_json_text_or_null(meta ? meta->registry_path : NULL), "records", (json_int_t)pl_registry_count(reg),
 			 "people", (json_int_t)pl_registry_people_count(reg), "has_references",
 			 pl_registry_has_references(reg));
+}
+
+json_t *pl_render_registry_json(const pl_registry *reg, const pl_render_meta *meta)
+{
+	return registry_json(reg, meta);
 }
 
 static json_t *int_or_null(int v)
@@ -113,8 +114,8 @@ static json_t *ghost_json(const pl_registry *reg, const pl_port_report *p)
 			 "This registry snapshot carries no references, so a cited RFC or specification cannot be ruled "
 			 "out: 'portlore update' fetches IANA's full record.%s",
 			 rec.name, who);
-	return json_pack("{s:s, s:s, s:o, s:s}", "verdict", pl_ghost_name(p->ghost), "service", rec.name,
-			 "transport", str_or_null(pl_proto_name(rec.proto)), "explanation", text);
+	return json_pack("{s:s, s:o, s:o, s:o}", "verdict", pl_ghost_name(p->ghost), "service", pl_json_text(rec.name),
+			 "transport", pl_json_text_or_null(pl_proto_name(rec.proto)), "explanation", pl_json_text(text));
 }
 
 static json_t *bind_json(const pl_report *rep, const pl_port_report *p)
@@ -187,9 +188,9 @@ json_t *pl_render_report_json(const pl_report *rep, const pl_render_meta *meta)
 	const pl_spec *s = &rep->spec;
 	json_t *query = s->kind == PL_SPEC_NAME
 				? json_pack("{s:s, s:s, s:o}", "kind", "name", "name", s->name, "transport",
-					    str_or_null(pl_proto_name(s->proto)))
+					    pl_json_text_or_null(pl_proto_name(s->proto)))
 				: json_pack("{s:s, s:i, s:i, s:o}", "kind", "ports", "first", s->lo, "last", s->hi,
-					    "transport", str_or_null(pl_proto_name(s->proto)));
+					    "transport", pl_json_text_or_null(pl_proto_name(s->proto)));
 	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "port_report",
 			 "portlore", meta && meta->version ? meta->version : "", "registry", registry_json(rep->reg, meta),
 			 "query", query, "host", host_json(&rep->host), "ports", ports);
@@ -217,7 +218,7 @@ json_t *pl_render_search_json(const pl_registry *reg, const char *term, const pl
 		json_object_set_new(r, "match", json_string(match_name(hits[i].match)));
 		json_array_append_new(results, r);
 	}
-	return json_pack("{s:i, s:s, s:s, s:o, s:s, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "search", "portlore",
-			 meta && meta->version ? meta->version : "", "registry", registry_json(reg, meta), "query", term,
+	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "search", "portlore",
+			 meta && meta->version ? meta->version : "", "registry", registry_json(reg, meta), "query", pl_json_text(term),
 			 "results", results);
 }

@@ -2,6 +2,7 @@
  * terminal and --json cannot disagree. Colour is the caller's decision (a TTY and no NO_COLOR). */
 #include <string.h>
 
+#include "internal.h"
 #include "portlore/render.h"
 
 typedef struct out {
@@ -21,12 +22,6 @@ static const char *on(const out *o, const char *code)
 	return o->colour ? code : "";
 }
 
-static const char *s_of(const json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-	return s ? s : "";
-}
-
 static const char *or_dash(const char *s)
 {
 	return *s ? s : "-";
@@ -40,8 +35,8 @@ static void people_line(const out *o, const char *label, const json_t *arr)
 		return;
 	fprintf(o->f, "        %-11s ", label);
 	json_array_foreach(arr, i, p) {
-		const char *name = s_of(p, "name"), *email = s_of(p, "email"), *org = s_of(p, "organization");
-		fprintf(o->f, "%s%s", i ? "; " : "", *name ? name : s_of(p, "id"));
+		const char *name = pl_json_member(p, "name"), *email = pl_json_member(p, "email"), *org = pl_json_member(p, "organization");
+		fprintf(o->f, "%s%s", i ? "; " : "", *name ? name : pl_json_member(p, "id"));
 		if (*org)
 			fprintf(o->f, " (%s)", org);
 		if (*email)
@@ -83,7 +78,7 @@ static void wrapped(const out *o, int indent, const char *text)
 	}
 }
 
-static void ports_of(char *buf, size_t size, const json_t *rec)
+static void portpl_json_member(char *buf, size_t size, const json_t *rec)
 {
 	json_int_t lo = json_integer_value(json_object_get(rec, "port"));
 	json_int_t hi = json_integer_value(json_object_get(rec, "port_last"));
@@ -97,10 +92,10 @@ static void ports_of(char *buf, size_t size, const json_t *rec)
 
 static void record_block(const out *o, const json_t *rec, json_int_t port)
 {
-	const char *t = s_of(rec, "transport"), *name = s_of(rec, "service"), *desc = s_of(rec, "description");
-	const char *status = s_of(rec, "status");
+	const char *t = pl_json_member(rec, "transport"), *name = pl_json_member(rec, "service"), *desc = pl_json_member(rec, "description");
+	const char *status = pl_json_member(rec, "status");
 	char ports[32];
-	ports_of(ports, sizeof ports, rec);
+	portpl_json_member(ports, sizeof ports, rec);
 	fprintf(o->f, "  %-5s ", *t ? t : "any");
 	if (strcmp(status, "assigned") != 0 || !*name)
 		fprintf(o->f, "%s%s%s", on(o, DIM), or_dash(desc), on(o, RESET));
@@ -115,29 +110,31 @@ static void record_block(const out *o, const json_t *rec, json_int_t port)
 	fputc('\n', o->f);
 	people_line(o, "assignee", json_object_get(rec, "assignees"));
 	people_line(o, "contact", json_object_get(rec, "contacts"));
-	const char *reg = s_of(rec, "registered"), *mod = s_of(rec, "modified");
+	const char *reg = pl_json_member(rec, "registered"), *mod = pl_json_member(rec, "modified");
 	if (*reg || *mod)
 		fprintf(o->f, "        %-11s %s, modified %s\n", "registered", or_dash(reg), or_dash(mod));
 	const json_t *refs = json_object_get(rec, "references"), *x;
 	size_t i;
 	if (json_array_size(refs)) {
 		fprintf(o->f, "        %-11s ", "references");
-		json_array_foreach(refs, i, x) fprintf(o->f, "%s%s:%s", i ? ", " : "", s_of(x, "type"), s_of(x, "data"));
+		json_array_foreach(refs, i, x) fprintf(o->f, "%s%s:%s", i ? ", " : "", pl_json_member(x, "type"), pl_json_member(x, "data"));
 		fputc('\n', o->f);
 	}
-	multiline(o, "service code", s_of(rec, "service_code"));
-	multiline(o, "unauthorized", s_of(rec, "unauthorized_use"));
-	multiline(o, "notes", s_of(rec, "notes"));
+	multiline(o, "service code", pl_json_member(rec, "service_code"));
+	multiline(o, "unauthorized", pl_json_member(rec, "unauthorized_use"));
+	multiline(o, "notes", pl_json_member(rec, "notes"));
 }
 
 static void registry_line(const out *o, const json_t *doc)
 {
 	const json_t *r = json_object_get(doc, "registry");
-	const char *origin = s_of(r, "origin"), *path = s_of(r, "path");
-	fprintf(o->f, "%sregistry: IANA as of %s, %s", on(o, DIM), or_dash(s_of(r, "date")), origin);
+	const char *origin = pl_json_member(r, "origin"), *path = pl_json_member(r, "path");
+	const char *date = pl_json_member(r, "date");
+	fprintf(o->f, "%sregistry: IANA as of %s, %s", on(o, DIM), *date ? date : "an unknown date (undated file)",
+		origin);
 	if (*path)
 		fprintf(o->f, " %s", path);
-	fprintf(o->f, " (%s)%s\n", s_of(r, "source"), on(o, RESET));
+	fprintf(o->f, " (%s)%s\n", pl_json_member(r, "source"), on(o, RESET));
 }
 
 static void port_full(const out *o, const json_t *p)
@@ -147,7 +144,7 @@ static void port_full(const out *o, const json_t *p)
 	if (json_is_integer(port)) {
 		const json_t *range = json_object_get(p, "range");
 		fprintf(o->f, "%sPort %lld%s  %s range (%lld-%lld)\n", on(o, BOLD), (long long)json_integer_value(port),
-			on(o, RESET), s_of(range, "class"), (long long)json_integer_value(json_object_get(range, "first")),
+			on(o, RESET), pl_json_member(range, "class"), (long long)json_integer_value(json_object_get(range, "first")),
 			(long long)json_integer_value(json_object_get(range, "last")));
 	} else {
 		fprintf(o->f, "%sService names without a port%s\n", on(o, BOLD), on(o, RESET));
@@ -162,13 +159,13 @@ static void port_full(const out *o, const json_t *p)
 	}
 	if (json_is_integer(port)) {
 		fprintf(o->f, "\n%sOn this host%s\n", on(o, BOLD), on(o, RESET));
-		wrapped(o, 2, s_of(json_object_get(p, "bind"), "explanation"));
-		wrapped(o, 2, s_of(json_object_get(p, "ephemeral"), "explanation"));
+		wrapped(o, 2, pl_json_member(json_object_get(p, "bind"), "explanation"));
+		wrapped(o, 2, pl_json_member(json_object_get(p, "ephemeral"), "explanation"));
 	}
 	const json_t *g = json_object_get(p, "ghost");
-	const char *verdict = s_of(g, "verdict");
+	const char *verdict = pl_json_member(g, "verdict");
 	fprintf(o->f, "\n%sVerdict%s\n%s", on(o, BOLD), on(o, RESET), strcmp(verdict, "no") ? on(o, YELLOW) : "");
-	wrapped(o, 2, s_of(g, "explanation"));
+	wrapped(o, 2, pl_json_member(g, "explanation"));
 	fputs(on(o, RESET), o->f);
 }
 
@@ -179,28 +176,28 @@ static void port_line(const out *o, const json_t *p)
 	size_t i;
 	char transports[64] = "";
 	json_array_foreach(recs, i, r) {
-		if (!strcmp(s_of(r, "status"), "assigned") && *s_of(r, "service")) {
+		if (!strcmp(pl_json_member(r, "status"), "assigned") && *pl_json_member(r, "service")) {
 			if (!best)
 				best = r;
-			if (!strcmp(s_of(r, "service"), s_of(best, "service")) && *s_of(r, "transport") &&
+			if (!strcmp(pl_json_member(r, "service"), pl_json_member(best, "service")) && *pl_json_member(r, "transport") &&
 			    strlen(transports) + 6 < sizeof transports) {
 				if (*transports)
 					strcat(transports, ",");
-				strcat(transports, s_of(r, "transport"));
+				strcat(transports, pl_json_member(r, "transport"));
 			}
 		}
 	}
 	fprintf(o->f, "%-6lld %-8s ", (long long)json_integer_value(json_object_get(p, "port")),
-		s_of(json_object_get(p, "range"), "class"));
+		pl_json_member(json_object_get(p, "range"), "class"));
 	if (best) {
-		const char *v = s_of(json_object_get(p, "ghost"), "verdict");
-		fprintf(o->f, "%-14s %s%-16s%s %s%s%s%s\n", transports, on(o, BOLD), s_of(best, "service"), on(o, RESET),
-			s_of(best, "description"), strcmp(v, "no") ? on(o, YELLOW) : "",
+		const char *v = pl_json_member(json_object_get(p, "ghost"), "verdict");
+		fprintf(o->f, "%-14s %s%-16s%s %s%s%s%s\n", transports, on(o, BOLD), pl_json_member(best, "service"), on(o, RESET),
+			pl_json_member(best, "description"), strcmp(v, "no") ? on(o, YELLOW) : "",
 			strcmp(v, "ghost") == 0 ? "  [ghost]" : strcmp(v, "likely_ghost") == 0 ? "  [likely ghost]" : "",
 			on(o, RESET));
 	} else {
 		const json_t *first = json_array_get(recs, 0);
-		fprintf(o->f, "%-14s %s%s%s\n", "-", on(o, DIM), first ? or_dash(s_of(first, "description")) : "Unassigned",
+		fprintf(o->f, "%-14s %s%s%s\n", "-", on(o, DIM), first ? or_dash(pl_json_member(first, "description")) : "Unassigned",
 			on(o, RESET));
 	}
 }
@@ -210,16 +207,16 @@ static void search_text(const out *o, const json_t *doc)
 	const json_t *results = json_object_get(doc, "results"), *r;
 	size_t i;
 	if (json_array_size(results) == 0) {
-		fprintf(o->f, "no match for '%s'\n", s_of(doc, "query"));
+		fprintf(o->f, "no match for '%s'\n", pl_json_member(doc, "query"));
 		return;
 	}
 	fprintf(o->f, "%s%-11s %-5s %-20s %-9s %s%s\n", on(o, BOLD), "PORT", "PROTO", "SERVICE", "MATCH", "DESCRIPTION",
 		on(o, RESET));
 	json_array_foreach(results, i, r) {
 		char ports[32];
-		ports_of(ports, sizeof ports, r);
-		fprintf(o->f, "%-11s %-5s %-20s %-9s %s%s\n", ports, or_dash(s_of(r, "transport")),
-			or_dash(s_of(r, "service")), s_of(r, "match"), s_of(r, "description"),
+		portpl_json_member(ports, sizeof ports, r);
+		fprintf(o->f, "%-11s %-5s %-20s %-9s %s%s\n", ports, or_dash(pl_json_member(r, "transport")),
+			or_dash(pl_json_member(r, "service")), pl_json_member(r, "match"), pl_json_member(r, "description"),
 			json_is_true(json_object_get(r, "ghost")) ? (o->sure ? "  [ghost]" : "  [likely ghost]") : "");
 	}
 }
@@ -228,13 +225,17 @@ int pl_render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 {
 	out o = {f, opts && opts->colour,
 		 json_is_true(json_object_get(json_object_get(doc, "registry"), "has_references"))};
-	const char *kind = s_of(doc, "kind");
+	const char *kind = pl_json_member(doc, "kind");
+	if (!strcmp(kind, "diff"))
+		return pl_render_diff_text(f, doc, opts);
+	if (!strcmp(kind, "ghosts"))
+		return pl_render_ghosts_text(f, doc, opts);
 	if (!strcmp(kind, "search")) {
 		search_text(&o, doc);
 	} else {
 		const json_t *ports = json_object_get(doc, "ports"), *query = json_object_get(doc, "query"), *p;
 		size_t i;
-		bool range = !strcmp(s_of(query, "kind"), "ports") &&
+		bool range = !strcmp(pl_json_member(query, "kind"), "ports") &&
 			     json_integer_value(json_object_get(query, "first")) !=
 				     json_integer_value(json_object_get(query, "last"));
 		if (range) {

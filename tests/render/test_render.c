@@ -105,12 +105,27 @@ static void test_render_search_document(void **state)
 	pl_registry_close(reg);
 }
 
+static void test_render_json_survives_invalid_utf8(void **state)
+{
+	(void)state;
+	pl_registry *reg = tu_registry("bad\t7\ttcp\tcaf\xe9 \xff end\tId_\xc3\t\t\t\ttext:\xed\xa0\x80\t\t\t\n");
+	json_t *doc = report_doc(reg, "7");
+	json_t *rec = json_array_get(json_object_get(json_array_get(json_object_get(doc, "ports"), 0), "records"), 0);
+	assert_string_equal(json_string_value(json_object_get(rec, "description")), "caf\xef\xbf\xbd \xef\xbf\xbd end");
+	char *dump = json_dumps(doc, 0);
+	assert_non_null(dump);
+	free(dump);
+	json_decref(doc);
+	pl_registry_close(reg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render_json_report_fields),
 		cmocka_unit_test(test_render_text_from_the_same_document),
 		cmocka_unit_test(test_render_search_document),
+		cmocka_unit_test(test_render_json_survives_invalid_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
