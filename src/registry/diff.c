@@ -1,6 +1,7 @@
 /* What changed between two releases of the registry. Records carry no identity of their own, so they are
  * matched by a key (name, port range, transport; or, for unnamed rows, range, transport and status):
  * both sides are sorted by key and merged, O(n log n) where a search per record would be O(n^2). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,49 +99,153 @@ static uint32_t changed_fields(const pl_record *a, const pl_record *b)
 	return f;
 }
 
+/* One difference found, before it is reported: indices into each side (UINT32_MAX: absent). */
+struct item {
+	uint32_t before, after, fields;
+	uint16_t port;
+	uint8_t has_port;
+};
+
+static int cmp_item(const void *pa, const void *pb)
+{
+	const struct item *a = pa, *b = pb;
+	if (a->has_port != b->has_port)
+		return a->has_port ? -1 : 1;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	if (a->before != b->before) /* the old side first: a removal reads before its replacement */
+		return a->before < b->before ? -1 : 1;
+	return a->after < b->after ? -1 : a->after > b->after;
+}
+
+/* Unmatched named keys ordered by (name, transport, registry order), to pair a service that moved. */
+static int cmp_moved(const void *pa, const void *pb)
+{
+	const struct key *a = pa, *b = pb;
+	int s = strcmp(a->name, b->name);
+	if (s)
+		return s;
+	if (a->proto != b->proto)
+		return a->proto < b->proto ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static void place(struct item *it, const struct key *k)
+{
+	it->has_port = k->has_port;
+	it->port = k->lo;
+}
+
 int pl_registry_diff(const pl_registry *before, const pl_registry *after, pl_diff_fn fn, void *ctx, pl_error *err)
 {
 	size_t na, nb;
 	struct key *ka = sorted_keys(before, &na);
 	struct key *kb = ka ? sorted_keys(after, &nb) : NULL;
-	if (!kb) {
+	struct key *ua = kb ? malloc((na + 1) * sizeof *ua) : NULL, *ub = ua ? malloc((nb + 1) * sizeof *ub) : NULL;
+	struct item *items = ub ? malloc((na + nb + 1) * sizeof *items) : NULL;
+	if (!items) {
 		free(ka);
+		free(kb);
+		free(ua);
+		free(ub);
 		return pl_error_set(err, PL_ENOMEM, "out of memory comparing registries");
 	}
-	int rc = 0;
-	size_t i = 0, j = 0;
-	while (rc == 0 && (i < na || j < nb)) {
+	size_t nu_a = 0, nu_b = 0, ni = 0, i = 0, j = 0;
+	while (i < na || j < nb) {
 		int c = i == na ? 1 : j == nb ? -1 : cmp_key(&ka[i], &kb[j]);
+		if (c < 0) {
+			ua[nu_a++] = ka[i++];
+		} else if (c > 0) {
+			ub[nu_b++] = kb[j++];
+		} else {
+			pl_record ra, rb;
+			pl_registry_record(before, ka[i].index, &ra);
+			pl_registry_record(after, kb[j].index, &rb);
+			uint32_t f = changed_fields(&ra, &rb);
+			if (f) {
+				items[ni] = (struct item){ka[i].index, kb[j].index, f, 0, 0};
+				place(&items[ni++], &kb[j]);
+			}
+			i++;
+			j++;
+		}
+	}
+	/* A service that moved: unmatched on both sides under the same name. Walk each name's group. */
+	qsort(ua, nu_a, sizeof *ua, cmp_moved);
+	qsort(ub, nu_b, sizeof *ub, cmp_moved);
+	bool *used = calloc(nu_b + 1, sizeof *used);
+	if (!used) {
+		free(ka);
+		free(kb);
+		free(ua);
+		free(ub);
+		free(items);
+		return pl_error_set(err, PL_ENOMEM, "out of memory comparing registries");
+	}
+	j = 0;
+	for (i = 0; i < nu_a; i++) {
+		while (j < nu_b && strcmp(ub[j].name, ua[i].name) < 0)
+			j++;
+		size_t match = SIZE_MAX;
+		for (size_t k = j; *ua[i].name && k < nu_b && strcmp(ub[k].name, ua[i].name) == 0; k++) {
+			if (ub[k].proto == ua[i].proto && !used[k]) {
+				match = k;
+				break;
+			}
+			if (ub[k].proto == PL_PROTO_NONE && match == SIZE_MAX)
+				match = k; /* shared by every old transport */
+		}
+		if (match == SIZE_MAX) {
+			items[ni] = (struct item){ua[i].index, UINT32_MAX, 0, 0, 0};
+			place(&items[ni++], &ua[i]);
+			continue;
+		}
+		used[match] = true;
+		pl_record ra, rb;
+		pl_registry_record(before, ua[i].index, &ra);
+		pl_registry_record(after, ub[match].index, &rb);
+		uint32_t f = changed_fields(&ra, &rb);
+		if (ra.has_port != rb.has_port || ra.port_lo != rb.port_lo || ra.port_hi != rb.port_hi)
+			f |= 1u << PL_DIFF_PORT;
+		if (ra.proto != rb.proto)
+			f |= 1u << PL_DIFF_TRANSPORT;
+		items[ni] = (struct item){ua[i].index, ub[match].index, f, 0, 0};
+		place(&items[ni++], &ua[i]);
+	}
+	for (size_t k = 0; k < nu_b; k++)
+		if (!used[k]) {
+			items[ni] = (struct item){UINT32_MAX, ub[k].index, 0, 0, 0};
+			place(&items[ni++], &ub[k]);
+		}
+	free(used);
+	qsort(items, ni, sizeof *items, cmp_item);
+	int rc = 0;
+	for (size_t k = 0; k < ni && rc == 0; k++) {
 		pl_record ra, rb;
 		pl_diff d = {0};
-		if (c <= 0) {
-			pl_registry_record(before, ka[i++].index, &ra);
+		if (items[k].before != UINT32_MAX) {
+			pl_registry_record(before, items[k].before, &ra);
 			d.before = &ra;
 		}
-		if (c >= 0) {
-			pl_registry_record(after, kb[j++].index, &rb);
+		if (items[k].after != UINT32_MAX) {
+			pl_registry_record(after, items[k].after, &rb);
 			d.after = &rb;
 		}
-		if (c < 0) {
-			d.kind = PL_DIFF_REMOVED;
-		} else if (c > 0) {
-			d.kind = PL_DIFF_ADDED;
-		} else {
-			d.kind = PL_DIFF_CHANGED;
-			d.fields = changed_fields(&ra, &rb);
-			if (!d.fields)
-				continue;
-		}
+		d.kind = !d.before ? PL_DIFF_ADDED : !d.after ? PL_DIFF_REMOVED : PL_DIFF_CHANGED;
+		d.fields = items[k].fields;
 		rc = fn(&d, ctx);
 	}
 	free(ka);
 	free(kb);
+	free(ua);
+	free(ub);
+	free(items);
 	return rc;
 }
 
 static const char *const field_names[PL_DIFF_FIELD_COUNT] = {
 	"description", "assignees", "contacts", "registered", "modified",
-	"references", "service_code", "unauthorized_use", "notes",
+	"references", "service_code", "unauthorized_use", "notes", "port", "transport",
 };
 
 const char *pl_diff_field_name(pl_diff_field f)

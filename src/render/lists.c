@@ -29,6 +29,13 @@ static json_t *field_json(const pl_record *rec, pl_diff_field f)
 			json_array_append_new(list, pl_json_text(pl_record_person_id(rec, role, i)));
 		return list;
 	}
+	case PL_DIFF_TRANSPORT:
+		return pl_json_text_or_null(pl_proto_name(rec->proto));
+	case PL_DIFF_PORT:
+		if (!rec->has_port)
+			return json_null();
+		return rec->port_lo == rec->port_hi ? json_sprintf("%u", rec->port_lo)
+						     : json_sprintf("%u-%u", rec->port_lo, rec->port_hi);
 	case PL_DIFF_REFERENCES:
 		list = json_array();
 		for (size_t i = 0; list && i < pl_record_ref_count(rec); i++) {
@@ -76,7 +83,8 @@ static int on_diff(const pl_diff *d, void *ctx)
 				json_decref(changes);
 				changes = NULL;
 			}
-		item = json_pack("{s:o, s:o}", "record", pl_render_record_json(a->after, d->after), "changes", changes);
+		item = json_pack("{s:o, s:o, s:o}", "record", pl_render_record_json(a->after, d->after), "before",
+				 pl_render_record_json(a->before, d->before), "changes", changes);
 		to = a->changed;
 		break;
 	}
@@ -284,7 +292,8 @@ static void diff_changed(const out *o, const json_t *item)
 	const json_t *rec = json_object_get(item, "record"), *c;
 	char where[48];
 	size_t i;
-	where_of(where, sizeof where, rec);
+	/* Where it was: a service that moved is found under its old port. */
+	where_of(where, sizeof where, json_object_get(item, "before") ? json_object_get(item, "before") : rec);
 	const char *name = *pl_json_member(rec, "service") ? pl_json_member(rec, "service") : pl_json_member(rec, "status");
 	json_array_foreach(json_object_get(item, "changes"), i, c) {
 		fprintf(o->f, "%s~ %-12s%s %s%s%s: %s ", on(o, YELLOW), where, on(o, RESET), on(o, BOLD), name, on(o, RESET),

@@ -89,7 +89,7 @@ static void test_diff_names_every_changed_field(void **state)
 			 "svc\t7\ttcp\tNew words\tA C\tD\t2001-01-02\t2003-03-03\trfc:rfc2\tS2\tno\tnote two\n");
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.kind[0], PL_DIFF_CHANGED);
-	assert_int_equal(s.fields[0], (1u << PL_DIFF_FIELD_COUNT) - 1);
+	assert_int_equal(s.fields[0], (1u << PL_DIFF_PORT) - 1); /* every field but where it is */
 	for (int f = 0; f < PL_DIFF_FIELD_COUNT; f++)
 		assert_true(*pl_diff_field_name((pl_diff_field)f));
 	assert_string_equal(pl_diff_field_name(PL_DIFF_UNAUTHORIZED_USE), "unauthorized_use");
@@ -101,6 +101,28 @@ static void test_diff_names_every_changed_field(void **state)
 	assert_int_equal(s.n, 2);
 	assert_int_equal(s.kind[0], PL_DIFF_REMOVED);
 	assert_int_equal(s.kind[1], PL_DIFF_ADDED);
+}
+
+static void test_diff_follows_a_service_that_moved(void **state)
+{
+	(void)state;
+	/* Same transport, another port: one change of port. */
+	seen s = diff_of("svc\t10\ttcp\tx" E "\n", "svc\t20\ttcp\tx" E "\n");
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.kind[0], PL_DIFF_CHANGED);
+	assert_int_equal(s.fields[0], 1u << PL_DIFF_PORT);
+	/* Ports taken back, a name-only record left (netconf-beep in 2025): each old transport pairs with it. */
+	s = diff_of("nb\t831\ttcp\tNETCONF\t\t\t\t\trfc:rfc4744\t\t\t\n"
+		    "nb\t831\tudp\tNETCONF\t\t\t\t\trfc:rfc4744\t\t\t\n",
+		    "nb\t\t\tNETCONF\t\t\t\t\trfc:rfc4744|rfc:rfc9900\t\t\t\n");
+	assert_int_equal(s.n, 2);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(s.kind[i], PL_DIFF_CHANGED);
+		assert_int_equal(s.fields[i], 1u << PL_DIFF_PORT | 1u << PL_DIFF_TRANSPORT | 1u << PL_DIFF_REFERENCES);
+	}
+	/* Unnamed rows never move: a Reserved row elsewhere is one removed and one added. */
+	s = diff_of("\t5\ttcp\tReserved" E "\n", "\t6\ttcp\tReserved" E "\n");
+	assert_int_equal(s.n, 2);
 }
 
 static void test_diff_pairs_duplicate_keys_in_order(void **state)
@@ -241,6 +263,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_diff_reports_added_removed_and_changed_references),
 		cmocka_unit_test(test_diff_names_every_changed_field),
+		cmocka_unit_test(test_diff_follows_a_service_that_moved),
 		cmocka_unit_test(test_diff_pairs_duplicate_keys_in_order),
 		cmocka_unit_test(test_diff_matches_unnamed_rows_by_range_transport_and_status),
 		cmocka_unit_test(test_diff_of_identical_registries_is_empty),
