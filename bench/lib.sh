@@ -13,11 +13,12 @@ bench_pair() {
 	shift
 	b=("$@")
 	local ta=() tb=() i t0 t1
-	"${a[@]}" >/dev/null 2>&1; "${b[@]}" >/dev/null 2>&1 # warm the page cache
+	# Exit codes are not the point here (lsof exits 1 when nothing matches): never let them stop the run.
+	"${a[@]}" >/dev/null 2>&1 || true; "${b[@]}" >/dev/null 2>&1 || true # warm the page cache
 	for ((i = 0; i < n; i++)); do
-		t0=$EPOCHREALTIME; "${a[@]}" >/dev/null 2>&1; t1=$EPOCHREALTIME
+		t0=$EPOCHREALTIME; "${a[@]}" >/dev/null 2>&1 || true; t1=$EPOCHREALTIME
 		ta+=($(( ${t1/./} - ${t0/./} )))
-		t0=$EPOCHREALTIME; "${b[@]}" >/dev/null 2>&1; t1=$EPOCHREALTIME
+		t0=$EPOCHREALTIME; "${b[@]}" >/dev/null 2>&1 || true; t1=$EPOCHREALTIME
 		tb+=($(( ${t1/./} - ${t0/./} )))
 	done
 	local ma mb

@@ -4,10 +4,10 @@ _portlore()
 	local cur prev words cword
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="show search diff ghosts"
+	local commands="show search diff ghosts ls check pick serve update"
 	local opts="--json --registry --no-local --color --help --version"
 	case $prev in
-	--registry)
+	--registry | --db)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -27,6 +27,7 @@ _portlore()
 		local extra=""
 		[[ " ${COMP_WORDS[*]} " == *" search "* ]] && extra="--limit"
 		[[ " ${COMP_WORDS[*]} " == *" ghosts "* ]] && extra="--limit --transport"
+		[[ " ${COMP_WORDS[*]} " == *" serve "* ]] && extra="--listen --db --expose-processes"
 		COMPREPLY=($(compgen -W "$opts $extra" -- "$cur"))
 		return
 	fi

@@ -20,6 +20,21 @@ typedef enum pl_ghost {
 	PL_GHOST_LIKELY,  /* by the rule, but this registry has no references at all (the embedded snapshot) */
 } pl_ghost;
 
+/* Does what listens look like the registered service? (issue 5: by names only, so far) */
+typedef enum pl_match_verdict {
+	PL_VERDICT_NONE = 0,  /* nothing listens there */
+	PL_VERDICT_MATCH,     /* a process, executable or unit names the service or one of its known daemons */
+	PL_VERDICT_MISMATCH,  /* owners seen, and none of their names relates to the service: "this is not it" */
+	PL_VERDICT_UNKNOWN,   /* owners not visible, or no registered service to compare with */
+} pl_match_verdict;
+
+typedef struct pl_local {
+	pl_match_verdict verdict;
+	uint32_t socket;         /* the listener the verdict speaks of (index into the report's socket set) */
+	uint32_t record;         /* the registered record it was compared with (when there is one) */
+	bool has_record;
+} pl_local;
+
 typedef struct pl_port_report {
 	bool has_port;          /* false for a name-only record found by name */
 	uint16_t port;
@@ -33,6 +48,10 @@ typedef struct pl_port_report {
 	unsigned missing;       /* bit per pl_proto with no record (when the query did not fix the transport) */
 	pl_ghost ghost;
 	uint32_t ghost_record;  /* first ghost record, when ghost != NO */
+	/* On this host (when the report was built without no_local): sockets on this port, listeners first */
+	size_t nsocks;
+	uint32_t *socks;        /* indices into pl_report.sockets->socks */
+	pl_local local;
 } pl_port_report;
 
 typedef struct pl_report {
@@ -41,11 +60,14 @@ typedef struct pl_report {
 	pl_host_ports host;
 	size_t nports;
 	pl_port_report *ports;
+	pl_socket_set *sockets; /* NULL with no_local, or when the host could not be read (local_error says why) */
+	char local_error[512];
 } pl_report;
 
 typedef struct pl_report_opts {
 	const char *proc_root; /* "/proc" */
-	bool no_local;         /* skip the live sockets part (later issues) */
+	bool no_local;         /* skip the live sockets part */
+	unsigned protos;       /* which transports' sockets to look at (0: all) */
 } pl_report_opts;
 
 /* PL_ENOTFOUND when a name is unknown to the registry; PL_EINVAL when a digit-led name is neither
@@ -58,5 +80,28 @@ pl_range_class pl_range_of(uint16_t port);
 const char *pl_range_name(pl_range_class c);
 void pl_range_bounds(pl_range_class c, uint16_t *first, uint16_t *last);
 const char *pl_ghost_name(pl_ghost g);
+const char *pl_verdict_name(pl_match_verdict v); /* "none", "match", "mismatch", "unknown" */
+
+/* The verdict for one socket against the records covering its port (verdict.c). */
+pl_match_verdict pl_verdict_judge(const pl_registry *reg, const pl_socket_set *set, const pl_socket *s,
+				  const uint32_t *records, size_t nrecords, uint32_t *record_out, bool *has_record);
+/* A sentence for it, e.g. "python3 (pid 812) listens on 2908/tcp; the registered service is mao: this is not it". */
+void pl_verdict_explain(const pl_registry *reg, const pl_socket_set *set, const pl_socket *s, pl_match_verdict v,
+			uint32_t record, bool has_record, char *buf, size_t size);
+
+/* ---- safe to take? (pick.c) ---- */
+enum {
+	PL_UNSAFE_REGISTERED = 1u << 0, /* assigned or reserved in IANA's registry */
+	PL_UNSAFE_IN_USE = 1u << 1,     /* a socket on this host has it as its local port */
+	PL_UNSAFE_EPHEMERAL = 1u << 2,  /* inside the kernel's ephemeral range (and not reserved from it) */
+	PL_UNSAFE_PRIVILEGED = 1u << 3, /* the current user may not bind it */
+	PL_UNSAFE_BROWSER = 1u << 4,    /* browsers refuse to connect to it (the Fetch standard's bad ports) */
+	PL_UNSAFE_DYNAMIC = 1u << 5,    /* in IANA's dynamic range, which anyone may use at any time */
+};
+/* Which of the reasons above hold for port over the transports in protos (0: tcp and udp). set may be
+ * NULL (then "in use" is not judged). */
+unsigned pl_check_port(const pl_registry *reg, const pl_host_ports *host, const pl_socket_set *set, uint16_t port,
+		       unsigned protos);
+bool pl_port_browser_blocked(uint16_t port);
 
 #endif

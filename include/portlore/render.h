@@ -22,6 +22,12 @@ typedef struct pl_render_meta {
 json_t *pl_render_report_json(const pl_report *rep, const pl_render_meta *meta);
 json_t *pl_render_search_json(const pl_registry *reg, const char *term, const pl_hit *hits, size_t nhits,
 			      const pl_render_meta *meta);
+/* A socket with its owners, and one process: shared by the port report and `portlore ls`. */
+json_t *pl_render_socket_json(const pl_socket_set *set, const pl_socket *s);
+json_t *pl_render_process_json(const pl_process *p);
+/* `portlore ls`: sockets annotated with the registered name for their port and the verdict. */
+json_t *pl_render_sockets_json(const pl_registry *reg, const pl_socket_set *set, const pl_render_meta *meta);
+
 /* One record as JSON, people resolved through the registry: the unit every document is made of. */
 json_t *pl_render_record_json(const pl_registry *reg, const pl_record *rec);
 /* The "registry" object of every document: date, source, origin, path, counts, has_references. */

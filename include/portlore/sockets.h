@@ -1,11 +1,16 @@
-/* The sockets module: what is ACTUALLY there on this host. For now, the kernel's port policy (who may
- * bind what, which ports the kernel hands out as ephemeral); socket enumeration follows. Every path is
- * read under an explicit proc_root so that tests can hand in a fake /proc tree. */
+/* The sockets module: what is ACTUALLY there on this host: every socket on a port (or all of them), the
+ * processes that hold them, and the kernel's port policy (who may bind what, the ephemeral range).
+ * This header is the whole interface; src/sockets/ implements it for Linux (netlink sock_diag through
+ * libmnl, /proc/net as a fallback, /proc/PID/fd for owners). docs/backends.md says what a macOS or
+ * FreeBSD backend would use. Every path is read under an explicit proc_root (a fake /proc in tests). */
 #ifndef PORTLORE_SOCKETS_H
 #define PORTLORE_SOCKETS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "portlore/registry.h"
 
 #include "portlore/error.h"
 
@@ -23,5 +28,84 @@ typedef struct pl_host_ports {
 /* Reads the sysctls under proc_root ("/proc" normally). Never fails: unknown values are -1. */
 void pl_host_ports_read(const char *proc_root, pl_host_ports *out);
 bool pl_host_port_reserved(const pl_host_ports *h, uint16_t port);
+
+/* ---- sockets ---- */
+
+/* Kernel TCP state numbers (include/net/tcp_states.h), also used for UDP/SCTP as the kernel reports them. */
+enum {
+	PL_SS_ESTABLISHED = 1, PL_SS_SYN_SENT, PL_SS_SYN_RECV, PL_SS_FIN_WAIT1, PL_SS_FIN_WAIT2, PL_SS_TIME_WAIT,
+	PL_SS_CLOSE, PL_SS_CLOSE_WAIT, PL_SS_LAST_ACK, PL_SS_LISTEN, PL_SS_CLOSING,
+};
+
+typedef enum pl_owner_status {
+	PL_OWNER_FOUND = 0, /* owners[] lists every process holding the socket */
+	PL_OWNER_HIDDEN,    /* a process holds it, but we may not see which (not root, hidepid): say so */
+	PL_OWNER_NONE,      /* no process holds it (TIME_WAIT, an orphan: inode 0) */
+	PL_OWNER_UNKNOWN,   /* owners were not looked up (the caller did not ask) */
+} pl_owner_status;
+
+typedef struct pl_socket {
+	pl_proto proto;
+	int family;              /* AF_INET or AF_INET6 */
+	uint8_t state;           /* PL_SS_*; UDP: PL_SS_CLOSE when unconnected ("listening"), ESTABLISHED when connected */
+	bool listening;          /* TCP/SCTP LISTEN, or an unconnected UDP socket bound to a port */
+	bool v6only;             /* an AF_INET6 socket that takes no IPv4 (IPV6_V6ONLY), when known */
+	char local[46], remote[46]; /* numeric addresses, no brackets; "*" for the wildcard is NOT used: 0.0.0.0 / :: */
+	uint16_t local_port, remote_port;
+	uint64_t inode;          /* 0 when the kernel reports none */
+	uint32_t uid;            /* the socket's owner uid as the kernel reports it */
+	uint32_t ifindex;        /* bound device, 0 if none */
+	uint32_t rqueue, wqueue;
+	pl_owner_status owner_status;
+	uint32_t owners_first, owners_count; /* a slice of pl_socket_set.owner_links: indices into procs[] */
+} pl_socket;
+
+typedef struct pl_process {
+	int pid;
+	uint32_t uid;
+	char comm[32];           /* /proc/PID/comm */
+	char user[64];           /* the uid's name, or the number */
+	char *cmdline;           /* arguments joined by spaces ("" when unreadable, e.g. a zombie) */
+	char *exe;               /* readlink of /proc/PID/exe, NULL when not visible */
+	uint64_t start_time;     /* seconds since the epoch */
+	char *cgroup;            /* the unified (v2) cgroup path, or the first v1 line's path */
+	char container_id[65];   /* a 64-hex container id found in the cgroup path, or "" */
+	char unit[128];          /* the systemd unit (.service/.scope) from the cgroup path, or "" */
+	uint64_t netns;          /* inode of /proc/PID/ns/net, 0 when not visible */
+	bool other_netns;        /* in another network namespace than the caller's */
+} pl_process;
+
+typedef struct pl_socket_query {
+	const char *proc_root;   /* "/proc" */
+	unsigned protos;         /* bits (1u << PL_PROTO_TCP) ...; 0 means tcp|udp|sctp */
+	bool listening_only;
+	bool has_port;           /* filter on this local port, in the kernel when netlink is used */
+	uint16_t port;
+	bool owners;             /* also resolve the owning processes */
+	bool force_procfs;       /* test hook: skip netlink, read /proc/net as when netlink is refused */
+} pl_socket_query;
+
+typedef struct pl_socket_set {
+	pl_socket *socks;
+	size_t n;
+	pl_process *procs;
+	size_t nprocs;
+	uint32_t *owner_links;
+	size_t nlinks;
+	bool used_procfs;        /* netlink was refused: /proc/net was read instead */
+	bool sctp_missing;       /* SCTP was asked for but the kernel has no SCTP diag (module not loaded) */
+	bool owners_partial;     /* some /proc entries could not be read: some owners are PL_OWNER_HIDDEN */
+	uint64_t self_netns;     /* the caller's network namespace inode, 0 when unknown */
+	char note[256];          /* a sentence for the user about the above, or "" */
+	void *arena_;            /* private */
+} pl_socket_set;
+
+/* Enumerates sockets (and their owners when q->owners), sorted by (local port, listeners first, proto,
+ * family, state, local address). PL_EIO only when neither netlink nor /proc/net can be read. */
+int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *err);
+/* Fills owner_status and owners of every socket of set by walking proc_root/[pid]/fd. */
+int pl_sockets_resolve_owners(pl_socket_set *set, const char *proc_root, pl_error *err);
+void pl_socket_set_free(pl_socket_set *set);
+const char *pl_socket_state_name(uint8_t state, pl_proto proto); /* "LISTEN", "ESTAB", "UNCONN", ... */
 
 #endif

@@ -10,10 +10,17 @@
 #include "cli.h"
 
 static const cli_cmd commands[] = {
+	{"check", "[--tcp|--udp] [--json] PORT", "is the port safe to take for a new service? (exit 0 yes, 1 no)",
+	 cmd_check},
 	{"diff", "[--json] OLD NEW", "what changed between two registries (a file, 'embedded' or 'cache')", cmd_diff},
 	{"ghosts", "[--transport T] [--json] [--limit N]", "list every ghost registration, with its contact",
 	 cmd_ghosts},
+	{"ls", "[--tcp|--udp|--sctp] [--all] [--json]", "every listening socket here, with owners and verdicts",
+	 cmd_ls},
+	{"pick", "[--count N] [--tcp|--udp] [--range A-B] [--json]", "random ports that pass check", cmd_pick},
 	{"search", "[--limit N] [--json] TERM", "search service names, descriptions and assignees", cmd_search},
+	{"serve", "[--listen ADDR:PORT] [--db FILE] [--expose-processes]",
+	 "serve port pages, a JSON API, feedback and /metrics over HTTP", cmd_serve},
 	{"show", "[--json] [--no-local] PORT|PORT/PROTO|FIRST-LAST|NAME", "explain a port, a range or a service",
 	 cmd_show},
 	{"update", "[--from FILE|URL] [--force]", "fetch IANA's registry into the cache (default: IANA's XML)",

@@ -1,5 +1,6 @@
 /* Assembling a report: resolve the spec to ports (a number, a range, or every port of a service name),
  * collect the registry's records for each, and attach what the port means on this host. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +87,64 @@ static int add_port(pl_report *rep, const pl_registry *reg, uint16_t port, pl_pr
 	return 0;
 }
 
+/* Sockets on each port of the report, listeners first (the set is sorted so), and the verdict. */
+static int attach_local(pl_report *rep, const pl_report_opts *opts)
+{
+	if (rep->nports == 0)
+		return 0;
+	pl_socket_query q = {.proc_root = opts->proc_root ? opts->proc_root : "/proc", .protos = opts->protos,
+			     .owners = true};
+	if (rep->spec.proto != PL_PROTO_NONE)
+		q.protos = 1u << rep->spec.proto;
+	if (rep->nports == 1 && rep->ports[0].has_port) {
+		q.has_port = true;
+		q.port = rep->ports[0].port;
+	}
+	pl_error err = {0};
+	if (pl_sockets_query(&q, &rep->sockets, &err)) {
+		snprintf(rep->local_error, sizeof rep->local_error, "%s", err.msg);
+		rep->sockets = NULL;
+		return 0; /* the registry's answer stands on its own */
+	}
+	const pl_socket_set *set = rep->sockets;
+	for (size_t i = 0; i < rep->nports; i++) {
+		pl_port_report *p = &rep->ports[i];
+		if (!p->has_port)
+			continue;
+		size_t n = 0;
+		for (size_t k = 0; k < set->n; k++)
+			n += set->socks[k].local_port == p->port;
+		if (n == 0)
+			continue;
+		p->socks = malloc(n * sizeof *p->socks);
+		if (!p->socks)
+			return PL_ENOMEM;
+		for (size_t k = 0; k < set->n; k++)
+			if (set->socks[k].local_port == p->port)
+				p->socks[p->nsocks++] = (uint32_t)k;
+		const pl_socket *first = &set->socks[p->socks[0]];
+		if (!first->listening) {
+			p->local.verdict = PL_VERDICT_NONE;
+			continue;
+		}
+		/* The verdict speaks of the first listener that is not "unknown", so that one hidden owner does
+		 * not hide a visible mismatch beside it. */
+		p->local.verdict = PL_VERDICT_UNKNOWN;
+		for (size_t k = 0; k < p->nsocks && set->socks[p->socks[k]].listening; k++) {
+			uint32_t rec = 0;
+			bool has = false;
+			pl_match_verdict v = pl_verdict_judge(rep->reg, set, &set->socks[p->socks[k]], p->records,
+							      p->nrecords, &rec, &has);
+			if (k == 0 || v != PL_VERDICT_UNKNOWN) {
+				p->local = (pl_local){v, p->socks[k], rec, has};
+				if (v != PL_VERDICT_UNKNOWN)
+					break;
+			}
+		}
+	}
+	return 0;
+}
+
 static int cmp_u16(const void *a, const void *b)
 {
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
@@ -160,6 +219,10 @@ int pl_report_build(const pl_registry *reg, const pl_spec *spec, const pl_report
 	}
 	if (rc)
 		goto fail;
+	if (!(opts && opts->no_local) && attach_local(rep, opts) != 0) {
+		rc = pl_error_set(err, PL_ENOMEM, "out of memory");
+		goto fail;
+	}
 	*out = rep;
 	return 0;
 fail:
@@ -171,8 +234,11 @@ void pl_report_free(pl_report *rep)
 {
 	if (!rep)
 		return;
-	for (size_t i = 0; i < rep->nports; i++)
+	for (size_t i = 0; i < rep->nports; i++) {
 		free(rep->ports[i].records);
+		free(rep->ports[i].socks);
+	}
+	pl_socket_set_free(rep->sockets);
 	free(rep->ports);
 	free(rep);
 }

@@ -1,6 +1,7 @@
 /* Reports as JSON (docs/json-schema.md): the one representation every front end shares. The sentences
  * in "explanation" fields are here too, so that the text output, the API and the page say the same. */
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "internal.h"
@@ -158,6 +159,71 @@ static json_t *ephemeral_json(const pl_report *rep, const pl_port_report *p)
 			 "reserved", p->reserved_local, "explanation", text);
 }
 
+json_t *pl_render_process_json(const pl_process *p)
+{
+	return json_pack("{s:i, s:o, s:i, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:b}", "pid", p->pid, "name",
+			 pl_json_text(p->comm), "uid", (int)p->uid, "user", pl_json_text(p->user), "cmdline",
+			 pl_json_text(p->cmdline ? p->cmdline : ""), "exe", pl_json_text_or_null(p->exe), "start_time",
+			 (json_int_t)p->start_time, "cgroup", pl_json_text_or_null(p->cgroup), "container_id",
+			 pl_json_text_or_null(p->container_id), "unit", pl_json_text_or_null(p->unit), "netns",
+			 (json_int_t)p->netns, "other_netns", p->other_netns);
+}
+
+static const char *owner_status_name(pl_owner_status s)
+{
+	switch (s) {
+	case PL_OWNER_FOUND: return "found";
+	case PL_OWNER_HIDDEN: return "hidden";
+	case PL_OWNER_NONE: return "none";
+	default: return "unknown";
+	}
+}
+
+json_t *pl_render_socket_json(const pl_socket_set *set, const pl_socket *s)
+{
+	json_t *owners = json_array();
+	for (uint32_t k = 0; k < s->owners_count; k++)
+		json_array_append_new(owners, pl_render_process_json(&set->procs[set->owner_links[s->owners_first + k]]));
+	bool remote = s->remote_port != 0;
+	return json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:i, s:o, s:o, s:I, s:i, s:s, s:o}", "transport",
+			 pl_proto_name(s->proto), "family", s->family == AF_INET6 ? "ipv6" : "ipv4", "state",
+			 pl_socket_state_name(s->state, s->proto), "listening", s->listening, "v6only", s->v6only,
+			 "local_address", s->local, "local_port", s->local_port, "remote_address",
+			 remote ? json_string(s->remote) : json_null(), "remote_port",
+			 remote ? json_integer(s->remote_port) : json_null(), "inode", (json_int_t)s->inode, "uid",
+			 (int)s->uid, "owner_status", owner_status_name(s->owner_status), "owners", owners);
+}
+
+static json_t *local_json(const pl_report *rep, const pl_port_report *p)
+{
+	if (!rep->sockets)
+		return json_pack("{s:b, s:o, s:n, s:o, s:n}", "checked", false, "error",
+				 pl_json_text_or_null(rep->local_error), "note", "sockets", json_array(), "verdict");
+	const pl_socket_set *set = rep->sockets;
+	json_t *socks = json_array();
+	for (size_t i = 0; i < p->nsocks; i++)
+		json_array_append_new(socks, pl_render_socket_json(set, &set->socks[p->socks[i]]));
+	char text[512];
+	if (p->nsocks == 0)
+		snprintf(text, sizeof text, "Nothing uses port %u on this host right now.", p->port);
+	else if (p->local.verdict == PL_VERDICT_NONE)
+		snprintf(text, sizeof text, "Nothing listens on port %u; %zu connection%s use%s it as a local port.", p->port,
+			 p->nsocks, p->nsocks == 1 ? "" : "s", p->nsocks == 1 ? "s" : "");
+	else
+		pl_verdict_explain(rep->reg, set, &set->socks[p->local.socket], p->local.verdict, p->local.record,
+				   p->local.has_record, text, sizeof text);
+	pl_record r = {0};
+	if (p->local.has_record)
+		pl_registry_record(rep->reg, p->local.record, &r);
+	json_t *verdict = json_pack("{s:s, s:o, s:s, s:o}", "verdict", pl_verdict_name(p->local.verdict), "service",
+				    p->local.has_record ? pl_json_text(r.name) : json_null(), "confidence",
+				    "names only: the process, executable and systemd unit against the registered name and "
+				    "its known daemons (no probe or traffic yet)",
+				    "explanation", pl_json_text(text));
+	return json_pack("{s:b, s:n, s:o, s:o, s:o}", "checked", true, "error", "note", pl_json_text_or_null(set->note),
+			 "sockets", socks, "verdict", verdict);
+}
+
 static json_t *port_json(const pl_report *rep, const pl_port_report *p)
 {
 	json_t *records = json_array(), *missing = json_array();
@@ -170,14 +236,16 @@ static json_t *port_json(const pl_report *rep, const pl_port_report *p)
 		if (p->missing & (1u << t))
 			json_array_append_new(missing, json_string(pl_proto_name((pl_proto)t)));
 	if (!p->has_port)
-		return json_pack("{s:n, s:n, s:n, s:n, s:o, s:o, s:o}", "port", "range", "bind", "ephemeral", "records",
-				 records, "unregistered_transports", missing, "ghost", ghost_json(rep->reg, p));
+		return json_pack("{s:n, s:n, s:n, s:n, s:o, s:o, s:o, s:n}", "port", "range", "bind", "ephemeral", "records",
+				 records, "unregistered_transports", missing, "ghost", ghost_json(rep->reg, p), "local");
 	uint16_t first, last;
 	pl_range_bounds(p->range, &first, &last);
-	return json_pack("{s:i, s:{s:s, s:i, s:i}, s:o, s:o, s:o, s:o, s:o}", "port", p->port, "range", "class",
+	/* "local" is null when the caller skipped the host part (--no-local). */
+	json_t *local = rep->sockets || rep->local_error[0] ? local_json(rep, p) : json_null();
+	return json_pack("{s:i, s:{s:s, s:i, s:i}, s:o, s:o, s:o, s:o, s:o, s:o}", "port", p->port, "range", "class",
 			 pl_range_name(p->range), "first", first, "last", last, "bind", bind_json(rep, p), "ephemeral",
 			 ephemeral_json(rep, p), "records", records, "unregistered_transports", missing, "ghost",
-			 ghost_json(rep->reg, p));
+			 ghost_json(rep->reg, p), "local", local);
 }
 
 json_t *pl_render_report_json(const pl_report *rep, const pl_render_meta *meta)
@@ -221,4 +289,42 @@ json_t *pl_render_search_json(const pl_registry *reg, const char *term, const pl
 	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "search", "portlore",
 			 meta && meta->version ? meta->version : "", "registry", registry_json(reg, meta), "query", pl_json_text(term),
 			 "results", results);
+}
+
+/* `portlore ls`: each socket with the services registered for its port and transport, and the verdict. */
+json_t *pl_render_sockets_json(const pl_registry *reg, const pl_socket_set *set, const pl_render_meta *meta)
+{
+	json_t *socks = json_array();
+	for (size_t i = 0; i < set->n; i++) {
+		const pl_socket *s = &set->socks[i];
+		json_t *j = pl_render_socket_json(set, s);
+		uint32_t idx[64];
+		size_t n = pl_registry_lookup_port(reg, s->local_port, s->proto, idx, 64);
+		if (n > 64)
+			n = 64;
+		json_t *names = json_array();
+		for (size_t k = 0; k < n; k++) {
+			pl_record r;
+			if (pl_registry_record(reg, idx[k], &r) == 0 && r.status == PL_STATUS_ASSIGNED && *r.name)
+				json_array_append_new(names, pl_json_text(r.name));
+		}
+		json_object_set_new(j, "registered", names);
+		if (s->listening) {
+			uint32_t rec = 0;
+			bool has = false;
+			char text[512];
+			pl_match_verdict v = pl_verdict_judge(reg, set, s, idx, n, &rec, &has);
+			pl_verdict_explain(reg, set, s, v, rec, has, text, sizeof text);
+			json_object_set_new(j, "verdict", json_pack("{s:s, s:o}", "verdict", pl_verdict_name(v),
+								    "explanation", pl_json_text(text)));
+		} else {
+			json_object_set_new(j, "verdict", json_null());
+		}
+		json_array_append_new(socks, j);
+	}
+	return json_pack("{s:i, s:s, s:s, s:o, s:{s:b, s:b, s:b, s:o}, s:o}", "schema", PL_SCHEMA_VERSION, "kind",
+			 "sockets", "portlore", meta && meta->version ? meta->version : "", "registry",
+			 registry_json(reg, meta), "source", "procfs_fallback", set->used_procfs, "sctp_missing",
+			 set->sctp_missing, "owners_partial", set->owners_partial, "note", pl_json_text_or_null(set->note),
+			 "sockets", socks);
 }

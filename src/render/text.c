@@ -1,5 +1,6 @@
 /* Text output, drawn from the JSON document of render/json.c (never from the report directly), so the
  * terminal and --json cannot disagree. Colour is the caller's decision (a TTY and no NO_COLOR). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -137,6 +138,107 @@ static void registry_line(const out *o, const json_t *doc)
 	fprintf(o->f, " (%s)%s\n", pl_json_member(r, "source"), on(o, RESET));
 }
 
+static void endpoint(char *buf, size_t size, const char *addr, json_int_t port)
+{
+	if (strchr(addr, ':'))
+		snprintf(buf, size, "[%s]:%lld", addr, (long long)port);
+	else
+		snprintf(buf, size, "%s:%lld", addr, (long long)port);
+}
+
+/* One socket: state, transport, local (and peer) endpoint, then its owners or why they are not shown. */
+static void socket_line(const out *o, const json_t *s, bool with_port_col)
+{
+	char local[64], peer[64] = "";
+	endpoint(local, sizeof local, pl_json_member(s, "local_address"),
+		 json_integer_value(json_object_get(s, "local_port")));
+	if (json_is_string(json_object_get(s, "remote_address")))
+		endpoint(peer, sizeof peer, pl_json_member(s, "remote_address"),
+			 json_integer_value(json_object_get(s, "remote_port")));
+	(void)with_port_col;
+	fprintf(o->f, "  %-10s %-4s %-24s %-24s ", pl_json_member(s, "state"), pl_json_member(s, "transport"), local,
+		*peer ? peer : "*");
+	const char *status = pl_json_member(s, "owner_status");
+	const json_t *owners = json_object_get(s, "owners"), *p;
+	size_t i;
+	if (!strcmp(status, "hidden"))
+		fprintf(o->f, "%sowner not visible: run as root%s", on(o, YELLOW), on(o, RESET));
+	else if (!strcmp(status, "none"))
+		fprintf(o->f, "%sno process (kernel)%s", on(o, DIM), on(o, RESET));
+	else if (!strcmp(status, "unknown"))
+		fprintf(o->f, "%sowner not looked up%s", on(o, DIM), on(o, RESET));
+	json_array_foreach(owners, i, p) {
+		fprintf(o->f, "%s%s%s%s (pid %lld, %s)", i ? "; " : "", on(o, BOLD), pl_json_member(p, "name"), on(o, RESET),
+			(long long)json_integer_value(json_object_get(p, "pid")), pl_json_member(p, "user"));
+		const char *cmd = pl_json_member(p, "cmdline");
+		if (*cmd)
+			fprintf(o->f, " %.*s%s", 60, cmd, strlen(cmd) > 60 ? "..." : "");
+		if (*pl_json_member(p, "container_id"))
+			fprintf(o->f, " [container %.12s]", pl_json_member(p, "container_id"));
+		else if (*pl_json_member(p, "unit"))
+			fprintf(o->f, " [%s]", pl_json_member(p, "unit"));
+		if (json_is_true(json_object_get(p, "other_netns")))
+			fprintf(o->f, " [other network namespace]");
+	}
+	fputc('\n', o->f);
+}
+
+static void local_section(const out *o, const json_t *local)
+{
+	if (!json_is_object(local))
+		return;
+	if (!json_is_true(json_object_get(local, "checked"))) {
+		fprintf(o->f, "  %sSockets could not be read: %s%s\n", on(o, YELLOW), pl_json_member(local, "error"),
+			on(o, RESET));
+		return;
+	}
+	const json_t *socks = json_object_get(local, "sockets"), *s;
+	size_t i;
+	json_array_foreach(socks, i, s) socket_line(o, s, false);
+	const json_t *v = json_object_get(local, "verdict");
+	const char *verdict = pl_json_member(v, "verdict");
+	fprintf(o->f, "%s", !strcmp(verdict, "mismatch") ? on(o, YELLOW) : !strcmp(verdict, "match") ? on(o, GREEN) : "");
+	wrapped(o, 2, pl_json_member(v, "explanation"));
+	fputs(on(o, RESET), o->f);
+	if (json_array_size(socks) && strcmp(verdict, "none"))
+		fprintf(o->f, "  %s(confidence: %s)%s\n", on(o, DIM), "names only, no probe or traffic yet", on(o, RESET));
+	if (*pl_json_member(local, "note"))
+		wrapped(o, 2, pl_json_member(local, "note"));
+}
+
+static void sockets_text(const out *o, const json_t *doc)
+{
+	const json_t *socks = json_object_get(doc, "sockets"), *s;
+	size_t i;
+	fprintf(o->f, "%s  %-10s %-4s %-24s %-24s %s%s\n", on(o, BOLD), "STATE", "PROTO", "LOCAL", "PEER", "PROCESS",
+		on(o, RESET));
+	json_array_foreach(socks, i, s) {
+		socket_line(o, s, true);
+		const json_t *names = json_object_get(s, "registered"), *v = json_object_get(s, "verdict");
+		char reg[128] = "";
+		size_t k;
+		const json_t *n;
+		json_array_foreach(names, k, n) {
+			if (strlen(reg) + strlen(json_string_value(n)) + 3 < sizeof reg) {
+				if (*reg)
+					strcat(reg, ", ");
+				strcat(reg, json_string_value(n));
+			}
+		}
+		if (json_is_object(v)) {
+			const char *verdict = pl_json_member(v, "verdict");
+			fprintf(o->f, "  %-10s registered: %s; %s%s%s\n", "", *reg ? reg : "nothing",
+				!strcmp(verdict, "mismatch") ? on(o, YELLOW) : "", !strcmp(verdict, "match") ? "looks like it"
+				: !strcmp(verdict, "mismatch") ? "this is not it" : "unknown",
+				on(o, RESET));
+		}
+	}
+	const json_t *src = json_object_get(doc, "source");
+	if (*pl_json_member(src, "note"))
+		wrapped(o, 2, pl_json_member(src, "note"));
+	fprintf(o->f, "%zu socket%s\n", json_array_size(socks), json_array_size(socks) == 1 ? "" : "s");
+}
+
 static void port_full(const out *o, const json_t *p)
 {
 	const json_t *port = json_object_get(p, "port"), *recs = json_object_get(p, "records"), *r;
@@ -161,6 +263,7 @@ static void port_full(const out *o, const json_t *p)
 		fprintf(o->f, "\n%sOn this host%s\n", on(o, BOLD), on(o, RESET));
 		wrapped(o, 2, pl_json_member(json_object_get(p, "bind"), "explanation"));
 		wrapped(o, 2, pl_json_member(json_object_get(p, "ephemeral"), "explanation"));
+		local_section(o, json_object_get(p, "local"));
 	}
 	const json_t *g = json_object_get(p, "ghost");
 	const char *verdict = pl_json_member(g, "verdict");
@@ -221,7 +324,49 @@ static void search_text(const out *o, const json_t *doc)
 	}
 }
 
+/* Strings come from registry files and from processes (a command line is whatever its program says):
+ * control characters could drive the terminal, so every one but the newline becomes '?'. */
+static void defang(json_t *j)
+{
+	size_t i;
+	const char *k;
+	json_t *v;
+	if (json_is_object(j)) {
+		json_object_foreach(j, k, v) defang(v);
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v) defang(v);
+	} else if (json_is_string(j)) {
+		const char *s = json_string_value(j);
+		size_t n = json_string_length(j);
+		bool bad = false;
+		for (size_t x = 0; x < n && !bad; x++)
+			bad = ((unsigned char)s[x] < 0x20 && s[x] != '\n') || s[x] == 0x7f;
+		if (!bad)
+			return;
+		char *c = malloc(n + 1);
+		if (!c)
+			return;
+		for (size_t x = 0; x < n; x++)
+			c[x] = ((unsigned char)s[x] < 0x20 && s[x] != '\n') || s[x] == 0x7f ? (s[x] == '\t' ? ' ' : '?') : s[x];
+		json_string_setn_nocheck(j, c, n);
+		free(c);
+	}
+}
+
+static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts);
+
 int pl_render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
+{
+	json_t *safe = json_deep_copy(doc);
+	if (!safe)
+		return -1;
+	defang(safe);
+	int rc = render_text(f, safe, opts);
+	json_decref(safe);
+	return rc;
+}
+
+static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 {
 	out o = {f, opts && opts->colour,
 		 json_is_true(json_object_get(json_object_get(doc, "registry"), "has_references"))};
@@ -232,6 +377,8 @@ int pl_render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 		return pl_render_ghosts_text(f, doc, opts);
 	if (!strcmp(kind, "search")) {
 		search_text(&o, doc);
+	} else if (!strcmp(kind, "sockets")) {
+		sockets_text(&o, doc);
 	} else {
 		const json_t *ports = json_object_get(doc, "ports"), *query = json_object_get(doc, "query"), *p;
 		size_t i;

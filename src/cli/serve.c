@@ -1,0 +1,144 @@
+/* portlore serve: the port pages, JSON API, feedback and /metrics over HTTP (src/web). This file owns the
+ * process side: options, the database's default place, signals, the sandbox after binding, and stderr.
+ * The registry is opened once, as the CLI does (--registry, cache, embedded), and shared read-only. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "web/web.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:8080" /* not 2908: that one is mao's */
+
+static const struct option opts[] = {
+	{"listen", required_argument, NULL, 'l'},   {"db", required_argument, NULL, 'd'},
+	{"expose-processes", no_argument, NULL, 'x'}, {"registry", required_argument, NULL, 'r'},
+	{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+};
+
+static void log_stderr(void *ctx, const char *msg)
+{
+	fprintf(stderr, "%s: %s\n", (const char *)ctx, msg);
+}
+
+/* mkdir -p for the default database folder (private: votes are nobody else's business). */
+static int make_dirs(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		int rc = mkdir(path, 0700);
+		*p = '/';
+		if (rc && errno != EEXIST)
+			return -1;
+	}
+	return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+/* $STATE_DIRECTORY (systemd's StateDirectory=), else $XDG_STATE_HOME/portlore, else ~/.local/state/portlore. */
+static int default_db(char *buf, size_t size, const char *prog)
+{
+	const char *sd = getenv("STATE_DIRECTORY"), *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char dir[4096];
+	int n;
+	if (sd && *sd == '/') {
+		/* systemd may list several folders, separated by colons: the first is ours */
+		n = snprintf(dir, sizeof dir, "%.*s", (int)strcspn(sd, ":"), sd);
+	} else if (xdg && *xdg == '/')
+		n = snprintf(dir, sizeof dir, "%s/portlore", xdg);
+	else if (home && *home)
+		n = snprintf(dir, sizeof dir, "%s/.local/state/portlore", home);
+	else {
+		fprintf(stderr, "%s: no place for the feedback database: give --db FILE\n", prog);
+		return -1;
+	}
+	if (n < 0 || (size_t)n >= sizeof dir || make_dirs(dir)) {
+		fprintf(stderr, "%s: cannot create %s: %s\n", prog, dir, strerror(errno));
+		return -1;
+	}
+	n = snprintf(buf, size, "%s/feedback.db", dir);
+	return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+int cmd_serve(int argc, char **argv, cli_ctx *ctx)
+{
+	const char *listen = DEFAULT_LISTEN, *db = NULL;
+	bool expose = false;
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			cli_print_usage(stdout, "serve");
+			return EXIT_FOUND;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'd':
+			if (!*optarg)
+				return cli_usage_error(ctx, "serve", "--db needs a file name");
+			db = optarg;
+			break;
+		case 'x':
+			expose = true;
+			break;
+		case '?':
+			return cli_usage_error(ctx, "serve", "unknown option '%s'", argv[optind - 1]);
+		case ':':
+			return cli_usage_error(ctx, "serve", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			if (cli_common_option(c, optarg, ctx) > 1)
+				return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(ctx, "serve", "unexpected argument '%s'", argv[optind]);
+	char dbbuf[4200];
+	if (!db) {
+		if (default_db(dbbuf, sizeof dbbuf, ctx->prog))
+			return EXIT_RUNTIME;
+		db = dbbuf;
+	}
+	pl_registry *reg;
+	pl_render_meta meta;
+	int rc = cli_open_registry(ctx, &reg, &meta);
+	if (rc)
+		return rc;
+	/* The server's threads inherit this mask, so that SIGINT and SIGTERM reach sigwait below. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	pl_web_opts wo = {.listen = listen, .db_path = db, .expose_processes = expose, .reg = reg, .meta = &meta,
+			  .proc_root = "/proc", .log = log_stderr, .log_ctx = (void *)ctx->prog};
+	pl_web *w;
+	pl_error err = {0};
+	if ((rc = pl_web_start(&wo, &w, &err))) {
+		fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);
+		pl_registry_close(reg);
+		return rc == PL_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	char dropped[512];
+	pl_web_sandbox(pl_web_state_dir(w), dropped, sizeof dropped);
+	/* One line tests and scripts can read the bound port from (with --listen ADDR:0). */
+	fprintf(stderr, "%s: serving http://%s/ (registry: IANA as of %s, %s; feedback: %s; processes shown to %s)\n",
+		ctx->prog, pl_web_address(w), *pl_registry_date(reg) ? pl_registry_date(reg) : "?", meta.registry_origin,
+		db, expose ? "every client" : "loopback clients only");
+	fprintf(stderr, "%s: gave up: %s\n", ctx->prog, dropped);
+	int sig = 0;
+	sigwait(&stop, &sig);
+	fprintf(stderr, "%s: %s: stopping\n", ctx->prog, strsignal(sig));
+	pl_web_stop(w);
+	pl_registry_close(reg);
+	return EXIT_FOUND;
+}

@@ -1,0 +1,46 @@
+/* Sockets internals shared by query.c, diag.c, procnet.c, owners.c and proc.c (not public). */
+#ifndef PL_SOCKETS_INTERNAL_H
+#define PL_SOCKETS_INTERNAL_H
+
+#include "portlore/sockets.h"
+#include "util/arena.h"
+
+/* What a pl_socket_set owns, all freed by pl_socket_set_free: socks, procs and owner_links are arrays
+ * from malloc/realloc (socks grows only through pl_sockset_push, whose capacity is implied by n: do not
+ * hand it an array allocated otherwise); every string a pl_process points to (cmdline, exe, cgroup) is
+ * allocated from (pl_arena *)set->arena_, which pl_sockets_query creates with pl_arena_new. */
+
+/* Appends a copy of *s to set->socks; 0 or PL_ENOMEM. */
+int pl_sockset_push(pl_socket_set *set, const pl_socket *s);
+
+/* Netlink sock_diag (diag.c): appends the sockets of one protocol and family (AF_UNSPEC: both, in one
+ * walk of the kernel's tables for TCP); PL_EIO when netlink is refused, with a message that starts
+ * "netlink sock_diag refused (EPERM)" (the caller falls back to procfs and quotes it), PL_ENOTFOUND when
+ * the kernel has no diag handler for the protocol (SCTP without its module). On error, sockets already
+ * appended stay: the caller truncates set->n. */
+int pl_diag_dump(pl_socket_set *set, pl_proto proto, int family, const pl_socket_query *q, pl_error *err);
+/* /proc/net/{tcp,tcp6,udp,udp6} (procnet.c): the fallback, same contract but one family at a time;
+ * PL_ENOTFOUND when the table is absent (no IPv6) or for a protocol it does not read (SCTP). */
+int pl_procnet_dump(pl_socket_set *set, pl_proto proto, int family, const pl_socket_query *q, pl_error *err);
+
+/* Owner details (proc.c), for owners.c: one context per walk, so that boot time and user names are
+ * looked up once. */
+typedef struct pl_proc_ctx {
+	int proc_fd;             /* proc_root, open */
+	uint64_t hz;             /* clock ticks per second */
+	uint64_t btime;          /* boot time, seconds since the epoch; 0 when unknown */
+	bool btime_read;
+	uint64_t self_netns;
+	struct {
+		uint32_t uid;
+		char name[64];
+	} users[16];
+	int nusers;
+} pl_proc_ctx;
+
+void pl_proc_ctx_init(pl_proc_ctx *c, int proc_fd, uint64_t self_netns);
+/* Fills p for pid from proc_root/PID; the strings (cmdline, exe, cgroup) are allocated from a. A file that
+ * cannot be read leaves its field empty (a process may exit meanwhile): the only error is PL_ENOMEM. */
+int pl_proc_fill(pl_proc_ctx *c, int pid, pl_arena *a, pl_process *p);
+
+#endif

@@ -1,0 +1,213 @@
+/* What the files of src/web share and nothing else sees: the server's state, HTML escaping, the message
+ * table, feedback, metrics, the page cache and the page builders. Pages are built into pl_buf (capped),
+ * and every piece of text reaches HTML through pl_web_esc, the one escaping function. */
+#ifndef PL_WEB_INTERNAL_H
+#define PL_WEB_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "portlore/explain.h"
+#include "util/util.h"
+#include "web/web.h"
+
+#define PL_WEB_QUERY_MAX 256       /* bytes of a search query */
+#define PL_WEB_BODY_MAX 4096       /* bytes of a POST body: a vote is a few dozen */
+#define PL_WEB_PAGE_MAX (4u << 20) /* a page never grows past this (a search with every record is ~1 MB) */
+
+/* ---- HTML ---- */
+/* Appends s (n bytes) with & < > " ' escaped, and bytes that are not valid UTF-8 replaced by U+FFFD. */
+int pl_web_escn(pl_buf *b, const char *s, size_t n);
+int pl_web_esc(pl_buf *b, const char *s);
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when there is none. */
+size_t pl_web_utf8_len(const unsigned char *s, size_t n);
+/* Appends a string literal or trusted markup as is. */
+#define PL_ADD(b, lit) pl_buf_add((b), "" lit, sizeof(lit) - 1)
+
+/* ---- languages ---- */
+typedef enum pl_lang { PL_LANG_EN = 0, PL_LANG_FR, PL_LANG_VI, PL_LANG_COUNT } pl_lang;
+
+/* The best supported language for an Accept-Language header (NULL: English), q-values honoured. */
+pl_lang pl_web_lang_pick(const char *accept_language);
+const char *pl_web_lang_tag(pl_lang l); /* "en", "fr", "vi" */
+
+typedef enum pl_msg {
+	M_SITE_TAGLINE, M_PORTS, M_PORT_N, M_PORT_N_NAME, M_SEARCH_LABEL, M_SEARCH_PLACEHOLDER, M_SEARCH_BUTTON,
+	M_HOME_TITLE, M_HOME_INTRO, M_HOME_TRY, M_RANGES, M_RANGE_SYSTEM, M_RANGE_USER, M_RANGE_DYNAMIC,
+	M_RANGE_SYSTEM_DESC, M_RANGE_USER_DESC, M_RANGE_DYNAMIC_DESC, M_RANGE_COUNTS, M_REGISTRY_LINE,
+	M_SUMMARY_REGISTERED, M_SUMMARY_NONE,
+	M_SEC_WHAT, M_WHAT_SYSTEM, M_WHAT_USER, M_WHAT_DYNAMIC,
+	M_BIND_YES, M_BIND_NO, M_BIND_UNKNOWN, M_EPH_IN, M_EPH_IN_RESERVED, M_EPH_OUT, M_EPH_UNKNOWN,
+	M_SEC_REG, M_F_DESCRIPTION, M_F_ASSIGNEE, M_F_CONTACT, M_F_REGISTERED, M_F_MODIFIED, M_F_REFERENCES,
+	M_F_NOTES, M_F_SERVICE_CODE, M_F_UNAUTHORIZED, M_F_RANGE, M_DESC_NONE, M_DESC_SAME, M_UNASSIGNED,
+	M_RESERVED, M_NO_REGISTRATION_FOR, M_SNAPSHOT_THIN,
+	M_SEC_VERDICT, M_GHOST_YES, M_GHOST_LIKELY, M_GHOST_WHO, M_GHOST_NO, M_GHOST_NONE,
+	M_SEC_LIKELY, M_LIKELY_GHOST, M_LIKELY_REGISTERED, M_LIKELY_NONE, M_LIKELY_APP, M_LIKELY_EPHEMERAL,
+	M_LIKELY_CUSTOM, M_LIKELY_SCANNERS, M_LIKELY_SYSTEM,
+	M_SEC_CHECK, M_CHECK_NOTE,
+	M_SEC_HOST, M_HOST_HIDDEN, M_HOST_UNAVAILABLE, M_HOST_NONE, M_HOST_AS_OF, M_COL_PROTO, M_COL_ADDR,
+	M_COL_STATE, M_COL_PROCESS, M_COL_USER, M_OWNER_HIDDEN, M_OWNER_NONE, M_HOST_MORE, M_LOCAL_MATCH,
+	M_LOCAL_MISMATCH, M_LOCAL_UNKNOWN,
+	M_SEC_WHY, M_WHY_COLLISIONS, M_WHY_GHOSTS,
+	M_SEC_NEARBY, M_NEARBY_UNASSIGNED, M_SAME_SERVICE,
+	M_SEC_FEEDBACK, M_VOTE_SAD, M_VOTE_MEH, M_VOTE_HAPPY, M_VOTE_THANKS, M_VOTE_ALREADY, M_VOTE_NOTE,
+	M_FOOTER_REGISTRY, M_FOOTER_JSON,
+	M_SEARCH_TITLE, M_SEARCH_RESULTS, M_SEARCH_NONE, M_SEARCH_PROMPT,
+	M_ERR_400, M_ERR_404, M_ERR_404_TEXT, M_ERR_405, M_ERR_405_TEXT, M_ERR_413, M_ERR_413_TEXT, M_ERR_500,
+	M_ERR_500_TEXT, M_ERR_BAD_PORT, M_ERR_QUERY_LONG, M_ERR_QUERY_BAD, M_ERR_BAD_VOTE, M_BACK_HOME,
+	M_COUNT
+} pl_msg;
+
+/* The message text (UTF-8), or NULL where English uses the report's own sentence (render/json.c). */
+const char *pl_web_msg(pl_lang l, pl_msg m);
+/* Appends message m escaped, "%1".."%9" replaced by args[0..] (escaped too). */
+int pl_web_trv(pl_buf *b, pl_lang l, pl_msg m, const char *const *args, size_t nargs);
+#define PL_TR(b, l, m, ...) \
+	pl_web_trv((b), (l), (m), (const char *const[]){__VA_ARGS__}, \
+		   sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+#define PL_TR0(b, l, m) pl_web_trv((b), (l), (m), NULL, 0)
+/* The same as plain text into out (truncated to size), for text that is escaped later (a <title>). */
+void pl_web_fmtv(char *out, size_t size, pl_lang l, pl_msg m, const char *const *args, size_t nargs);
+#define PL_FMT(out, size, l, m, ...) \
+	pl_web_fmtv((out), (size), (l), (m), (const char *const[]){__VA_ARGS__}, \
+		    sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
+/* ---- feedback (SQLite) ---- */
+enum { PL_VOTE_SAD = 0, PL_VOTE_MEH, PL_VOTE_HAPPY, PL_VOTE_COUNT };
+typedef struct pl_web_feedback pl_web_feedback;
+
+int pl_web_vote_parse(const char *s, size_t n); /* PL_VOTE_*, or -1 */
+const char *pl_web_vote_name(int v);           /* "sad", "meh", "happy" */
+int pl_web_feedback_open(const char *path, pl_web_feedback **out, pl_error *err);
+void pl_web_feedback_close(pl_web_feedback *fb);
+/* Records one vote of client for port today (UTC), committed to disk before it returns: 1 when recorded,
+ * 0 when this client already voted on this port today, or a negative PL_E code. */
+int pl_web_feedback_vote(pl_web_feedback *fb, uint16_t port, int vote, const struct sockaddr *client,
+			 pl_error *err);
+void pl_web_feedback_counts(pl_web_feedback *fb, uint16_t port, uint32_t counts[PL_VOTE_COUNT]);
+/* Calls fn for every port with at least one vote, in port order. */
+void pl_web_feedback_each(pl_web_feedback *fb, void (*fn)(void *ctx, uint16_t port, const uint32_t *counts),
+			  void *ctx);
+/* SipHash-2-4 of data under a 16-byte key (web/siphash.c). */
+uint64_t pl_web_siphash(const uint8_t key[16], const void *data, size_t len);
+
+/* ---- metrics ---- */
+typedef enum pl_route {
+	R_HOME = 0, R_PORT, R_SEARCH, R_API_PORT, R_API_SEARCH, R_FEEDBACK, R_METRICS, R_HEALTHZ, R_STATIC, R_OTHER,
+	R_COUNT
+} pl_route;
+#define PL_WEB_NBUCKETS 12
+
+typedef struct pl_web_metrics {
+	_Atomic uint64_t requests[R_COUNT][10]; /* by status, as listed in metrics.c */
+	_Atomic uint64_t buckets[R_COUNT][PL_WEB_NBUCKETS];
+	_Atomic uint64_t sum_ns[R_COUNT];
+	_Atomic uint64_t count[R_COUNT];
+} pl_web_metrics;
+
+const char *pl_web_route_name(pl_route r);
+void pl_web_metrics_observe(pl_web_metrics *m, pl_route r, unsigned status, uint64_t ns);
+/* show_process: fill the process label (the scraper may see processes: loopback, --expose-processes). */
+int pl_web_metrics_render(pl_web *w, bool show_process, pl_buf *out);
+
+/* ---- the server ---- */
+typedef struct pl_web_cache pl_web_cache;
+
+struct pl_web {
+	pl_web_opts opts;
+	const pl_registry *reg;
+	pl_web_feedback *fb;
+	pl_web_metrics metrics;
+	pl_web_cache *pages; /* rendered registry part of a port page, by port and language */
+	pl_web_cache *live;  /* the "On this host" section, by port and language, for a second */
+	struct pl_web_refresher *refresher; /* re-reads expired live sections off the request path */
+	struct range_stat {
+		uint32_t ports, ghosts;
+	} ranges[3]; /* counted once at start: the registry never changes while serving */
+	char address[64];
+	char state_dir[4096];
+	void *daemon;
+};
+
+/* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104: the TCP peer, never a forwarded header. */
+bool pl_web_is_loopback(const struct sockaddr *sa);
+
+/* ---- cache ---- */
+/* A fixed number of slots, each one rendered value keyed by an integer, valid for ttl_ms. */
+pl_web_cache *pl_web_cache_new(size_t slots, unsigned ttl_ms);
+void pl_web_cache_free(pl_web_cache *c);
+/* Appends the value for key to out and returns 1 when it is fresh, 2 when it has expired; 0 (nothing
+ * appended) when there is none. cuts (may be NULL) receives the value's cut points shifted by out's old
+ * length. */
+int pl_web_cache_get(pl_web_cache *c, uint64_t key, pl_buf *out, size_t cuts[2]);
+void pl_web_cache_put(pl_web_cache *c, uint64_t key, const char *data, size_t len, const size_t cuts[2]);
+uint64_t pl_web_now_ms(void);
+
+/* ---- pages (HTML) ---- */
+typedef struct pl_page_req {
+	pl_lang lang;
+	bool live_ok;  /* the client may see sockets and processes */
+	int flash;     /* after a form vote: 1 counted, 2 already voted, 0 none */
+} pl_page_req;
+
+int pl_web_page_port(pl_web *w, uint16_t port, const pl_page_req *rq, pl_buf *out);
+int pl_web_page_home(pl_web *w, const pl_page_req *rq, pl_buf *out);
+int pl_web_page_search(pl_web *w, const char *q, const pl_page_req *rq, pl_buf *out);
+/* A short error page; detail (may be NULL) is a message already chosen, with arg for its %1. */
+int pl_web_page_error(pl_web *w, unsigned status, pl_msg detail, const char *arg, const pl_page_req *rq,
+		      pl_buf *out);
+/* The page's opening, to <main>, and its closing: shared by every page. */
+int pl_web_page_open(pl_web *w, pl_buf *b, pl_lang l, const char *title, const char *crumb);
+int pl_web_page_close(pl_web *w, pl_buf *b, pl_lang l, int port);
+/* The "On this host" section (web/live.c). */
+int pl_web_live_section(pl_web *w, uint16_t port, const pl_page_req *rq, pl_buf *out);
+/* The thread that refreshes expired live sections, so that a request never waits for a /proc walk once a
+ * port's section exists. */
+int pl_web_refresher_start(pl_web *w, pl_error *err);
+void pl_web_refresher_stop(pl_web *w);
+/* The registry's first assigned service name at port, or NULL. */
+const char *pl_web_port_name(const pl_registry *reg, uint16_t port);
+/* Counts of assigned ports and ghost ports per range, for the home page. */
+void pl_web_count_ranges(pl_web *w);
+
+typedef struct pl_asset {
+	const char *path, *type, *body;
+	size_t len;
+} pl_asset;
+
+/* ---- routing (web/routes.c): a request as the server extracted it, and the reply to send ---- */
+typedef struct pl_web_request {
+	const char *method, *path;       /* path already percent-decoded by libmicrohttpd */
+	const char *q;                   /* the "q" argument, NULL when absent */
+	size_t q_len;                    /* its length: more than strlen(q) when it holds a NUL */
+	const char *voted;               /* the "voted" argument (after a form vote) */
+	const char *accept_language, *accept, *content_type, *origin, *host, *fetch_site;
+	const char *body;                /* POST body, body_len bytes */
+	size_t body_len;
+	bool body_too_big;
+	const struct sockaddr *client;   /* the TCP peer */
+} pl_web_request;
+
+typedef struct pl_web_reply {
+	unsigned status;
+	pl_route route;
+	const char *type;                /* Content-Type */
+	pl_buf body;                     /* owned, unless fixed is set */
+	const pl_asset *fixed;           /* an embedded asset, served as is */
+	char location[64];               /* a 303's Location */
+	const char *allow;               /* a 405's Allow */
+	bool html;
+	pl_lang lang;
+} pl_web_reply;
+
+/* Fills reply for request; never fails (an internal error is a 500 reply). */
+void pl_web_route(pl_web *w, const pl_web_request *rq, pl_web_reply *reply);
+void pl_web_log(pl_web *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- assets ---- */
+const pl_asset *pl_web_asset(const char *path);
+
+#endif

@@ -1,0 +1,429 @@
+/* Routing and the handlers: a request (already taken apart by web/server.c, so this file never sees
+ * libmicrohttpd) becomes a reply. Input is validated here: ports are digits only, 0-65535; queries are
+ * at most PL_WEB_QUERY_MAX bytes; votes are one of three words. The JSON API returns exactly the
+ * documents of `portlore N --json` and `portlore search Q --json`. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "portlore/render.h"
+
+#define API_SEARCH_LIMIT 25 /* `portlore search`'s default --limit, so that both give the same document */
+
+static bool method_is(const pl_web_request *rq, const char *m)
+{
+	return strcmp(rq->method, m) == 0;
+}
+
+static bool is_get(const pl_web_request *rq)
+{
+	return method_is(rq, "GET") || method_is(rq, "HEAD");
+}
+
+static bool is_api(const char *path)
+{
+	return strncmp(path, "/api/", 5) == 0;
+}
+
+/* The reply body as JSON: {"error": text, "status": N}. */
+static void json_error(pl_web_reply *r, unsigned status, const char *text)
+{
+	json_t *doc = json_pack("{s:s, s:i}", "error", text, "status", (int)status);
+	char *s = doc ? json_dumps(doc, JSON_PRESERVE_ORDER) : NULL;
+	r->status = status;
+	r->type = "application/json";
+	r->html = false;
+	if (s) {
+		pl_buf_add(&r->body, s, strlen(s));
+		pl_buf_addc(&r->body, '\n');
+	}
+	free(s);
+	json_decref(doc);
+}
+
+static void error_reply(pl_web *w, const pl_web_request *rq, pl_web_reply *r, unsigned status, pl_msg detail,
+			const char *arg)
+{
+	r->body.len = 0;
+	if (is_api(rq->path)) {
+		char text[512];
+		PL_FMT(text, sizeof text, PL_LANG_EN, detail, arg ? arg : "");
+		json_error(r, status, text);
+		return;
+	}
+	pl_page_req pr = {.lang = r->lang};
+	r->status = status;
+	r->type = "text/html; charset=utf-8";
+	r->html = true;
+	if (pl_web_page_error(w, status, detail, arg, &pr, &r->body)) {
+		r->body.len = 0;
+		PL_ADD(&r->body, "error\n");
+		r->type = "text/plain; charset=utf-8";
+	}
+}
+
+static void internal_error(pl_web *w, const pl_web_request *rq, pl_web_reply *r, int code)
+{
+	pl_web_log(w, "%s %s: internal error %d", rq->method, rq->path, code);
+	error_reply(w, rq, r, 500, M_ERR_500_TEXT, NULL);
+}
+
+/* "2908" -> 2908; digits only, at most five of them, at most 65535. */
+static bool parse_port(const char *s, size_t n, uint16_t *out)
+{
+	uint32_t v;
+	if (n == 0 || n > 5 || pl_parse_uint(s, n, 65535, &v))
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+/* The text of a bad port for the error message, cut short: it is the client's, echoed back escaped. */
+static void bad_port(pl_web *w, const pl_web_request *rq, pl_web_reply *r, const char *s, size_t n)
+{
+	char shown[48];
+	snprintf(shown, sizeof shown, "%.*s%s", (int)(n > 32 ? 32 : n), s, n > 32 ? "…" : "");
+	error_reply(w, rq, r, 400, M_ERR_BAD_PORT, shown);
+}
+
+static bool live_ok(pl_web *w, const pl_web_request *rq)
+{
+	return w->opts.expose_processes || pl_web_is_loopback(rq->client);
+}
+
+/* Checks the q argument: present (unless optional), short, without NUL bytes. 0 ok, else replied. */
+static int check_query(pl_web *w, const pl_web_request *rq, pl_web_reply *r, bool optional)
+{
+	char max[16];
+	snprintf(max, sizeof max, "%d", PL_WEB_QUERY_MAX);
+	if (!rq->q) {
+		if (optional)
+			return 0;
+		error_reply(w, rq, r, 400, M_ERR_QUERY_BAD, NULL);
+		return -1;
+	}
+	if (rq->q_len > PL_WEB_QUERY_MAX) {
+		error_reply(w, rq, r, 400, M_ERR_QUERY_LONG, max);
+		return -1;
+	}
+	if (strlen(rq->q) != rq->q_len || (!optional && rq->q_len == 0)) {
+		error_reply(w, rq, r, 400, M_ERR_QUERY_BAD, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static void html_reply(pl_web_reply *r)
+{
+	r->status = 200;
+	r->type = "text/html; charset=utf-8";
+	r->html = true;
+}
+
+static int dump_json(pl_web_reply *r, json_t *doc)
+{
+	if (!doc)
+		return PL_ENOMEM;
+	/* the same dump as cli_emit: two-space indent, keys in order, a final newline */
+	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (!s)
+		return PL_ENOMEM;
+	int rc = pl_buf_add(&r->body, s, strlen(s));
+	rc = rc ? rc : pl_buf_addc(&r->body, '\n');
+	free(s);
+	r->status = 200;
+	r->type = "application/json";
+	return rc;
+}
+
+static void api_port(pl_web *w, const pl_web_request *rq, pl_web_reply *r, uint16_t port)
+{
+	pl_spec spec = {.kind = PL_SPEC_PORTS, .lo = port, .hi = port, .proto = PL_PROTO_NONE};
+	/* A remote client gets the --no-local document: the same as a local one today, and without process
+	 * details once the report carries them. */
+	pl_report_opts ro = {.proc_root = w->opts.proc_root, .no_local = !live_ok(w, rq)};
+	pl_report *rep;
+	pl_error err = {0};
+	int rc = pl_report_build(w->reg, &spec, &ro, &rep, &err);
+	if (rc == 0) {
+		rc = dump_json(r, pl_render_report_json(rep, w->opts.meta));
+		pl_report_free(rep);
+	}
+	if (rc)
+		internal_error(w, rq, r, rc);
+}
+
+static void api_search(pl_web *w, const pl_web_request *rq, pl_web_reply *r)
+{
+	if (check_query(w, rq, r, false))
+		return;
+	pl_hit hits[API_SEARCH_LIMIT];
+	pl_error err = {0};
+	int n = pl_registry_search(w->reg, rq->q, hits, API_SEARCH_LIMIT, &err);
+	if (n == PL_EINVAL || n == PL_ELIMIT) {
+		json_error(r, 400, err.msg);
+		return;
+	}
+	int rc = n < 0 ? n : dump_json(r, pl_render_search_json(w->reg, rq->q, hits, (size_t)n, w->opts.meta));
+	if (rc)
+		internal_error(w, rq, r, rc);
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* The value of field name in an application/x-www-form-urlencoded body, decoded into out. */
+static bool form_field(const char *body, size_t len, const char *name, char *out, size_t size)
+{
+	size_t nl = strlen(name);
+	for (size_t i = 0; i < len;) {
+		size_t end = i;
+		while (end < len && body[end] != '&')
+			end++;
+		if (end - i > nl && memcmp(body + i, name, nl) == 0 && body[i + nl] == '=') {
+			size_t o = 0;
+			for (size_t k = i + nl + 1; k < end; k++) {
+				int ch = (unsigned char)body[k];
+				if (ch == '+')
+					ch = ' ';
+				else if (ch == '%') {
+					/* "%XX" must fit before end: k + 2 <= end - 1 */
+					int hi = k + 2 < end ? hexval(body[k + 1]) : -1;
+					int lo = k + 2 < end ? hexval(body[k + 2]) : -1;
+					if (hi < 0 || lo < 0)
+						return false;
+					ch = hi * 16 + lo;
+					k += 2;
+				}
+				if (o + 1 >= size)
+					return false;
+				out[o++] = (char)ch;
+			}
+			out[o] = 0;
+			return true;
+		}
+		i = end + 1;
+	}
+	return false;
+}
+
+static bool wants_json(const pl_web_request *rq)
+{
+	return (rq->accept && strstr(rq->accept, "application/json")) ||
+	       (rq->content_type && !strncmp(rq->content_type, "application/json", 16));
+}
+
+/* Votes cast by a page elsewhere in its visitors' names are refused. Browsers say where a request comes
+ * from in Sec-Fetch-Site; Origin is the fallback, and it is "null" for our own forms, as our pages are
+ * served with Referrer-Policy: no-referrer. Clients that send neither (curl) are let through. */
+static bool same_origin(const pl_web_request *rq)
+{
+	if (rq->fetch_site)
+		return !strcmp(rq->fetch_site, "same-origin") || !strcmp(rq->fetch_site, "none");
+	if (!rq->origin || !strcmp(rq->origin, "null"))
+		return true;
+	const char *o = rq->origin;
+	if (!strncmp(o, "http://", 7))
+		o += 7;
+	else if (!strncmp(o, "https://", 8))
+		o += 8;
+	else
+		return false;
+	return rq->host && pl_strcasecmp(o, rq->host) == 0;
+}
+
+static void feedback(pl_web *w, const pl_web_request *rq, pl_web_reply *r, uint16_t port)
+{
+	char vote_text[16];
+	int vote = -1;
+	if (rq->body_too_big) {
+		char max[16];
+		snprintf(max, sizeof max, "%d", PL_WEB_BODY_MAX);
+		error_reply(w, rq, r, 413, M_ERR_413_TEXT, max);
+		return;
+	}
+	if (!same_origin(rq)) {
+		json_error(r, 403, "cross-origin votes are refused");
+		return;
+	}
+	if (rq->content_type && !strncmp(rq->content_type, "application/json", 16)) {
+		json_t *doc = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, NULL);
+		const char *v = json_string_value(json_object_get(doc, "vote"));
+		if (v)
+			vote = pl_web_vote_parse(v, strlen(v));
+		json_decref(doc);
+	} else if (form_field(rq->body ? rq->body : "", rq->body_len, "vote", vote_text, sizeof vote_text))
+		vote = pl_web_vote_parse(vote_text, strlen(vote_text));
+	if (vote < 0) {
+		error_reply(w, rq, r, 400, M_ERR_BAD_VOTE, NULL);
+		return;
+	}
+	pl_error err = {0};
+	int rc = pl_web_feedback_vote(w->fb, port, vote, rq->client, &err);
+	if (rc < 0) {
+		pl_web_log(w, "vote on port %u not recorded: %s", port, err.msg);
+		error_reply(w, rq, r, 503, M_ERR_500_TEXT, NULL);
+		return;
+	}
+	if (!wants_json(rq)) {
+		/* a plain form: back to the page, which says whether the vote counted */
+		r->status = 303;
+		r->type = "text/plain; charset=utf-8";
+		snprintf(r->location, sizeof r->location, "/ports/%u?voted=%d#feedback", port, rc == 1 ? 1 : 2);
+		PL_ADD(&r->body, "See the page.\n");
+		return;
+	}
+	uint32_t counts[PL_VOTE_COUNT];
+	pl_web_feedback_counts(w->fb, port, counts);
+	char message[256];
+	PL_FMT(message, sizeof message, r->lang, rc == 1 ? M_VOTE_THANKS : M_VOTE_ALREADY, "");
+	json_t *doc = json_pack("{s:i, s:s, s:b, s:{s:i, s:i, s:i}, s:s}", "port", port, "vote", pl_web_vote_name(vote),
+				"recorded", rc == 1, "counts", "sad", (int)counts[0], "meh", (int)counts[1], "happy",
+				(int)counts[2], "message", message);
+	char *s = doc ? json_dumps(doc, JSON_PRESERVE_ORDER) : NULL;
+	json_decref(doc);
+	if (!s) {
+		internal_error(w, rq, r, PL_ENOMEM);
+		return;
+	}
+	r->status = rc == 1 ? 200 : 409;
+	r->type = "application/json";
+	pl_buf_add(&r->body, s, strlen(s));
+	pl_buf_addc(&r->body, '\n');
+	free(s);
+}
+
+static void port_page(pl_web *w, const pl_web_request *rq, pl_web_reply *r, uint16_t port)
+{
+	pl_page_req pr = {.lang = r->lang, .live_ok = live_ok(w, rq)};
+	if (rq->voted)
+		pr.flash = !strcmp(rq->voted, "1") ? 1 : !strcmp(rq->voted, "2") ? 2 : 0;
+	html_reply(r);
+	int rc = pl_web_page_port(w, port, &pr, &r->body);
+	if (rc)
+		internal_error(w, rq, r, rc);
+}
+
+static void not_allowed(pl_web *w, const pl_web_request *rq, pl_web_reply *r, const char *allow)
+{
+	r->allow = allow;
+	error_reply(w, rq, r, 405, M_ERR_405_TEXT, NULL);
+}
+
+/* "/ports/N" and "/api/ports/N[/feedback]" */
+static void ports_route(pl_web *w, const pl_web_request *rq, pl_web_reply *r, const char *rest, bool api)
+{
+	const char *slash = strchr(rest, '/');
+	size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+	bool fb = api && slash && !strcmp(slash, "/feedback");
+	r->route = fb ? R_FEEDBACK : api ? R_API_PORT : R_PORT;
+	if (slash && !fb) {
+		r->route = R_OTHER;
+		error_reply(w, rq, r, 404, M_ERR_404_TEXT, NULL);
+		return;
+	}
+	uint16_t port;
+	if (!parse_port(rest, n, &port)) {
+		bad_port(w, rq, r, rest, n);
+		return;
+	}
+	if (fb) {
+		if (!method_is(rq, "POST"))
+			not_allowed(w, rq, r, "POST");
+		else
+			feedback(w, rq, r, port);
+		return;
+	}
+	if (!is_get(rq))
+		not_allowed(w, rq, r, "GET, HEAD");
+	else if (api)
+		api_port(w, rq, r, port);
+	else
+		port_page(w, rq, r, port);
+}
+
+void pl_web_route(pl_web *w, const pl_web_request *rq, pl_web_reply *r)
+{
+	const char *p = rq->path;
+	r->lang = pl_web_lang_pick(rq->accept_language);
+	r->status = 500;
+	r->route = R_OTHER;
+	if (!strncmp(p, "/ports/", 7)) {
+		ports_route(w, rq, r, p + 7, false);
+		return;
+	}
+	if (!strncmp(p, "/api/ports/", 11)) {
+		ports_route(w, rq, r, p + 11, true);
+		return;
+	}
+	static const struct {
+		const char *path;
+		pl_route route;
+	} fixed[] = {
+		{"/", R_HOME}, {"/search", R_SEARCH}, {"/api/search", R_API_SEARCH}, {"/metrics", R_METRICS},
+		{"/healthz", R_HEALTHZ},
+	};
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+		if (!strcmp(p, fixed[i].path))
+			r->route = fixed[i].route;
+	const pl_asset *asset = !strncmp(p, "/static/", 8) ? pl_web_asset(p) : NULL;
+	if (asset)
+		r->route = R_STATIC;
+	if (r->route == R_OTHER) {
+		error_reply(w, rq, r, 404, M_ERR_404_TEXT, NULL);
+		return;
+	}
+	if (!is_get(rq)) {
+		not_allowed(w, rq, r, "GET, HEAD");
+		return;
+	}
+	int rc = 0;
+	pl_page_req pr = {.lang = r->lang, .live_ok = live_ok(w, rq)};
+	switch (r->route) {
+	case R_HOME:
+		html_reply(r);
+		rc = pl_web_page_home(w, &pr, &r->body);
+		break;
+	case R_SEARCH:
+		if (check_query(w, rq, r, true))
+			return;
+		/* a bare port number goes straight to its page */
+		uint16_t port;
+		if (rq->q && pl_is_digits(rq->q, rq->q_len) && parse_port(rq->q, rq->q_len, &port)) {
+			r->status = 303;
+			r->type = "text/plain; charset=utf-8";
+			snprintf(r->location, sizeof r->location, "/ports/%u", port);
+			return;
+		}
+		html_reply(r);
+		rc = pl_web_page_search(w, rq->q ? rq->q : "", &pr, &r->body);
+		break;
+	case R_API_SEARCH:
+		api_search(w, rq, r);
+		return;
+	case R_METRICS:
+		r->status = 200;
+		r->type = "text/plain; version=0.0.4; charset=utf-8";
+		rc = pl_web_metrics_render(w, pr.live_ok, &r->body);
+		break;
+	case R_HEALTHZ:
+		r->status = 200;
+		r->type = "text/plain; charset=utf-8";
+		rc = PL_ADD(&r->body, "ok\n");
+		break;
+	case R_STATIC:
+		r->status = 200;
+		r->type = asset->type;
+		r->fixed = asset;
+		break;
+	default:
+		break;
+	}
+	if (rc)
+		internal_error(w, rq, r, rc);
+}

@@ -1,0 +1,42 @@
+/* The web front end (`portlore serve`): an HTTP server over libmicrohttpd that serves the port pages,
+ * the JSON API, feedback votes (SQLite) and /metrics. This header is all that src/cli/serve.c sees;
+ * the front end owns the process (signals, stderr, privileges), the server owns its threads. */
+#ifndef PL_WEB_H
+#define PL_WEB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "portlore/error.h"
+#include "portlore/registry.h"
+#include "portlore/render.h"
+
+typedef struct pl_web pl_web;
+
+typedef struct pl_web_opts {
+	const char *listen;          /* "ADDR:PORT" or "[V6]:PORT"; port 0 picks a free one */
+	const char *db_path;         /* the feedback database, created when missing */
+	bool expose_processes;       /* show sockets and processes to every client, not only loopback */
+	const pl_registry *reg;      /* opened by the caller, shared read-only by every thread */
+	const pl_render_meta *meta;  /* the registry's origin, as `portlore --json` reports it */
+	const char *proc_root;       /* "/proc" */
+	unsigned threads;            /* 0: one per CPU */
+	/* Where the server reports what it cannot answer a client about (a failed vote write, an MHD
+	 * complaint); NULL discards. Called from the server's threads. */
+	void (*log)(void *ctx, const char *msg);
+	void *log_ctx;
+} pl_web_opts;
+
+/* Opens the database, loads libmicrohttpd and libsqlite3, binds and starts serving. */
+int pl_web_start(const pl_web_opts *opts, pl_web **out, pl_error *err);
+/* The bound address, e.g. "127.0.0.1:8080" (with the real port when 0 was asked for). */
+const char *pl_web_address(const pl_web *w);
+/* The folder the server writes to (the database's): what a sandbox must leave writable. */
+const char *pl_web_state_dir(const pl_web *w);
+/* Gives up what serving does not need: no new privileges, and (Landlock) no exec and no writes outside
+ * writable. what receives a sentence saying what was applied. 0 when all of it was, -1 when some was not. */
+int pl_web_sandbox(const char *writable, char *what, size_t size);
+/* Stops accepting, finishes the requests in flight, closes the database. */
+void pl_web_stop(pl_web *w);
+
+#endif

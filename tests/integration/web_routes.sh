@@ -1,0 +1,226 @@
+#!/bin/bash
+# portlore serve: every route's status and content type, the API against the CLI's --json, input
+# validation (400s, 404s), HTML escaping of registry text, the security headers, and the loopback rule
+# (a forged X-Forwarded-For, and a client in a network namespace of the test's own, are remote).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/web_lib.sh"
+for tool in curl jq; do
+	command -v $tool >/dev/null || { skip_test "web routes" "$tool is not installed"; finish; exit; }
+done
+
+# `portlore PORT` stays as light as it was: the server's libraries are loaded only by `serve`.
+if command -v ldd >/dev/null; then
+	libs=$(ldd "$PORTLORE" 2>&1)
+	[[ "$libs" != *microhttpd* && "$libs" != *sqlite* ]] && _tap 1 "the binary links neither libmicrohttpd nor libsqlite3" ||
+		_tap 0 "the binary links neither libmicrohttpd nor libsqlite3" "$libs"
+fi
+serve main --db "$T_DIR/fb.db" || { _tap 0 "portlore serve starts"; finish; exit; }
+_tap 1 "portlore serve starts and prints its address ($ADDR)"
+B="http://$ADDR"
+PORT=${ADDR##*:}
+
+# ---- every route ----
+get "$B/"
+expect_http "/ is an HTML page" 200 "text/html" 'The three ranges'
+grep -qE 'IANA registry as of [0-9]{4}-[0-9]{2}-[0-9]{2}' "$T_DIR/body" && _tap 1 "/ names the registry's date" || _tap 0 "/ names the registry's date"
+grep -qE '<input[^>]*name="q"' "$T_DIR/body" && _tap 1 "/ has a search box" || _tap 0 "/ has a search box"
+grep -qE '[0-9]+ ports with a registered service, [0-9]+ of them ghosts' "$T_DIR/body" && _tap 1 "/ counts the ranges" || _tap 0 "/ counts the ranges"
+get "$B/ports/2908"
+expect_http "/ports/2908 is an HTML page" 200 "text/html" '<html lang="en">'
+for pat in 'Ports</a></li> <li aria-current="page"><span class="sep" aria-hidden="true">›</span> Port 2908' \
+	'<span class="svc">mao</span>' 'ghost registration' "ss -ltnp 'sport = :2908'" 'lsof -nP -i :2908' \
+	'lsof -nP -iTCP:2908 -sTCP:LISTEN' 'netstat -ano \| findstr :2908' 'href="/ports/2906"' 'href="/ports/2910"' \
+	'<form class="vote" method="post" action="/api/ports/2908/feedback">' 'value="happy"' 'Why registered ports matter'; do
+	grep -qF -- "$pat" "$T_DIR/body" 2>/dev/null || grep -qE -- "$pat" "$T_DIR/body" &&
+		_tap 1 "the page of 2908 has: $pat" || _tap 0 "the page of 2908 has: $pat"
+done
+get "$B/search?q=shell"
+expect_http "/search?q=shell lists results" 200 "text/html" 'href="/ports/22"'
+get "$B/search"
+expect_http "/search without q is the empty search page" 200 "text/html"
+get "$B/search?q=2908"
+expect_http "/search?q=2908 sends to the port's page" 303 "text/plain"
+grep -qi '^Location: /ports/2908' "$T_DIR/headers" && _tap 1 "the 303 goes to /ports/2908" || _tap 0 "the 303 goes to /ports/2908"
+get "$B/api/ports/2908"
+expect_http "/api/ports/2908 is JSON" 200 "application/json"
+"$PORTLORE" 2908 --json >"$T_DIR/cli.json"
+# the host part ("local": sockets on the port right now) may differ between two reads
+norm='del(.ports[].local)'
+check "/api/ports/2908 is the document of portlore 2908 --json" \
+	diff <(jq -S "$norm" "$T_DIR/body") <(jq -S "$norm" "$T_DIR/cli.json")
+check "... and the same, local part included, while nothing is on 2908" \
+	diff <(jq -S . "$T_DIR/body") <(jq -S . "$T_DIR/cli.json")
+get "$B/api/search?q=shell"
+expect_http "/api/search?q=shell is JSON" 200 "application/json"
+"$PORTLORE" search shell --json >"$T_DIR/cli.json"
+check "/api/search?q=shell is the document of portlore search shell --json" \
+	diff <(jq -S . "$T_DIR/body") <(jq -S . "$T_DIR/cli.json")
+get "$B/metrics"
+expect_http "/metrics is Prometheus text 0.0.4" 200 "text/plain; version=0.0.4" '^portlore_registry_info\{date="[0-9-]+",source="[^"]+"\} 1$'
+for m in portlore_registry_records portlore_http_requests_total portlore_http_request_duration_seconds_bucket portlore_sockets_up; do
+	grep -q "^$m" "$T_DIR/body" && _tap 1 "/metrics has $m" || _tap 0 "/metrics has $m"
+done
+grep -q '^portlore_http_requests_total{route="/ports/{port}",status="200"} [1-9]' "$T_DIR/body" &&
+	_tap 1 "/metrics counts the page requests" || _tap 0 "/metrics counts the page requests"
+# every family is declared once, before its samples
+check "/metrics: each metric has HELP and TYPE lines" bash -c "
+	awk '/^# TYPE/ {t[\$3]=1} /^[a-z]/ { n=\$1; sub(/\\{.*/, \"\", n); b=n; sub(/_(bucket|sum|count)\$/, \"\", b); if (!t[n] && !t[b]) { print \"undeclared \" n; bad=1 } } END { exit bad }' '$T_DIR/body'"
+if grep -q '^portlore_sockets_up 1' "$T_DIR/body"; then
+	grep -qE "^portlore_listening_sockets\{port=\"$PORT\",protocol=\"tcp\",service=\"[^\"]*\",process=\"portlore\",registration=\"[a-z]+\",verdict=\"[a-z]+\"\} 1" "$T_DIR/body" &&
+		_tap 1 "/metrics lists the server's own listener" || _tap 0 "/metrics lists the server's own listener" "$(grep listening "$T_DIR/body")"
+else
+	skip_test "/metrics lists the server's own listener" "sockets not readable here"
+fi
+get "$B/healthz"
+expect_http "/healthz" 200 "text/plain" '^ok$'
+get "$B/static/portlore.css"
+expect_http "the stylesheet" 200 "text/css"
+get "$B/static/portlore.js"
+expect_http "the script" 200 "text/javascript"
+
+# ---- what is not there, and bad input ----
+for u in /nope /static/../etc/passwd /static/ /ports /api /api/ports /ports/2908/extra /favicon.ico /metrics/x; do
+	get "$B$u"
+	expect_http "404 for $u" 404 ""
+done
+for p in 70000 -1 29o8 2908abc 65536 123456 '%20' '29%2008'; do
+	get "$B/ports/$p"
+	expect_http "400 for /ports/$p" 400 "text/html"
+	get "$B/api/ports/$p"
+	expect_http "400 for /api/ports/$p (JSON)" 400 "application/json" '"error"'
+done
+get "$B/ports/65535"
+expect_http "65535 is a port" 200 "text/html"
+get "$B/ports/0"
+expect_http "0 is a port" 200 "text/html"
+long=$(printf 'a%.0s' $(seq 257))
+get "$B/search?q=$long"
+expect_http "400 for a 257-byte query" 400 "text/html"
+get "$B/api/search?q=$long"
+expect_http "400 for a 257-byte API query" 400 "application/json"
+get "$B/search?q=$(printf 'a%.0s' $(seq 256))"
+expect_http "a 256-byte query is fine" 200 "text/html"
+get "$B/api/search?q=a%00b"
+expect_http "400 for a query with a NUL byte" 400 "application/json"
+get "$B/api/search"
+expect_http "400 for /api/search without q" 400 "application/json"
+get "$B/ports/2908" -X POST
+expect_http "405 for POST /ports/2908" 405 "text/html"
+grep -qi '^Allow: GET, HEAD' "$T_DIR/headers" && _tap 1 "the 405 says Allow: GET, HEAD" || _tap 0 "the 405 says Allow"
+get "$B/api/ports/2908/feedback"
+expect_http "405 for GET on the feedback route" 405 "application/json"
+get "$B/api/ports/2908/feedback" --data-binary "vote=$(printf 'x%.0s' $(seq 5000))"
+expect_http "413 for a body over 4 KiB" 413 "application/json"
+get "$B/api/ports/2908/feedback" -d vote=angry
+expect_http "400 for a vote that is not one of the three" 400 "application/json"
+get "$B/api/ports/2908/feedback" -d vote=happy -H 'Origin: https://elsewhere.example'
+expect_http "403 for a vote posted from another site (Origin)" 403 "application/json"
+get "$B/api/ports/2908/feedback" -d vote=happy -H 'Origin: null' -H 'Sec-Fetch-Site: cross-site'
+expect_http "403 for a vote posted from another site (Sec-Fetch-Site)" 403 "application/json"
+
+# ---- headers ----
+get "$B/ports/2908"
+hdr() { grep -i "^$1:" "$T_DIR/headers" | tr -d '\r' | cut -d' ' -f2-; }
+csp=$(hdr Content-Security-Policy)
+for d in "default-src 'none'" "style-src 'self'" "form-action 'self'" "frame-ancestors 'none'" "base-uri 'none'"; do
+	[[ "$csp" == *"$d"* ]] && _tap 1 "CSP has $d" || _tap 0 "CSP has $d" "$csp"
+done
+[ "$(hdr X-Content-Type-Options)" = nosniff ] && _tap 1 "X-Content-Type-Options: nosniff" || _tap 0 "nosniff"
+[ "$(hdr Referrer-Policy)" = no-referrer ] && _tap 1 "Referrer-Policy: no-referrer" || _tap 0 "Referrer-Policy"
+get "$B/api/ports/2908"
+[ -n "$(hdr Content-Security-Policy)" ] && _tap 1 "the API carries the CSP too" || _tap 0 "the API carries the CSP too"
+grep -q '<script>' <(curl -s "$B/ports/2908") && _tap 0 "pages have no inline script" || _tap 1 "pages have no inline script"
+
+# ---- languages ----
+get "$B/ports/2908" -H 'Accept-Language: fr-CA,fr;q=0.9,en;q=0.5'
+expect_http "French by Accept-Language" 200 "text/html" '<html lang="fr">'
+grep -q 'Cette page vous a-t-elle été utile' "$T_DIR/body" && _tap 1 "the French page asks for feedback in French" || _tap 0 "French feedback"
+get "$B/ports/2908" -H 'Accept-Language: vi'
+expect_http "Vietnamese by Accept-Language" 200 "text/html" '<html lang="vi">.*|Trang này có hữu ích không'
+grep -q 'Trang này có hữu ích không' "$T_DIR/body" && _tap 1 "the Vietnamese page asks for feedback in Vietnamese" || _tap 0 "Vietnamese feedback"
+get "$B/ports/2908" -H 'Accept-Language: fr;q=0.2, vi;q=0.8, de'
+expect_http "q-values decide (vi 0.8 over fr 0.2)" 200 "text/html" '<html lang="vi">'
+get "$B/ports/2908" -H 'Accept-Language: de, ja;q=0.5'
+expect_http "English when nothing offered fits" 200 "text/html" '<html lang="en">'
+get "$B/ports/2908" -H 'Accept-Language: fr;q=0, en'
+expect_http "q=0 refuses a language" 200 "text/html" '<html lang="en">'
+
+# ---- the loopback rule ----
+get "$B/ports/$PORT"
+expect_http "a loopback client sees the processes on a port" 200 "text/html" '<table class="sockets">'
+grep -q '<strong>portlore</strong>' "$T_DIR/body" && _tap 1 "... the server itself among them" || _tap 0 "... the server itself among them" "$(sed -n '/id="host"/,/<\/section>/p' "$T_DIR/body")"
+get "$B/ports/$PORT" -H 'X-Forwarded-For: 203.0.113.7' -H 'Forwarded: for=203.0.113.7' -H 'X-Real-IP: 203.0.113.7'
+grep -q '<table class="sockets">' "$T_DIR/body" && _tap 1 "forwarded headers do not turn a loopback client remote" || _tap 0 "forwarded headers do not turn a loopback client remote"
+
+# A client in a network namespace: the server runs in namespace A, on 10.231.x.1; the client in B, over a
+# veth pair between the two (the test's own namespaces: no traffic leaves them).
+NSA=plweb-a-$$ NSB=plweb-b-$$
+netns_cleanup() { ip netns del "$NSA" 2>/dev/null; ip netns del "$NSB" 2>/dev/null; }
+if command -v ip >/dev/null && ip netns add "$NSA" 2>/dev/null && ip netns add "$NSB" 2>/dev/null; then
+	trap 'netns_cleanup; web_cleanup' EXIT
+	sub=$(( $$ % 200 + 20 ))
+	if ip link add "pwa$$" type veth peer name "pwb$$" 2>"$T_DIR/ip.err" &&
+		ip link set "pwa$$" netns "$NSA" && ip link set "pwb$$" netns "$NSB" &&
+		ip -n "$NSA" addr add "10.231.$sub.1/30" dev "pwa$$" && ip -n "$NSB" addr add "10.231.$sub.2/30" dev "pwb$$" &&
+		ip -n "$NSA" link set "pwa$$" up && ip -n "$NSB" link set "pwb$$" up && ip -n "$NSA" link set lo up; then
+		for expose in no yes; do
+			extra=()
+			[ $expose = yes ] && extra=(--expose-processes)
+			if serve_cmd "ns-$expose" ip netns exec "$NSA" "$PORTLORE" serve --listen 0.0.0.0:0 --db "$T_DIR/ns-$expose.db" "${extra[@]}"; then
+				nport=${ADDR##*:}
+				remote=$(ip netns exec "$NSB" curl -s --max-time 5 "http://10.231.$sub.1:$nport/ports/$nport")
+				local_=$(ip netns exec "$NSA" curl -s --max-time 5 "http://127.0.0.1:$nport/ports/$nport")
+				if [ $expose = no ]; then
+					[[ "$remote" == *'On this host'* && "$remote" != *'<table class="sockets">'* && "$remote" == *'only to visitors on this machine'* ]] &&
+						_tap 1 "a client in another namespace (10.231.$sub.2) sees no process details" ||
+						_tap 0 "a client in another namespace sees no process details" "$(printf '%s' "$remote" | sed -n '/id="host"/,/<\/section>/p' | head -20)"
+					fwd=$(ip netns exec "$NSB" curl -s --max-time 5 -H 'X-Forwarded-For: 127.0.0.1' "http://10.231.$sub.1:$nport/ports/$nport")
+					[[ "$fwd" != *'<table class="sockets">'* ]] && _tap 1 "... nor with a forged X-Forwarded-For: 127.0.0.1" ||
+						_tap 0 "... nor with a forged X-Forwarded-For: 127.0.0.1"
+					api=$(ip netns exec "$NSB" curl -s --max-time 5 "http://10.231.$sub.1:$nport/api/ports/$nport")
+					[ "$(printf '%s' "$api" | jq -c '.ports[0].local')" = null ] && _tap 1 "... and its API document has no local part" ||
+						_tap 0 "... and its API document has no local part" "$(printf '%s' "$api" | jq -c '.ports[0].local' | head -c 300)"
+					m=$(ip netns exec "$NSB" curl -s --max-time 5 "http://10.231.$sub.1:$nport/metrics")
+					[[ "$m" == *"portlore_listening_sockets{port=\"$nport\""*'process=""'* && "$m" != *'process="portlore"'* ]] &&
+						_tap 1 "... and /metrics names no process to it" || _tap 0 "... and /metrics names no process to it" "$(printf '%s' "$m" | grep listening_sockets)"
+					[[ "$local_" == *'<table class="sockets">'* ]] && _tap 1 "a loopback client in the server's namespace sees them" ||
+						_tap 0 "a loopback client in the server's namespace sees them"
+				else
+					[[ "$remote" == *'<table class="sockets">'* ]] && _tap 1 "--expose-processes shows them to the remote client" ||
+						_tap 0 "--expose-processes shows them to the remote client"
+				fi
+				kill "$SRV_PID" 2>/dev/null
+			else
+				_tap 0 "portlore serve starts in a network namespace"
+			fi
+		done
+	else
+		skip_test "the namespace client" "veth not permitted here: $(head -c 200 "$T_DIR/ip.err")"
+	fi
+else
+	skip_test "the namespace client is remote" "'ip netns add' is not permitted here"
+fi
+
+# ---- HTML escaping: a registry whose text is hostile ----
+printf '# portlore registry table\n#date\t2026-01-01\n#source\ttest <b>table</b> & "co"\n' >"$T_DIR/evil.tsv"
+printf 'evil\t4444\ttcp\t<script>alert(1)</script>\tbob\tbob\t\t\turi:javascript:alert(2)|text:<img src=x onerror=alert(3)>\t\t\t"><svg onload=alert(4)>\n' >>"$T_DIR/evil.tsv"
+printf '<b>x</b>\t4445\ttcp\tfine\t\t\t\t\t\t\t\t\n' >>"$T_DIR/evil.tsv"
+serve evil --db "$T_DIR/evil.db" --registry "$T_DIR/evil.tsv" || _tap 0 "portlore serve --registry starts"
+get "http://$ADDR/ports/4444"
+expect_http "the hostile registry's page is served" 200 "text/html" '&lt;script&gt;alert\(1\)&lt;/script&gt;'
+for bad in '<script>alert' '<img src=x' '<svg onload' 'href="javascript:' '<b>table</b>'; do
+	grep -qF -- "$bad" "$T_DIR/body" && _tap 0 "no raw '$bad' in the page" "$(grep -F -- "$bad" "$T_DIR/body" | head -3)" || _tap 1 "no raw '$bad' in the page"
+done
+grep -qF '&lt;b&gt;table&lt;/b&gt; &amp; &quot;co&quot;' "$T_DIR/body" && _tap 1 "the registry's source is escaped in the footer" || _tap 0 "the registry's source is escaped"
+get "http://$ADDR/ports/4443"
+grep -qF '&lt;b&gt;x&lt;/b&gt;' "$T_DIR/body" && ! grep -qF '<b>x</b>' "$T_DIR/body" && _tap 1 "a neighbour's name is escaped" || _tap 0 "a neighbour's name is escaped"
+get "http://$ADDR/search?q=%3Cscript%3E"
+expect_http "a search for <script> is escaped" 200 "text/html" '“&lt;script&gt;”'
+grep -qF '<script>' "$T_DIR/body" && _tap 0 "no raw <script> on the search page" || _tap 1 "no raw <script> on the search page"
+get "http://$ADDR/ports/29%3Cb%3E8"
+grep -qF '“29&lt;b&gt;8”' "$T_DIR/body" && _tap 1 "a bad port is echoed escaped" || _tap 0 "a bad port is echoed escaped" "$(grep error "$T_DIR/body")"
+get "http://$ADDR/metrics"
+grep -qF 'portlore_registry_info{date="2026-01-01",source="test <b>table</b> & \"co\""} 1' "$T_DIR/body" &&
+	_tap 1 "metrics escape label values" || _tap 0 "metrics escape label values" "$(grep registry_info "$T_DIR/body")"
+
+finish

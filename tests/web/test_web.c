@@ -1,0 +1,268 @@
+/* The web front end's parts that need no socket: escaping, the language choice, the message table, the
+ * voter hash, the page cache, and routing (pl_web_route) against a small registry and a real SQLite
+ * database, so that the sanitizer build covers them too. The HTTP side is tests/integration/web_*.sh. */
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include "testutil.h"
+#include "web/internal.h"
+
+static const char *esc(const char *s, size_t n)
+{
+	static pl_buf b;
+	pl_buf_free(&b);
+	pl_buf_init(&b, 1 << 20);
+	assert_int_equal(pl_web_escn(&b, s, n), 0);
+	return pl_buf_str(&b);
+}
+
+static void test_escape_markup_quotes_and_bad_utf8(void **state)
+{
+	(void)state;
+	assert_string_equal(esc("<script>alert('x')</script>", 27), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
+	assert_string_equal(esc("a & \"b\"", 7), "a &amp; &quot;b&quot;");
+	assert_string_equal(esc("caf\xc3\xa9 \xe2\x80\xba", 9), "caf\xc3\xa9 \xe2\x80\xba");
+	/* a lone continuation byte, an overlong '<', a surrogate, a truncated sequence, a control */
+	assert_string_equal(esc("\x80", 1), "\xef\xbf\xbd");
+	assert_string_equal(esc("\xc0\xbc", 2), "\xef\xbf\xbd\xef\xbf\xbd");
+	assert_string_equal(esc("\xed\xa0\x80", 3), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	assert_string_equal(esc("ab\xe2\x80", 4), "ab\xef\xbf\xbd\xef\xbf\xbd");
+	assert_string_equal(esc("a\x01" "b\tc", 5), "a\xef\xbf\xbd" "b\tc");
+	assert_string_equal(esc("a\0b", 3), "a\xef\xbf\xbd" "b");
+}
+
+static void test_language_follows_accept_language_and_q_values(void **state)
+{
+	(void)state;
+	assert_int_equal(pl_web_lang_pick(NULL), PL_LANG_EN);
+	assert_int_equal(pl_web_lang_pick(""), PL_LANG_EN);
+	assert_int_equal(pl_web_lang_pick("fr"), PL_LANG_FR);
+	assert_int_equal(pl_web_lang_pick("fr-CA,fr;q=0.9,en;q=0.5"), PL_LANG_FR);
+	assert_int_equal(pl_web_lang_pick("VI-vn"), PL_LANG_VI);
+	assert_int_equal(pl_web_lang_pick("fr;q=0.2, vi;q=0.8, de"), PL_LANG_VI);
+	assert_int_equal(pl_web_lang_pick("de, ja;q=0.5"), PL_LANG_EN);
+	assert_int_equal(pl_web_lang_pick("fr;q=0, en"), PL_LANG_EN);
+	assert_int_equal(pl_web_lang_pick("en;q=0.5, fr;q=0.500"), PL_LANG_EN); /* a tie: the first one */
+	assert_int_equal(pl_web_lang_pick("en;q=0.4,fr;q=0.41"), PL_LANG_FR);
+	assert_int_equal(pl_web_lang_pick("fr;q=2, vi"), PL_LANG_VI); /* a malformed q refuses its range */
+	assert_int_equal(pl_web_lang_pick("*;q=1, vi;q=0.1"), PL_LANG_VI);
+	assert_int_equal(pl_web_lang_pick("frr, fra"), PL_LANG_EN);   /* other languages, not French */
+	assert_int_equal(pl_web_lang_pick(",,, ;;; q=, fr ; q = 0.3"), PL_LANG_FR);
+}
+
+static void test_every_message_exists_in_every_language(void **state)
+{
+	(void)state;
+	for (int l = 0; l < PL_LANG_COUNT; l++)
+		for (int m = 0; m < M_COUNT; m++) {
+			const char *s = pl_web_msg((pl_lang)l, (pl_msg)m);
+			/* English may defer to the report's sentence; the others may not */
+			if (!s && l != PL_LANG_EN)
+				fail_msg("message %d missing in %s", m, pl_web_lang_tag((pl_lang)l));
+			if (l != PL_LANG_EN && !pl_web_msg(PL_LANG_EN, (pl_msg)m) && s == NULL)
+				fail_msg("message %d has no text at all in %s", m, pl_web_lang_tag((pl_lang)l));
+		}
+}
+
+static void test_translation_escapes_its_arguments(void **state)
+{
+	(void)state;
+	pl_buf b;
+	pl_buf_init(&b, 4096);
+	assert_int_equal(PL_TR(&b, PL_LANG_FR, M_SEARCH_RESULTS, "3", "<b>"), 0);
+	assert_string_equal(pl_buf_str(&b), "3 résultats pour « &lt;b&gt; »");
+	char plain[64];
+	PL_FMT(plain, sizeof plain, PL_LANG_VI, M_PORT_N_NAME, "2908", "mao");
+	assert_string_equal(plain, "Cổng 2908 (mao)");
+	pl_buf_free(&b);
+}
+
+static void test_siphash_matches_the_reference_vectors(void **state)
+{
+	(void)state;
+	uint8_t key[16], msg[64];
+	for (int i = 0; i < 16; i++)
+		key[i] = (uint8_t)i;
+	for (int i = 0; i < 64; i++)
+		msg[i] = (uint8_t)i;
+	/* From the SipHash paper's appendix: key 00..0f, messages 00, 00 01, ... */
+	assert_true(pl_web_siphash(key, msg, 0) == 0x726fdb47dd0e0e31ull);
+	assert_true(pl_web_siphash(key, msg, 15) == 0xa129ca6149be45e5ull);
+}
+
+static void test_cache_returns_fresh_then_stale_values(void **state)
+{
+	(void)state;
+	pl_web_cache *c = pl_web_cache_new(4, 0);
+	pl_buf b;
+	pl_buf_init(&b, 1024);
+	size_t cuts[2] = {1, 2}, got[2];
+	assert_int_equal(pl_web_cache_get(c, 7, &b, got), 0);
+	pl_web_cache_put(c, 7, "abc", 3, cuts);
+	PL_ADD(&b, "xy");
+	assert_int_equal(pl_web_cache_get(c, 7, &b, got), 2); /* ttl 0: stale at once, still returned */
+	assert_string_equal(pl_buf_str(&b), "xyabc");
+	assert_int_equal(got[0], 3);
+	assert_int_equal(got[1], 4);
+	pl_web_cache_put(c, 11, "z", 1, NULL); /* may take 7's slot: then 7 is a miss, never a wrong value */
+	b.len = 0;
+	int hit = pl_web_cache_get(c, 7, &b, NULL);
+	assert_true(hit == 0 || strcmp(pl_buf_str(&b), "abc") == 0);
+	pl_buf_free(&b);
+	pl_web_cache_free(c);
+}
+
+/* ---- routing, without a socket ---- */
+typedef struct fixture {
+	pl_web w;
+	char *dir;
+	pl_render_meta meta;
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof *f);
+	f->dir = tu_tmpdir();
+	f->w.reg = tu_registry("mao\t2908\ttcp\tmao\t\t\t\t\t\t\t\t\n"
+			       "mao\t2908\tudp\tmao\t\t\t\t\t\t\t\t\n"
+			       "evil\t4444\ttcp\t<script>alert(1)</script>\t\t\t\t\t\t\t\t\n");
+	f->meta = (pl_render_meta){.version = "test", .registry_origin = "file", .registry_path = "t.tsv"};
+	f->w.opts = (pl_web_opts){.proc_root = "/proc", .meta = &f->meta, .reg = f->w.reg};
+	f->w.pages = pl_web_cache_new(16, 60000);
+	f->w.live = pl_web_cache_new(16, 1000);
+	char db[4200];
+	snprintf(db, sizeof db, "%s/fb.db", f->dir);
+	pl_error err = {0};
+	if (pl_web_feedback_open(db, &f->w.fb, &err))
+		fail_msg("%s", err.msg);
+	pl_web_count_ranges(&f->w);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	pl_web_feedback_close(f->w.fb);
+	pl_web_cache_free(f->w.pages);
+	pl_web_cache_free(f->w.live);
+	pl_registry_close((pl_registry *)f->w.reg);
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static struct sockaddr_in peer(const char *ip)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	inet_pton(AF_INET, ip, &a.sin_addr);
+	return a;
+}
+
+static unsigned route(fixture *f, const char *method, const char *path, const char *q, const char *body,
+		      const char *ip, pl_web_reply *r)
+{
+	struct sockaddr_in a = peer(ip);
+	pl_web_request rq = {.method = method, .path = path, .q = q, .q_len = q ? strlen(q) : 0, .body = body,
+			     .body_len = body ? strlen(body) : 0, .client = (struct sockaddr *)&a};
+	memset(r, 0, sizeof *r);
+	pl_buf_init(&r->body, PL_WEB_PAGE_MAX);
+	pl_web_route(&f->w, &rq, r);
+	return r->status;
+}
+
+static void test_routes_validate_ports_and_queries(void **state)
+{
+	fixture *f = *state;
+	pl_web_reply r;
+	static const char *const bad[] = {"/ports/70000", "/ports/-1", "/ports/29o8", "/ports/2908abc", "/ports/",
+					  "/ports/000000", "/api/ports/65536"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (route(f, "GET", bad[i], NULL, NULL, "127.0.0.1", &r) != 400)
+			fail_msg("%s: %u, wanted 400", bad[i], r.status);
+		pl_buf_free(&r.body);
+	}
+	assert_int_equal(route(f, "GET", "/nope", NULL, NULL, "127.0.0.1", &r), 404);
+	pl_buf_free(&r.body);
+	char big[300];
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	assert_int_equal(route(f, "GET", "/api/search", big, NULL, "127.0.0.1", &r), 400);
+	pl_buf_free(&r.body);
+	assert_int_equal(route(f, "GET", "/ports/2908", NULL, NULL, "127.0.0.1", &r), 200);
+	assert_non_null(strstr(pl_buf_str(&r.body), "<span class=\"svc\">mao</span>"));
+	pl_buf_free(&r.body);
+	assert_int_equal(route(f, "GET", "/ports/4444", NULL, NULL, "127.0.0.1", &r), 200);
+	assert_null(strstr(pl_buf_str(&r.body), "<script>"));
+	assert_non_null(strstr(pl_buf_str(&r.body), "&lt;script&gt;alert(1)&lt;/script&gt;"));
+	pl_buf_free(&r.body);
+}
+
+static void test_live_section_only_for_loopback(void **state)
+{
+	fixture *f = *state;
+	pl_web_reply r;
+	assert_int_equal(route(f, "GET", "/ports/2908", NULL, NULL, "10.1.2.3", &r), 200);
+	assert_non_null(strstr(pl_buf_str(&r.body), "only to visitors on this machine"));
+	pl_buf_free(&r.body);
+	assert_int_equal(route(f, "GET", "/ports/2908", NULL, NULL, "127.0.0.5", &r), 200);
+	assert_null(strstr(pl_buf_str(&r.body), "only to visitors on this machine"));
+	pl_buf_free(&r.body);
+	struct sockaddr_in6 v6 = {.sin6_family = AF_INET6};
+	inet_pton(AF_INET6, "::1", &v6.sin6_addr);
+	assert_true(pl_web_is_loopback((struct sockaddr *)&v6));
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", &v6.sin6_addr);
+	assert_true(pl_web_is_loopback((struct sockaddr *)&v6));
+	inet_pton(AF_INET6, "::ffff:10.0.0.1", &v6.sin6_addr);
+	assert_false(pl_web_is_loopback((struct sockaddr *)&v6));
+	inet_pton(AF_INET6, "fe80::1", &v6.sin6_addr);
+	assert_false(pl_web_is_loopback((struct sockaddr *)&v6));
+	assert_false(pl_web_is_loopback(NULL));
+}
+
+static void test_one_vote_per_client_page_and_day(void **state)
+{
+	fixture *f = *state;
+	pl_web_reply r;
+	assert_int_equal(route(f, "POST", "/api/ports/2908/feedback", NULL, "vote=happy", "127.0.0.9", &r), 303);
+	assert_string_equal(r.location, "/ports/2908?voted=1#feedback");
+	pl_buf_free(&r.body);
+	assert_int_equal(route(f, "POST", "/api/ports/2908/feedback", NULL, "vote=sad", "127.0.0.9", &r), 303);
+	assert_string_equal(r.location, "/ports/2908?voted=2#feedback");
+	pl_buf_free(&r.body);
+	assert_int_equal(route(f, "POST", "/api/ports/2908/feedback", NULL, "x=1&vote=meh", "127.0.0.10", &r), 303);
+	pl_buf_free(&r.body);
+	assert_int_equal(route(f, "POST", "/api/ports/2908/feedback", NULL, "vote=%68appy", "127.0.0.11", &r), 303);
+	pl_buf_free(&r.body);
+	assert_int_equal(route(f, "POST", "/api/ports/2908/feedback", NULL, "vote=angry", "127.0.0.12", &r), 400);
+	pl_buf_free(&r.body);
+	assert_int_equal(route(f, "POST", "/api/ports/2908/feedback", NULL, "vote=%6", "127.0.0.12", &r), 400);
+	pl_buf_free(&r.body);
+	uint32_t c[PL_VOTE_COUNT];
+	pl_web_feedback_counts(f->w.fb, 2908, c);
+	assert_int_equal(c[PL_VOTE_SAD], 0);
+	assert_int_equal(c[PL_VOTE_MEH], 1);
+	assert_int_equal(c[PL_VOTE_HAPPY], 2);
+	assert_int_equal(route(f, "GET", "/metrics", NULL, NULL, "127.0.0.1", &r), 200);
+	assert_non_null(strstr(pl_buf_str(&r.body), "portlore_feedback_votes_total{port=\"2908\",vote=\"happy\"} 2\n"));
+	pl_buf_free(&r.body);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape_markup_quotes_and_bad_utf8),
+		cmocka_unit_test(test_language_follows_accept_language_and_q_values),
+		cmocka_unit_test(test_every_message_exists_in_every_language),
+		cmocka_unit_test(test_translation_escapes_its_arguments),
+		cmocka_unit_test(test_siphash_matches_the_reference_vectors),
+		cmocka_unit_test(test_cache_returns_fresh_then_stale_values),
+		cmocka_unit_test_setup_teardown(test_routes_validate_ports_and_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_section_only_for_loopback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_vote_per_client_page_and_day, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
