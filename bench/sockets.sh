@@ -12,7 +12,7 @@ RUNS=${2:-30}
 for t in ss lsof python3; do command -v $t >/dev/null || { echo "$t is not installed" >&2; exit 3; }; done
 ulimit -n 4096 2>/dev/null || true
 out=$(mktemp)
-python3 "$here/load.py" 200 50 >"$out" &
+python3 "$here/load.py" 200 100 >"$out" &
 loader=$!
 trap 'kill "$loader" 2>/dev/null; wait "$loader" 2>/dev/null; rm -f "$out"' EXIT
 for _ in $(seq 600); do grep -q ready "$out" && break; sleep 0.1; done

@@ -294,15 +294,30 @@ static void port_line(const out *o, const json_t *p)
 		pl_json_member(json_object_get(p, "range"), "class"));
 	if (best) {
 		const char *v = pl_json_member(json_object_get(p, "ghost"), "verdict");
-		fprintf(o->f, "%-14s %s%-16s%s %s%s%s%s\n", transports, on(o, BOLD), pl_json_member(best, "service"), on(o, RESET),
+		fprintf(o->f, "%-14s %s%-16s%s %s%s%s%s", transports, on(o, BOLD), pl_json_member(best, "service"), on(o, RESET),
 			pl_json_member(best, "description"), strcmp(v, "no") ? on(o, YELLOW) : "",
 			strcmp(v, "ghost") == 0 ? "  [ghost]" : strcmp(v, "likely_ghost") == 0 ? "  [likely ghost]" : "",
 			on(o, RESET));
 	} else {
 		const json_t *first = json_array_get(recs, 0);
-		fprintf(o->f, "%-14s %s%s%s\n", "-", on(o, DIM), first ? or_dash(pl_json_member(first, "description")) : "Unassigned",
+		fprintf(o->f, "%-14s %s%s%s", "-", on(o, DIM), first ? or_dash(pl_json_member(first, "description")) : "Unassigned",
 			on(o, RESET));
 	}
+	/* What is here: the first listener's owner, or how many sockets use the port. */
+	const json_t *local = json_object_get(p, "local");
+	const json_t *socks = json_object_get(local, "sockets");
+	if (json_array_size(socks)) {
+		const json_t *s0 = json_array_get(socks, 0), *owner = json_array_get(json_object_get(s0, "owners"), 0);
+		const char *verdict = pl_json_member(json_object_get(local, "verdict"), "verdict");
+		if (json_is_true(json_object_get(s0, "listening")))
+			fprintf(o->f, "  %s[listening: %s%s]%s", !strcmp(verdict, "mismatch") ? on(o, YELLOW) : on(o, GREEN),
+				owner ? pl_json_member(owner, "name") : "owner not visible",
+				!strcmp(verdict, "mismatch") ? ", not it" : !strcmp(verdict, "match") ? ", looks like it" : "",
+				on(o, RESET));
+		else
+			fprintf(o->f, "  [%zu socket%s]", json_array_size(socks), json_array_size(socks) == 1 ? "" : "s");
+	}
+	fputc('\n', o->f);
 }
 
 static void search_text(const out *o, const json_t *doc)
