@@ -38,7 +38,7 @@ static const char css[] =
 	"border:1px solid var(--line);border-radius:3px;padding:0 0.3rem}\n"
 	".badge{font-size:0.75rem;background:var(--warnbg);color:var(--warn);border-radius:3px;padding:0.05rem 0.4rem}\n"
 	"dl{display:grid;grid-template-columns:max-content 1fr;gap:0.2rem 1rem;margin:0.4rem 0}\n"
-	"dt{color:var(--soft)}dd{margin:0}\n"
+	"dt{color:var(--soft)}dd{margin:0}dd.pre{white-space:pre-line}\n"
 	"dl.commands dd+dd{grid-column:2}\n"
 	".note{color:var(--soft);font-size:0.92rem}\n"
 	".verdict{padding:0.6rem 0.8rem;border-radius:4px;margin:0}\n"

@@ -149,7 +149,10 @@ static void field(pctx *c, pl_msg label, const char *value)
 		return;
 	ADD("<dt>");
 	TR0(label);
-	ADD("</dt><dd>");
+	if (label == M_F_NOTES)
+		ADD("</dt><dd class=\"pre\">"); /* IANA's notes are laid out in lines */
+	else
+		ADD("</dt><dd>");
 	ESC(value);
 	ADD("</dd>\n");
 }

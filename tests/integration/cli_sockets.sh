@@ -37,8 +37,11 @@ for spec in sys.argv[2:]:
     out.write("%d\n" % s.getsockname()[1])
 out.flush()
 if fork:
+    parent = os.getpid()
     if os.fork() == 0:
-        time.sleep(600)
+        # The child outlives nothing: it leaves as soon as its parent does (the test kills the parent).
+        while os.getppid() == parent:
+            time.sleep(0.1)
         os._exit(0)
 time.sleep(600)
 PY

@@ -223,4 +223,18 @@ get "http://$ADDR/metrics"
 grep -qF 'portlore_registry_info{date="2026-01-01",source="test <b>table</b> & \"co\""} 1' "$T_DIR/body" &&
 	_tap 1 "metrics escape label values" || _tap 0 "metrics escape label values" "$(grep registry_info "$T_DIR/body")"
 
+# ---- a registry with people: contacts with names and e-mail, dates, references ----
+XML=${PL_TESTDATA:-$(cd "$(dirname "$0")/.." && pwd)/fixtures}/iana-small.xml
+if [ -f "$XML" ] && serve xml --db "$T_DIR/xml.db" --registry "$XML"; then
+	get "http://$ADDR/ports/8"
+	for pat in 'Bob Example (Bob&#39;s Shop) &lt;<a href="mailto:bob@shop.example">bob@shop.example</a>&gt;' \
+		'<dt>Registered</dt><dd>2010-03-04</dd>' '<a href="https://www.rfc-editor.org/rfc/rfc9999">rfc9999</a>'; do
+		grep -qF -- "$pat" "$T_DIR/body" && _tap 1 "IANA's XML: the page shows $pat" || _tap 0 "IANA's XML: the page shows $pat"
+	done
+	get "http://$ADDR/ports/7" -H 'Accept-Language: fr'
+	expect_http "IANA's XML: the French verdict names the ghost's contact" 200 "text/html" 'Enregistrement fantôme : « ghosty ».*Ann Example'
+else
+	skip_test "a registry with people" "$XML is absent"
+fi
+
 finish
