@@ -4,6 +4,8 @@
 #define PL_RENDER_INTERNAL_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
 
 /* A JSON string of s, invalid UTF-8 sequences replaced by U+FFFD; never NULL unless out of memory. */
 json_t *pl_json_text(const char *s);
@@ -11,5 +13,25 @@ json_t *pl_json_text(const char *s);
 json_t *pl_json_text_or_null(const char *s);
 /* The string member key of obj, or "" when absent or not a string. */
 const char *pl_json_member(const json_t *obj, const char *key);
+
+/* Text output: where it goes and whether it is coloured (the caller decides: a TTY and no NO_COLOR). */
+typedef struct pl_text_out {
+	FILE *f;
+	bool colour;
+	bool sure; /* the registry carries references, so the ghost rule is certain */
+} pl_text_out;
+
+#define PL_BOLD "\033[1m"
+#define PL_DIM "\033[2m"
+#define PL_RED "\033[31m"
+#define PL_GREEN "\033[32m"
+#define PL_YELLOW "\033[33m"
+#define PL_RESET "\033[0m"
+
+/* The escape code when colouring, else "". */
+static inline const char *pl_on(const pl_text_out *o, const char *code)
+{
+	return o->colour ? code : "";
+}
 
 #endif

@@ -199,29 +199,12 @@ json_t *pl_render_ghosts_json(const pl_registry *reg, pl_proto proto, size_t lim
 
 /* ---- text ---- */
 
-typedef struct out {
-	FILE *f;
-	bool colour;
-} out;
-
-#define BOLD "\033[1m"
-#define DIM "\033[2m"
-#define RED "\033[31m"
-#define GREEN "\033[32m"
-#define YELLOW "\033[33m"
-#define RESET "\033[0m"
-
-static const char *on(const out *o, const char *code)
-{
-	return o->colour ? code : "";
-}
-
 static json_int_t i_of(const json_t *obj, const char *key)
 {
 	return json_integer_value(json_object_get(obj, key));
 }
 
-static void portpl_json_member(char *buf, size_t size, const json_t *obj)
+static void ports_of(char *buf, size_t size, const json_t *obj)
 {
 	if (!json_is_integer(json_object_get(obj, "port")))
 		snprintf(buf, size, "-");
@@ -236,20 +219,20 @@ static void where_of(char *buf, size_t size, const json_t *rec)
 {
 	char ports[32];
 	const char *t = pl_json_member(rec, "transport");
-	portpl_json_member(ports, sizeof ports, rec);
+	ports_of(ports, sizeof ports, rec);
 	snprintf(buf, size, "%s%s%s", ports, *t ? "/" : "", t);
 }
 
-static void registry_line(const out *o, const char *label, const json_t *r)
+static void registry_line(const pl_text_out *o, const char *label, const json_t *r)
 {
 	const char *date = pl_json_member(r, "date"), *path = pl_json_member(r, "path");
-	fprintf(o->f, "%s%sIANA as of %s, %s%s%s (%s)%s\n", on(o, DIM), label,
+	fprintf(o->f, "%s%sIANA as of %s, %s%s%s (%s)%s\n", pl_on(o, PL_DIM), label,
 		*date ? date : "an unknown date (undated file)", pl_json_member(r, "origin"), *path ? " " : "", path,
-		pl_json_member(r, "source"), on(o, RESET));
+		pl_json_member(r, "source"), pl_on(o, PL_RESET));
 }
 
 /* A change's value on one line: a list joined by commas, a newline shown as a space, "-" for nothing. */
-static void value_text(const out *o, const json_t *v)
+static void value_text(const pl_text_out *o, const json_t *v)
 {
 	if (json_is_array(v)) {
 		size_t i;
@@ -268,26 +251,26 @@ static void value_text(const out *o, const json_t *v)
 		fputc(*s == '\n' || *s == '\r' ? ' ' : *s, o->f);
 }
 
-static void diff_record(const out *o, char sign, const char *colour, const json_t *rec)
+static void diff_record(const pl_text_out *o, char sign, const char *colour, const json_t *rec)
 {
 	char where[48];
 	where_of(where, sizeof where, rec);
-	fprintf(o->f, "%s%c %-12s%s ", on(o, colour), sign, where, on(o, RESET));
+	fprintf(o->f, "%s%c %-12s%s ", pl_on(o, colour), sign, where, pl_on(o, PL_RESET));
 	if (*pl_json_member(rec, "service"))
-		fprintf(o->f, "%s%s%s  ", on(o, BOLD), pl_json_member(rec, "service"), on(o, RESET));
+		fprintf(o->f, "%s%s%s  ", pl_on(o, PL_BOLD), pl_json_member(rec, "service"), pl_on(o, PL_RESET));
 	value_text(o, json_object_get(rec, "description"));
 	const json_t *refs = json_object_get(rec, "references"), *x;
 	size_t i;
 	if (json_array_size(refs))
-		fprintf(o->f, "  %s[", on(o, DIM));
+		fprintf(o->f, "  %s[", pl_on(o, PL_DIM));
 	json_array_foreach(refs, i, x) fprintf(o->f, "%s%s:%s", i ? ", " : "", pl_json_member(x, "type"), pl_json_member(x, "data"));
 	if (json_array_size(refs))
-		fprintf(o->f, "]%s", on(o, RESET));
+		fprintf(o->f, "]%s", pl_on(o, PL_RESET));
 	fputc('\n', o->f);
 }
 
 /* One line a changed field, each naming its record, so that grep finds the whole story. */
-static void diff_changed(const out *o, const json_t *item)
+static void diff_changed(const pl_text_out *o, const json_t *item)
 {
 	const json_t *rec = json_object_get(item, "record"), *c;
 	char where[48];
@@ -296,7 +279,7 @@ static void diff_changed(const out *o, const json_t *item)
 	where_of(where, sizeof where, json_object_get(item, "before") ? json_object_get(item, "before") : rec);
 	const char *name = *pl_json_member(rec, "service") ? pl_json_member(rec, "service") : pl_json_member(rec, "status");
 	json_array_foreach(json_object_get(item, "changes"), i, c) {
-		fprintf(o->f, "%s~ %-12s%s %s%s%s: %s ", on(o, YELLOW), where, on(o, RESET), on(o, BOLD), name, on(o, RESET),
+		fprintf(o->f, "%s~ %-12s%s %s%s%s: %s ", pl_on(o, PL_YELLOW), where, pl_on(o, PL_RESET), pl_on(o, PL_BOLD), name, pl_on(o, PL_RESET),
 			pl_json_member(c, "field"));
 		value_text(o, json_object_get(c, "old"));
 		fputs(" -> ", o->f);
@@ -307,7 +290,7 @@ static void diff_changed(const out *o, const json_t *item)
 
 int pl_render_diff_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 {
-	out o = {f, opts && opts->colour};
+	pl_text_out o = {f, opts && opts->colour, false};
 	const json_t *counts = json_object_get(doc, "counts"), *x;
 	static const char *const sections[] = {"added", "removed", "changed"};
 	static const char *const titles[] = {"Added", "Removed", "Changed"};
@@ -317,14 +300,14 @@ int pl_render_diff_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 		size_t i;
 		if (json_array_size(items) == 0)
 			continue;
-		fprintf(f, "%s%s%s (%zu)%s\n", any ? "\n" : "", on(&o, BOLD), titles[s], json_array_size(items),
-			on(&o, RESET));
+		fprintf(f, "%s%s%s (%zu)%s\n", any ? "\n" : "", pl_on(&o, PL_BOLD), titles[s], json_array_size(items),
+			pl_on(&o, PL_RESET));
 		any = true;
 		json_array_foreach(items, i, x) {
 			if (s == 0)
-				diff_record(&o, '+', GREEN, x);
+				diff_record(&o, '+', PL_GREEN, x);
 			else if (s == 1)
-				diff_record(&o, '-', RED, x);
+				diff_record(&o, '-', PL_RED, x);
 			else
 				diff_changed(&o, x);
 		}
@@ -340,7 +323,7 @@ int pl_render_diff_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 	return ferror(f) ? -1 : 0;
 }
 
-static void contacts_text(const out *o, const json_t *people)
+static void contacts_text(const pl_text_out *o, const json_t *people)
 {
 	size_t i;
 	const json_t *p;
@@ -356,19 +339,19 @@ static void contacts_text(const out *o, const json_t *people)
 
 int pl_render_ghosts_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 {
-	out o = {f, opts && opts->colour};
+	pl_text_out o = {f, opts && opts->colour, false};
 	const json_t *ghosts = json_object_get(doc, "ghosts"), *g, *counts = json_object_get(doc, "counts");
 	const char *transport = pl_json_member(json_object_get(doc, "query"), "transport");
 	bool sure = !strcmp(pl_json_member(doc, "verdict"), "ghost");
 	size_t i;
 	if (json_array_size(ghosts)) {
-		fprintf(f, "%s%-11s %-17s %-20s %s%s\n", on(&o, BOLD), "PORT", "TRANSPORTS", "SERVICE", "CONTACT",
-			on(&o, RESET));
+		fprintf(f, "%s%-11s %-17s %-20s %s%s\n", pl_on(&o, PL_BOLD), "PORT", "TRANSPORTS", "SERVICE", "CONTACT",
+			pl_on(&o, PL_RESET));
 		json_array_foreach(ghosts, i, g) {
 			char ports[32], transports[32] = "";
 			size_t j;
 			const json_t *t;
-			portpl_json_member(ports, sizeof ports, g);
+			ports_of(ports, sizeof ports, g);
 			json_array_foreach(json_object_get(g, "transports"), j, t) {
 				if (strlen(transports) + 6 < sizeof transports) {
 					if (j)
@@ -376,8 +359,8 @@ int pl_render_ghosts_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 					strcat(transports, json_string_value(t));
 				}
 			}
-			fprintf(f, "%-11s %-17s %s%-20s%s ", ports, *transports ? transports : "-", on(&o, BOLD),
-				pl_json_member(g, "service"), on(&o, RESET));
+			fprintf(f, "%-11s %-17s %s%-20s%s ", ports, *transports ? transports : "-", pl_on(&o, PL_BOLD),
+				pl_json_member(g, "service"), pl_on(&o, PL_RESET));
 			contacts_text(&o, json_object_get(g, "contacts"));
 			fputc('\n', f);
 		}
@@ -395,7 +378,7 @@ int pl_render_ghosts_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 	if (!sure)
 		fprintf(f, "%sThis registry carries no references, so a cited RFC or specification cannot be ruled\n"
 			   "out: these are likely ghosts. 'portlore update' fetches IANA's full registry.%s\n",
-			on(&o, YELLOW), on(&o, RESET));
+			pl_on(&o, PL_YELLOW), pl_on(&o, PL_RESET));
 	registry_line(&o, "registry: ", json_object_get(doc, "registry"));
 	fflush(f);
 	return ferror(f) ? -1 : 0;

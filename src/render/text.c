@@ -6,29 +6,12 @@
 #include "internal.h"
 #include "portlore/render.h"
 
-typedef struct out {
-	FILE *f;
-	bool colour;
-	bool sure; /* the registry carries references, so the ghost rule is certain */
-} out;
-
-#define BOLD "\033[1m"
-#define DIM "\033[2m"
-#define YELLOW "\033[33m"
-#define GREEN "\033[32m"
-#define RESET "\033[0m"
-
-static const char *on(const out *o, const char *code)
-{
-	return o->colour ? code : "";
-}
-
 static const char *or_dash(const char *s)
 {
 	return *s ? s : "-";
 }
 
-static void people_line(const out *o, const char *label, const json_t *arr)
+static void people_line(const pl_text_out *o, const char *label, const json_t *arr)
 {
 	size_t i;
 	const json_t *p;
@@ -46,7 +29,7 @@ static void people_line(const out *o, const char *label, const json_t *arr)
 	fputc('\n', o->f);
 }
 
-static void multiline(const out *o, const char *label, const char *text)
+static void multiline(const pl_text_out *o, const char *label, const char *text)
 {
 	if (!*text)
 		return;
@@ -60,7 +43,7 @@ static void multiline(const out *o, const char *label, const char *text)
 }
 
 /* Prints text after `indent` spaces, folded at word boundaries to fit 80 columns. */
-static void wrapped(const out *o, int indent, const char *text)
+static void wrapped(const pl_text_out *o, int indent, const char *text)
 {
 	const int width = 80 - indent;
 	while (*text) {
@@ -79,7 +62,7 @@ static void wrapped(const out *o, int indent, const char *text)
 	}
 }
 
-static void portpl_json_member(char *buf, size_t size, const json_t *rec)
+static void ports_of(char *buf, size_t size, const json_t *rec)
 {
 	json_int_t lo = json_integer_value(json_object_get(rec, "port"));
 	json_int_t hi = json_integer_value(json_object_get(rec, "port_last"));
@@ -91,23 +74,23 @@ static void portpl_json_member(char *buf, size_t size, const json_t *rec)
 		snprintf(buf, size, "%lld-%lld", (long long)lo, (long long)hi);
 }
 
-static void record_block(const out *o, const json_t *rec, json_int_t port)
+static void record_block(const pl_text_out *o, const json_t *rec, json_int_t port)
 {
 	const char *t = pl_json_member(rec, "transport"), *name = pl_json_member(rec, "service"), *desc = pl_json_member(rec, "description");
 	const char *status = pl_json_member(rec, "status");
 	char ports[32];
-	portpl_json_member(ports, sizeof ports, rec);
+	ports_of(ports, sizeof ports, rec);
 	fprintf(o->f, "  %-5s ", *t ? t : "any");
 	if (strcmp(status, "assigned") != 0 || !*name)
-		fprintf(o->f, "%s%s%s", on(o, DIM), or_dash(desc), on(o, RESET));
+		fprintf(o->f, "%s%s%s", pl_on(o, PL_DIM), or_dash(desc), pl_on(o, PL_RESET));
 	else
-		fprintf(o->f, "%s%s%s  %s", on(o, BOLD), name, on(o, RESET), or_dash(desc));
+		fprintf(o->f, "%s%s%s  %s", pl_on(o, PL_BOLD), name, pl_on(o, PL_RESET), or_dash(desc));
 	json_int_t lo = json_integer_value(json_object_get(rec, "port"));
 	json_int_t hi = json_integer_value(json_object_get(rec, "port_last"));
 	if (lo != hi || (port >= 0 && lo != port))
-		fprintf(o->f, "  %s(range %s)%s", on(o, DIM), ports, on(o, RESET));
+		fprintf(o->f, "  %s(range %s)%s", pl_on(o, PL_DIM), ports, pl_on(o, PL_RESET));
 	if (json_is_true(json_object_get(rec, "ghost")))
-		fprintf(o->f, "  %s[%s]%s", on(o, YELLOW), o->sure ? "ghost" : "likely ghost", on(o, RESET));
+		fprintf(o->f, "  %s[%s]%s", pl_on(o, PL_YELLOW), o->sure ? "ghost" : "likely ghost", pl_on(o, PL_RESET));
 	fputc('\n', o->f);
 	people_line(o, "assignee", json_object_get(rec, "assignees"));
 	people_line(o, "contact", json_object_get(rec, "contacts"));
@@ -126,16 +109,16 @@ static void record_block(const out *o, const json_t *rec, json_int_t port)
 	multiline(o, "notes", pl_json_member(rec, "notes"));
 }
 
-static void registry_line(const out *o, const json_t *doc)
+static void registry_line(const pl_text_out *o, const json_t *doc)
 {
 	const json_t *r = json_object_get(doc, "registry");
 	const char *origin = pl_json_member(r, "origin"), *path = pl_json_member(r, "path");
 	const char *date = pl_json_member(r, "date");
-	fprintf(o->f, "%sregistry: IANA as of %s, %s", on(o, DIM), *date ? date : "an unknown date (undated file)",
+	fprintf(o->f, "%sregistry: IANA as of %s, %s", pl_on(o, PL_DIM), *date ? date : "an unknown date (undated file)",
 		origin);
 	if (*path)
 		fprintf(o->f, " %s", path);
-	fprintf(o->f, " (%s)%s\n", pl_json_member(r, "source"), on(o, RESET));
+	fprintf(o->f, " (%s)%s\n", pl_json_member(r, "source"), pl_on(o, PL_RESET));
 }
 
 static void endpoint(char *buf, size_t size, const char *addr, json_int_t port)
@@ -147,7 +130,7 @@ static void endpoint(char *buf, size_t size, const char *addr, json_int_t port)
 }
 
 /* One socket: state, transport, local (and peer) endpoint, then its owners or why they are not shown. */
-static void socket_line(const out *o, const json_t *s, bool with_port_col)
+static void socket_line(const pl_text_out *o, const json_t *s, bool with_port_col)
 {
 	char local[64], peer[64] = "";
 	endpoint(local, sizeof local, pl_json_member(s, "local_address"),
@@ -162,13 +145,13 @@ static void socket_line(const out *o, const json_t *s, bool with_port_col)
 	const json_t *owners = json_object_get(s, "owners"), *p;
 	size_t i;
 	if (!strcmp(status, "hidden"))
-		fprintf(o->f, "%sowner not visible: run as root%s", on(o, YELLOW), on(o, RESET));
+		fprintf(o->f, "%sowner not visible: run as root%s", pl_on(o, PL_YELLOW), pl_on(o, PL_RESET));
 	else if (!strcmp(status, "none"))
-		fprintf(o->f, "%sno process (kernel)%s", on(o, DIM), on(o, RESET));
+		fprintf(o->f, "%sno process (kernel)%s", pl_on(o, PL_DIM), pl_on(o, PL_RESET));
 	else if (!strcmp(status, "unknown"))
-		fprintf(o->f, "%sowner not looked up%s", on(o, DIM), on(o, RESET));
+		fprintf(o->f, "%sowner not looked up%s", pl_on(o, PL_DIM), pl_on(o, PL_RESET));
 	json_array_foreach(owners, i, p) {
-		fprintf(o->f, "%s%s%s%s (pid %lld, %s)", i ? "; " : "", on(o, BOLD), pl_json_member(p, "name"), on(o, RESET),
+		fprintf(o->f, "%s%s%s%s (pid %lld, %s)", i ? "; " : "", pl_on(o, PL_BOLD), pl_json_member(p, "name"), pl_on(o, PL_RESET),
 			(long long)json_integer_value(json_object_get(p, "pid")), pl_json_member(p, "user"));
 		const char *cmd = pl_json_member(p, "cmdline");
 		if (*cmd)
@@ -183,13 +166,13 @@ static void socket_line(const out *o, const json_t *s, bool with_port_col)
 	fputc('\n', o->f);
 }
 
-static void local_section(const out *o, const json_t *local)
+static void local_section(const pl_text_out *o, const json_t *local)
 {
 	if (!json_is_object(local))
 		return;
 	if (!json_is_true(json_object_get(local, "checked"))) {
-		fprintf(o->f, "  %sSockets could not be read: %s%s\n", on(o, YELLOW), pl_json_member(local, "error"),
-			on(o, RESET));
+		fprintf(o->f, "  %sSockets could not be read: %s%s\n", pl_on(o, PL_YELLOW), pl_json_member(local, "error"),
+			pl_on(o, PL_RESET));
 		return;
 	}
 	const json_t *socks = json_object_get(local, "sockets"), *s;
@@ -197,21 +180,21 @@ static void local_section(const out *o, const json_t *local)
 	json_array_foreach(socks, i, s) socket_line(o, s, false);
 	const json_t *v = json_object_get(local, "verdict");
 	const char *verdict = pl_json_member(v, "verdict");
-	fprintf(o->f, "%s", !strcmp(verdict, "mismatch") ? on(o, YELLOW) : !strcmp(verdict, "match") ? on(o, GREEN) : "");
+	fprintf(o->f, "%s", !strcmp(verdict, "mismatch") ? pl_on(o, PL_YELLOW) : !strcmp(verdict, "match") ? pl_on(o, PL_GREEN) : "");
 	wrapped(o, 2, pl_json_member(v, "explanation"));
-	fputs(on(o, RESET), o->f);
+	fputs(pl_on(o, PL_RESET), o->f);
 	if (json_array_size(socks) && strcmp(verdict, "none"))
-		fprintf(o->f, "  %s(confidence: %s)%s\n", on(o, DIM), "names only, no probe or traffic yet", on(o, RESET));
+		fprintf(o->f, "  %s(confidence: %s)%s\n", pl_on(o, PL_DIM), "names only, no probe or traffic yet", pl_on(o, PL_RESET));
 	if (*pl_json_member(local, "note"))
 		wrapped(o, 2, pl_json_member(local, "note"));
 }
 
-static void sockets_text(const out *o, const json_t *doc)
+static void sockets_text(const pl_text_out *o, const json_t *doc)
 {
 	const json_t *socks = json_object_get(doc, "sockets"), *s;
 	size_t i;
-	fprintf(o->f, "%s  %-10s %-4s %-24s %-24s %s%s\n", on(o, BOLD), "STATE", "PROTO", "LOCAL", "PEER", "PROCESS",
-		on(o, RESET));
+	fprintf(o->f, "%s  %-10s %-4s %-24s %-24s %s%s\n", pl_on(o, PL_BOLD), "STATE", "PROTO", "LOCAL", "PEER", "PROCESS",
+		pl_on(o, PL_RESET));
 	json_array_foreach(socks, i, s) {
 		socket_line(o, s, true);
 		const json_t *names = json_object_get(s, "registered"), *v = json_object_get(s, "verdict");
@@ -228,9 +211,9 @@ static void sockets_text(const out *o, const json_t *doc)
 		if (json_is_object(v)) {
 			const char *verdict = pl_json_member(v, "verdict");
 			fprintf(o->f, "  %-10s registered: %s; %s%s%s\n", "", *reg ? reg : "nothing",
-				!strcmp(verdict, "mismatch") ? on(o, YELLOW) : "", !strcmp(verdict, "match") ? "looks like it"
+				!strcmp(verdict, "mismatch") ? pl_on(o, PL_YELLOW) : "", !strcmp(verdict, "match") ? "looks like it"
 				: !strcmp(verdict, "mismatch") ? "this is not it" : "unknown",
-				on(o, RESET));
+				pl_on(o, PL_RESET));
 		}
 	}
 	const json_t *src = json_object_get(doc, "source");
@@ -239,41 +222,41 @@ static void sockets_text(const out *o, const json_t *doc)
 	fprintf(o->f, "%zu socket%s\n", json_array_size(socks), json_array_size(socks) == 1 ? "" : "s");
 }
 
-static void port_full(const out *o, const json_t *p)
+static void port_full(const pl_text_out *o, const json_t *p)
 {
 	const json_t *port = json_object_get(p, "port"), *recs = json_object_get(p, "records"), *r;
 	size_t i;
 	if (json_is_integer(port)) {
 		const json_t *range = json_object_get(p, "range");
-		fprintf(o->f, "%sPort %lld%s  %s range (%lld-%lld)\n", on(o, BOLD), (long long)json_integer_value(port),
-			on(o, RESET), pl_json_member(range, "class"), (long long)json_integer_value(json_object_get(range, "first")),
+		fprintf(o->f, "%sPort %lld%s  %s range (%lld-%lld)\n", pl_on(o, PL_BOLD), (long long)json_integer_value(port),
+			pl_on(o, PL_RESET), pl_json_member(range, "class"), (long long)json_integer_value(json_object_get(range, "first")),
 			(long long)json_integer_value(json_object_get(range, "last")));
 	} else {
-		fprintf(o->f, "%sService names without a port%s\n", on(o, BOLD), on(o, RESET));
+		fprintf(o->f, "%sService names without a port%s\n", pl_on(o, PL_BOLD), pl_on(o, PL_RESET));
 	}
 	fprintf(o->f, "\n");
 	json_array_foreach(recs, i, r) record_block(o, r, json_is_integer(port) ? json_integer_value(port) : -1);
 	const json_t *missing = json_object_get(p, "unregistered_transports");
 	if (json_array_size(missing)) {
-		fprintf(o->f, "  %sno registration for ", on(o, DIM));
+		fprintf(o->f, "  %sno registration for ", pl_on(o, PL_DIM));
 		json_array_foreach(missing, i, r) fprintf(o->f, "%s%s", i ? ", " : "", json_string_value(r));
-		fprintf(o->f, "%s\n", on(o, RESET));
+		fprintf(o->f, "%s\n", pl_on(o, PL_RESET));
 	}
 	if (json_is_integer(port)) {
-		fprintf(o->f, "\n%sOn this host%s\n", on(o, BOLD), on(o, RESET));
+		fprintf(o->f, "\n%sOn this host%s\n", pl_on(o, PL_BOLD), pl_on(o, PL_RESET));
 		wrapped(o, 2, pl_json_member(json_object_get(p, "bind"), "explanation"));
 		wrapped(o, 2, pl_json_member(json_object_get(p, "ephemeral"), "explanation"));
 		local_section(o, json_object_get(p, "local"));
 	}
 	const json_t *g = json_object_get(p, "ghost");
 	const char *verdict = pl_json_member(g, "verdict");
-	fprintf(o->f, "\n%sVerdict%s\n%s", on(o, BOLD), on(o, RESET), strcmp(verdict, "no") ? on(o, YELLOW) : "");
+	fprintf(o->f, "\n%sVerdict%s\n%s", pl_on(o, PL_BOLD), pl_on(o, PL_RESET), strcmp(verdict, "no") ? pl_on(o, PL_YELLOW) : "");
 	wrapped(o, 2, pl_json_member(g, "explanation"));
-	fputs(on(o, RESET), o->f);
+	fputs(pl_on(o, PL_RESET), o->f);
 }
 
 /* One line a port, for ranges: PORT RANGE TRANSPORTS SERVICE DESCRIPTION. */
-static void port_line(const out *o, const json_t *p)
+static void port_line(const pl_text_out *o, const json_t *p)
 {
 	const json_t *recs = json_object_get(p, "records"), *r, *best = NULL;
 	size_t i;
@@ -294,14 +277,14 @@ static void port_line(const out *o, const json_t *p)
 		pl_json_member(json_object_get(p, "range"), "class"));
 	if (best) {
 		const char *v = pl_json_member(json_object_get(p, "ghost"), "verdict");
-		fprintf(o->f, "%-14s %s%-16s%s %s%s%s%s", transports, on(o, BOLD), pl_json_member(best, "service"), on(o, RESET),
-			pl_json_member(best, "description"), strcmp(v, "no") ? on(o, YELLOW) : "",
+		fprintf(o->f, "%-14s %s%-16s%s %s%s%s%s", transports, pl_on(o, PL_BOLD), pl_json_member(best, "service"), pl_on(o, PL_RESET),
+			pl_json_member(best, "description"), strcmp(v, "no") ? pl_on(o, PL_YELLOW) : "",
 			strcmp(v, "ghost") == 0 ? "  [ghost]" : strcmp(v, "likely_ghost") == 0 ? "  [likely ghost]" : "",
-			on(o, RESET));
+			pl_on(o, PL_RESET));
 	} else {
 		const json_t *first = json_array_get(recs, 0);
-		fprintf(o->f, "%-14s %s%s%s", "-", on(o, DIM), first ? or_dash(pl_json_member(first, "description")) : "Unassigned",
-			on(o, RESET));
+		fprintf(o->f, "%-14s %s%s%s", "-", pl_on(o, PL_DIM), first ? or_dash(pl_json_member(first, "description")) : "Unassigned",
+			pl_on(o, PL_RESET));
 	}
 	/* What is here: the first listener's owner, or how many sockets use the port. */
 	const json_t *local = json_object_get(p, "local");
@@ -310,17 +293,17 @@ static void port_line(const out *o, const json_t *p)
 		const json_t *s0 = json_array_get(socks, 0), *owner = json_array_get(json_object_get(s0, "owners"), 0);
 		const char *verdict = pl_json_member(json_object_get(local, "verdict"), "verdict");
 		if (json_is_true(json_object_get(s0, "listening")))
-			fprintf(o->f, "  %s[listening: %s%s]%s", !strcmp(verdict, "mismatch") ? on(o, YELLOW) : on(o, GREEN),
+			fprintf(o->f, "  %s[listening: %s%s]%s", !strcmp(verdict, "mismatch") ? pl_on(o, PL_YELLOW) : pl_on(o, PL_GREEN),
 				owner ? pl_json_member(owner, "name") : "owner not visible",
 				!strcmp(verdict, "mismatch") ? ", not it" : !strcmp(verdict, "match") ? ", looks like it" : "",
-				on(o, RESET));
+				pl_on(o, PL_RESET));
 		else
 			fprintf(o->f, "  [%zu socket%s]", json_array_size(socks), json_array_size(socks) == 1 ? "" : "s");
 	}
 	fputc('\n', o->f);
 }
 
-static void search_text(const out *o, const json_t *doc)
+static void search_text(const pl_text_out *o, const json_t *doc)
 {
 	const json_t *results = json_object_get(doc, "results"), *r;
 	size_t i;
@@ -328,11 +311,11 @@ static void search_text(const out *o, const json_t *doc)
 		fprintf(o->f, "no match for '%s'\n", pl_json_member(doc, "query"));
 		return;
 	}
-	fprintf(o->f, "%s%-11s %-5s %-20s %-9s %s%s\n", on(o, BOLD), "PORT", "PROTO", "SERVICE", "MATCH", "DESCRIPTION",
-		on(o, RESET));
+	fprintf(o->f, "%s%-11s %-5s %-20s %-9s %s%s\n", pl_on(o, PL_BOLD), "PORT", "PROTO", "SERVICE", "MATCH", "DESCRIPTION",
+		pl_on(o, PL_RESET));
 	json_array_foreach(results, i, r) {
 		char ports[32];
-		portpl_json_member(ports, sizeof ports, r);
+		ports_of(ports, sizeof ports, r);
 		fprintf(o->f, "%-11s %-5s %-20s %-9s %s%s\n", ports, or_dash(pl_json_member(r, "transport")),
 			or_dash(pl_json_member(r, "service")), pl_json_member(r, "match"), pl_json_member(r, "description"),
 			json_is_true(json_object_get(r, "ghost")) ? (o->sure ? "  [ghost]" : "  [likely ghost]") : "");
@@ -383,7 +366,7 @@ int pl_render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 
 static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 {
-	out o = {f, opts && opts->colour,
+	pl_text_out o = {f, opts && opts->colour,
 		 json_is_true(json_object_get(json_object_get(doc, "registry"), "has_references"))};
 	const char *kind = pl_json_member(doc, "kind");
 	if (!strcmp(kind, "diff"))
@@ -401,8 +384,8 @@ static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 			     json_integer_value(json_object_get(query, "first")) !=
 				     json_integer_value(json_object_get(query, "last"));
 		if (range) {
-			fprintf(f, "%s%-6s %-8s %-14s %-16s %s%s\n", on(&o, BOLD), "PORT", "RANGE", "TRANSPORTS", "SERVICE",
-				"DESCRIPTION", on(&o, RESET));
+			fprintf(f, "%s%-6s %-8s %-14s %-16s %s%s\n", pl_on(&o, PL_BOLD), "PORT", "RANGE", "TRANSPORTS", "SERVICE",
+				"DESCRIPTION", pl_on(&o, PL_RESET));
 			json_array_foreach(ports, i, p) port_line(&o, p);
 		} else {
 			json_array_foreach(ports, i, p) {
