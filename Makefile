@@ -15,7 +15,7 @@ DEB_DEPS = gcc pkg-config meson ninja-build python3 \
 	libjansson-dev zlib1g-dev libxml2-dev libcmocka-dev libcurl4-openssl-dev libmnl-dev \
 	libxml2-utils jq man-db bash-completion iproute2 lsof util-linux procps \
 	clang libclang-rt-dev \
-	libmicrohttpd-dev libsqlite3-dev sqlite3 curl chromium fonts-noto-color-emoji nginx wrk
+	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev sqlite3 curl chromium fonts-noto-color-emoji nginx wrk
 
 .PHONY: all deps build run check test asan fuzz-build install bench fuzz clean web-deps
 

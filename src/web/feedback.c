@@ -57,7 +57,7 @@ static const char schema[] =
 	" port INTEGER NOT NULL CHECK(port BETWEEN 0 AND 65535),"
 	" vote TEXT NOT NULL CHECK(vote IN ('sad', 'meh', 'happy')),"
 	" day TEXT NOT NULL,"        /* UTC, YYYY-MM-DD */
-	" voter_hash TEXT NOT NULL," /* hex SipHash-2-4(salt, day | address) */
+	" voter_hash TEXT NOT NULL," /* hex HMAC-SHA-256(salt, day | address), 128 bits */
 	" UNIQUE(port, day, voter_hash));";
 
 static int db_fail(pl_web_feedback *fb, pl_error *err, const char *what)
@@ -198,7 +198,8 @@ void pl_web_feedback_close(pl_web_feedback *fb)
 }
 
 /* The voter key: day and address (IPv4-mapped IPv6 read as IPv4, so one client is one key), hashed. */
-static void voter_key(const pl_web_feedback *fb, const char *day, const struct sockaddr *sa, char hex[17])
+static int voter_key(const pl_web_feedback *fb, const char *day, const struct sockaddr *sa, char hex[33],
+		     pl_error *err)
 {
 	uint8_t in[10 + 1 + 16];
 	size_t n = 0;
@@ -222,7 +223,13 @@ static void voter_key(const pl_web_feedback *fb, const char *day, const struct s
 		}
 	} else
 		in[n++] = 0; /* no address (a Unix socket): one shared key */
-	snprintf(hex, 17, "%016llx", (unsigned long long)pl_web_siphash(fb->salt, in, n));
+	uint8_t mac[32];
+	int rc = pl_web_keyed_hash(fb->salt, in, n, mac, err);
+	if (rc)
+		return rc;
+	for (int i = 0; i < 16; i++) /* 128 bits are plenty to tell voters apart */
+		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	return 0;
 }
 
 int pl_web_feedback_vote(pl_web_feedback *fb, uint16_t port, int vote, const struct sockaddr *client,
@@ -230,12 +237,14 @@ int pl_web_feedback_vote(pl_web_feedback *fb, uint16_t port, int vote, const str
 {
 	if (vote < 0 || vote >= PL_VOTE_COUNT)
 		return pl_error_set(err, PL_EINVAL, "not a vote");
-	char day[32], key[17];
+	char day[32], key[33];
 	time_t now = time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(day, sizeof day, "%Y-%m-%d", &tm);
-	voter_key(fb, day, client, key);
+	int krc = voter_key(fb, day, client, key, err);
+	if (krc)
+		return krc;
 	pthread_mutex_lock(&fb->lock);
 	sqlite3_stmt *st = fb->insert;
 	sym_sqlite3_bind_int(st, 1, port);

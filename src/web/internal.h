@@ -91,8 +91,8 @@ void pl_web_feedback_counts(pl_web_feedback *fb, uint16_t port, uint32_t counts[
 /* Calls fn for every port with at least one vote, in port order. */
 void pl_web_feedback_each(pl_web_feedback *fb, void (*fn)(void *ctx, uint16_t port, const uint32_t *counts),
 			  void *ctx);
-/* SipHash-2-4 of data under a 16-byte key (web/siphash.c). */
-uint64_t pl_web_siphash(const uint8_t key[16], const void *data, size_t len);
+/* HMAC-SHA-256 of data under a 16-byte key (web/keyed.c, GnuTLS loaded on first use). */
+int pl_web_keyed_hash(const uint8_t key[16], const void *data, size_t len, uint8_t out[32], pl_error *err);
 
 /* ---- metrics ---- */
 typedef enum pl_route {
