@@ -10,22 +10,29 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 MESON      ?= meson
 
-# Build and test dependencies, from Debian. The test suite also uses xmllint (libxml2-utils) and jq.
-DEB_DEPS = gcc pkg-config meson ninja-build python3 \
-	libjansson-dev zlib1g-dev libxml2-dev libcmocka-dev libcurl4-openssl-dev libmnl-dev \
-	libxml2-utils jq man-db bash-completion iproute2 lsof util-linux procps \
-	clang libclang-rt-dev \
-	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev sqlite3 curl chromium fonts-noto-color-emoji nginx wrk
+# From Debian. What building needs (make run), then what the tests and benchmarks add (make check, bench):
+# xmllint and jq read results independently, ss/lsof/getent/nginx/wrk are the peers, chromium the browser.
+BUILD_DEPS = gcc pkg-config meson ninja-build python3 \
+	libjansson-dev zlib1g-dev libxml2-dev libcurl4-openssl-dev libmnl-dev \
+	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev
+TEST_DEPS = libcmocka-dev clang libclang-rt-dev \
+	libxml2-utils jq man-db bash-completion iproute2 lsof util-linux procps sqlite3 curl \
+	chromium fonts-noto-color-emoji nginx wrk
 
-.PHONY: all deps build run check test asan fuzz-build install bench fuzz clean web-deps
+.PHONY: all deps test-deps build run check test asan fuzz-build install bench fuzz clean web-deps
 
 all: build
 
 deps:
-	@sh tools/deps.sh $(DEB_DEPS)
+	@sh tools/deps.sh $(BUILD_DEPS)
 
+test-deps: deps
+	@sh tools/deps.sh $(TEST_DEPS)
+
+# Tests are configured only when cmocka is there (make check installs it; make run need not).
 $(BUILD)/build.ninja:
-	$(MESON) setup $(BUILD) --buildtype=debugoptimized --prefix=$(PREFIX)
+	$(MESON) setup $(BUILD) --buildtype=debugoptimized --prefix=$(PREFIX) \
+		-Dtests=$$(pkg-config --exists cmocka && echo true || echo false)
 
 build: deps $(BUILD)/build.ninja
 	$(MESON) compile -C $(BUILD)
@@ -33,19 +40,24 @@ build: deps $(BUILD)/build.ninja
 run: build
 	$(BUILD)/portlore 2908
 
+# A build dir configured by `make run` before cmocka was installed: turn its tests on.
+build-tests: test-deps $(BUILD)/build.ninja
+	$(MESON) configure $(BUILD) -Dtests=true
+	$(MESON) compile -C $(BUILD)
+
 $(ASAN_BUILD)/build.ninja:
 	$(MESON) setup $(ASAN_BUILD) --buildtype=debug -Dunit_only=true \
 		-Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args=-fno-sanitize-recover=all
 
-asan: deps $(ASAN_BUILD)/build.ninja
+asan: test-deps $(ASAN_BUILD)/build.ninja
 	$(MESON) compile -C $(ASAN_BUILD)
 
 $(FUZZ_BUILD)/build.ninja:
 	CC=clang $(MESON) setup $(FUZZ_BUILD) --buildtype=debugoptimized -Dfuzz=true -Dunit_only=true \
 		-Db_sanitize=address,undefined -Db_lundef=false
 
-fuzz-build: deps $(FUZZ_BUILD)/build.ninja
+fuzz-build: test-deps $(FUZZ_BUILD)/build.ninja
 	$(MESON) compile -C $(FUZZ_BUILD)
 
 # Each libFuzzer target for FUZZ_SECONDS (60 by default); make check runs them for 10 s each.
@@ -62,7 +74,7 @@ web-deps:
 		(cd tests/web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error); \
 	else echo "portlore: npm not found: the browser test will be skipped" >&2; fi
 
-check: build asan fuzz-build web-deps
+check: test-deps build-tests asan fuzz-build web-deps
 	@$(MESON) test -C $(BUILD) --print-errorlogs --num-processes 2 >$(BUILD)/check.log 2>&1; \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2 >$(ASAN_BUILD)/check.log 2>&1; \
@@ -78,7 +90,7 @@ install: build
 	$(MESON) configure $(BUILD) --prefix=$(PREFIX) >/dev/null
 	DESTDIR=$(DESTDIR) $(MESON) install -C $(BUILD)
 
-bench: build
+bench: test-deps build
 	bash bench/registry.sh $(BUILD)/portlore
 	bash bench/import.sh $(BUILD)/portlore
 	bash bench/sockets.sh $(BUILD)/portlore
