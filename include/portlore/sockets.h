@@ -96,6 +96,7 @@ typedef struct pl_socket_set {
 	bool sctp_missing;       /* SCTP was asked for but the kernel has no SCTP diag (module not loaded) */
 	bool owners_partial;     /* some /proc entries could not be read: some owners are PL_OWNER_HIDDEN */
 	uint64_t self_netns;     /* the caller's network namespace inode, 0 when unknown */
+	bool caller_root;        /* running as root: a hidden owner is then hidden even from root (a sandbox) */
 	char note[256];          /* a sentence for the user about the above, or "" */
 	void *arena_;            /* private */
 } pl_socket_set;

@@ -185,13 +185,18 @@ json_t *pl_render_socket_json(const pl_socket_set *set, const pl_socket *s)
 	for (uint32_t k = 0; k < s->owners_count; k++)
 		json_array_append_new(owners, pl_render_process_json(&set->procs[set->owner_links[s->owners_first + k]]));
 	bool remote = s->remote_port != 0;
-	return json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:i, s:o, s:o, s:I, s:i, s:s, s:o}", "transport",
+	/* What to do about a hidden owner: as root, nothing will help (a sandbox, another namespace's /proc). */
+	const char *hint = s->owner_status != PL_OWNER_HIDDEN ? NULL
+			   : set->caller_root ? "not visible even to root"
+					      : "run as root";
+	return json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:i, s:o, s:o, s:I, s:i, s:s, s:o, s:o}", "transport",
 			 pl_proto_name(s->proto), "family", s->family == AF_INET6 ? "ipv6" : "ipv4", "state",
 			 pl_socket_state_name(s->state, s->proto), "listening", s->listening, "v6only", s->v6only,
 			 "local_address", s->local, "local_port", s->local_port, "remote_address",
 			 remote ? json_string(s->remote) : json_null(), "remote_port",
 			 remote ? json_integer(s->remote_port) : json_null(), "inode", (json_int_t)s->inode, "uid",
-			 (int)s->uid, "owner_status", owner_status_name(s->owner_status), "owners", owners);
+			 (int)s->uid, "owner_status", owner_status_name(s->owner_status), "owner_hint",
+			 hint ? json_string(hint) : json_null(), "owners", owners);
 }
 
 static json_t *local_json(const pl_report *rep, const pl_port_report *p)

@@ -145,7 +145,8 @@ static void socket_line(const pl_text_out *o, const json_t *s, bool with_port_co
 	const json_t *owners = json_object_get(s, "owners"), *p;
 	size_t i;
 	if (!strcmp(status, "hidden"))
-		fprintf(o->f, "%sowner not visible: run as root%s", pl_on(o, PL_YELLOW), pl_on(o, PL_RESET));
+		fprintf(o->f, "%sowner not visible: %s%s", pl_on(o, PL_YELLOW), pl_json_member(s, "owner_hint"),
+			pl_on(o, PL_RESET));
 	else if (!strcmp(status, "none"))
 		fprintf(o->f, "%sno process (kernel)%s", pl_on(o, PL_DIM), pl_on(o, PL_RESET));
 	else if (!strcmp(status, "unknown"))

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -192,6 +193,7 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 	snprintf(path, sizeof path, "%s/self/ns/net", proc_root);
 	if (stat(path, &st) == 0)
 		set->self_netns = st.st_ino;
+	set->caller_root = geteuid() == 0;
 
 	char why[sizeof err->msg] = "";
 	bool procfs = q->force_procfs;
