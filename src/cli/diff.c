@@ -67,6 +67,10 @@ int cmd_diff(int argc, char **argv, cli_ctx *ctx)
 	}
 	if (argc - optind != 2)
 		return cli_usage_error(ctx, "diff", "diff takes two registries, OLD and NEW (got %d)", argc - optind);
+	if (ctx->registry_path)
+		return cli_usage_error(ctx, "diff", "diff compares the two registries it is given: drop --registry and "
+						    "name '%s' as OLD or NEW",
+				       ctx->registry_path);
 	side before = {0}, after = {0};
 	int rc = open_side(ctx, argv[optind], &before);
 	if (rc)

@@ -33,6 +33,7 @@ printf 'hello\n' >"$T_DIR/junk"
 bad "a registry file that is not a registry" 3 "not a registry" --registry "$T_DIR/junk" 22
 : >"$T_DIR/empty"
 bad "an empty registry file" 3 "empty" --registry "$T_DIR/empty" 22
+bad "--registry does not mix with diff" 2 "diff compares the two registries" --registry "$T_DIR/empty" diff embedded embedded
 
 # Every error is one line (plus the usage hint where it helps), never a crash signal.
 for args in 70000 -1 29o8 '' 2908/xyz 10-5; do
