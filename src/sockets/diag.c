@@ -15,6 +15,35 @@
 #include <linux/sock_diag.h>
 
 #include "internal.h"
+#include "util/dl.h"
+
+/* libmnl is loaded on first use (util/dl.h) like libxml2 and libcurl: `portlore PORT --no-local` then
+ * loads nothing but libc. */
+#define MNL_SYMS(X) \
+	X(mnl_attr_get_payload_len) \
+	X(mnl_attr_get_type) \
+	X(mnl_attr_get_u8) \
+	X(mnl_attr_put) \
+	X(mnl_cb_run2) \
+	X(mnl_nlmsg_get_payload_len) \
+	X(mnl_nlmsg_get_payload) \
+	X(mnl_nlmsg_put_extra_header) \
+	X(mnl_nlmsg_put_header) \
+	X(mnl_socket_bind) \
+	X(mnl_socket_close) \
+	X(mnl_socket_get_portid) \
+	X(mnl_socket_open) \
+	X(mnl_socket_recvfrom) \
+	X(mnl_socket_sendto) \
+	X(mnl_nlmsg_get_payload_offset) \
+	X(mnl_nlmsg_get_payload_tail) \
+	X(mnl_attr_ok) \
+	X(mnl_attr_next)
+
+MNL_SYMS(PL_DL_DECLARE)
+static const pl_dl_sym mnl_syms[] = {MNL_SYMS(PL_DL_ENTRY){NULL, NULL}};
+static const char *const mnl_sonames[] = {"libmnl.so.0", NULL};
+static void *mnl_handle;
 
 /* The kernel builds dump skbs of at most 32 KiB (netlink_dump caps max_recvmsg_len), and one recvmsg
  * returns one skb: a larger buffer would not save a system call. */
@@ -96,21 +125,23 @@ static int on_sock(const struct nlmsghdr *nlh, void *data)
 	struct dump *d = data;
 	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY && nlh->nlmsg_type != TCPDIAG_GETSOCK)
 		return MNL_CB_OK;
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct inet_diag_msg)) {
+	if (sym_mnl_nlmsg_get_payload_len(nlh) < sizeof(struct inet_diag_msg)) {
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
-	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
+	const struct inet_diag_msg *m = sym_mnl_nlmsg_get_payload(nlh);
 	if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6)
 		return MNL_CB_OK;
 
 	bool v6only = false, assoc = false;
 	const struct nlattr *a;
-	mnl_attr_for_each(a, nlh, sizeof *m) {
-		switch (mnl_attr_get_type(a)) {
+	/* libmnl's mnl_attr_for_each, spelled out so that it calls the sym_ pointers */
+	for (a = sym_mnl_nlmsg_get_payload_offset(nlh, sizeof *m);
+	     sym_mnl_attr_ok(a, (int)((const char *)sym_mnl_nlmsg_get_payload_tail(nlh) - (const char *)a)); a = sym_mnl_attr_next(a)) {
+		switch (sym_mnl_attr_get_type(a)) {
 		case INET_DIAG_SKV6ONLY:
-			if (mnl_attr_get_payload_len(a) >= 1)
-				v6only = mnl_attr_get_u8(a) != 0;
+			if (sym_mnl_attr_get_payload_len(a) >= 1)
+				v6only = sym_mnl_attr_get_u8(a) != 0;
 			break;
 		case INET_DIAG_PEERS: /* only an SCTP association carries its peers */
 			assoc = true;
@@ -162,8 +193,8 @@ static int on_sock(const struct nlmsghdr *nlh, void *data)
 static int on_error(const struct nlmsghdr *nlh, void *data)
 {
 	(void)data;
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof *e) {
+	const struct nlmsgerr *e = sym_mnl_nlmsg_get_payload(nlh);
+	if (sym_mnl_nlmsg_get_payload_len(nlh) < sizeof *e) {
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
@@ -178,8 +209,8 @@ static int on_done(const struct nlmsghdr *nlh, void *data)
 {
 	(void)data;
 	int v;
-	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof v) {
-		memcpy(&v, mnl_nlmsg_get_payload(nlh), sizeof v);
+	if (sym_mnl_nlmsg_get_payload_len(nlh) >= sizeof v) {
+		memcpy(&v, sym_mnl_nlmsg_get_payload(nlh), sizeof v);
 		if (v < 0) {
 			errno = -v;
 			return MNL_CB_ERROR;
@@ -209,7 +240,7 @@ static int exchange(struct mnl_socket *nl, struct dump *d, struct nlmsghdr *nlh,
 {
 	_Alignas(struct nlmsghdr) char buf[RECV_SIZE];
 	for (;;) {
-		ssize_t n = mnl_socket_sendto(nl, nlh, nlh->nlmsg_len);
+		ssize_t n = sym_mnl_socket_sendto(nl, nlh, nlh->nlmsg_len);
 		if (n >= 0)
 			break;
 		if (errno != EINTR)
@@ -219,16 +250,16 @@ static int exchange(struct mnl_socket *nl, struct dump *d, struct nlmsghdr *nlh,
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {0};
 	ctl[NLMSG_ERROR] = on_error;
 	ctl[NLMSG_DONE] = on_done;
-	unsigned portid = mnl_socket_get_portid(nl);
+	unsigned portid = sym_mnl_socket_get_portid(nl);
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof buf);
+		ssize_t n = sym_mnl_socket_recvfrom(nl, buf, sizeof buf);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return pl_error_set(err, PL_EIO, "netlink sock_diag failed (%s): recvmsg: %s", errname(errno),
 				strerror(errno));
 		}
-		int rc = mnl_cb_run2(buf, (size_t)n, nlh->nlmsg_seq, portid, on_sock, d, ctl, NLMSG_MIN_TYPE);
+		int rc = sym_mnl_cb_run2(buf, (size_t)n, nlh->nlmsg_seq, portid, on_sock, d, ctl, NLMSG_MIN_TYPE);
 		if (rc == MNL_CB_STOP)
 			return 0;
 		if (rc == MNL_CB_ERROR) {
@@ -253,12 +284,12 @@ static void put_port_filter(struct nlmsghdr *nlh, uint16_t port)
 		{.code = INET_DIAG_BC_S_LE, .yes = 8, .no = 8 + 4},
 		{.no = port},
 	};
-	mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, sizeof bc, bc);
+	sym_mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, sizeof bc, bc);
 }
 
 static struct nlmsghdr *put_header(char *req, uint16_t type, unsigned seq)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	struct nlmsghdr *nlh = sym_mnl_nlmsg_put_header(req);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
@@ -269,7 +300,7 @@ static int dump_family(struct mnl_socket *nl, struct dump *d, int family, uint32
 {
 	_Alignas(struct nlmsghdr) char req[MNL_NLMSG_HDRLEN + 128];
 	struct nlmsghdr *nlh = put_header(req, SOCK_DIAG_BY_FAMILY, ++d->seq);
-	struct inet_diag_req_v2 *r = mnl_nlmsg_put_extra_header(nlh, sizeof *r);
+	struct inet_diag_req_v2 *r = sym_mnl_nlmsg_put_extra_header(nlh, sizeof *r);
 	r->sdiag_family = (uint8_t)family;
 	r->sdiag_protocol = (uint8_t)ipproto(d->proto);
 	r->idiag_states = states;
@@ -289,7 +320,7 @@ static int dump_tcp_both(struct mnl_socket *nl, struct dump *d, uint32_t states,
 {
 	_Alignas(struct nlmsghdr) char req[MNL_NLMSG_HDRLEN + 128];
 	struct nlmsghdr *nlh = put_header(req, TCPDIAG_GETSOCK, ++d->seq);
-	struct inet_diag_req *r = mnl_nlmsg_put_extra_header(nlh, sizeof *r);
+	struct inet_diag_req *r = sym_mnl_nlmsg_put_extra_header(nlh, sizeof *r);
 	r->idiag_family = AF_UNSPEC;
 	r->idiag_states = states;
 	if (d->q->has_port)
@@ -308,13 +339,15 @@ int pl_diag_dump(pl_socket_set *set, pl_proto proto, int family, const pl_socket
 {
 	if (ipproto(proto) < 0 || (family != AF_INET && family != AF_INET6 && family != AF_UNSPEC))
 		return pl_error_set(err, PL_EINVAL, "sock_diag: no dump for protocol %d, family %d", (int)proto, family);
+	if (pl_dl_load(&mnl_handle, mnl_sonames, mnl_syms, "libmnl", err))
+		return PL_EIO; /* as if netlink were refused: the caller reads /proc/net instead */
 
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	struct mnl_socket *nl = sym_mnl_socket_open(NETLINK_SOCK_DIAG);
 	if (!nl)
 		return refused(err, "socket", errno);
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	if (sym_mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		int e = errno;
-		mnl_socket_close(nl);
+		sym_mnl_socket_close(nl);
 		return refused(err, "bind", e);
 	}
 
@@ -346,6 +379,6 @@ int pl_diag_dump(pl_socket_set *set, pl_proto proto, int family, const pl_socket
 		for (int i = 0; i < nfam && rc == 0; i++)
 			rc = dump_family(nl, &d, families[i], states, err);
 	}
-	mnl_socket_close(nl);
+	sym_mnl_socket_close(nl);
 	return rc;
 }
