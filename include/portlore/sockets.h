@@ -14,7 +14,7 @@
 
 #include "portlore/error.h"
 
-#define PL_MAX_RESERVED_RANGES 64
+#define PL_MAX_RESERVED_RANGES 256
 
 typedef struct pl_host_ports {
 	int unpriv_start;       /* net.ipv4.ip_unprivileged_port_start, -1 when unreadable */

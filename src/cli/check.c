@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "portlore/explain.h"
 #include "portlore/spec.h"
+#include "render/internal.h"
 #include "util/util.h"
 
 static const struct option opts[] = {
@@ -27,6 +28,21 @@ static const struct {
 	{PL_UNSAFE_PRIVILEGED, "privileged"}, {PL_UNSAFE_BROWSER, "browser_blocked"}, {PL_UNSAFE_DYNAMIC, "dynamic"},
 };
 
+/* Is item one of the ", "-separated items of list? */
+static bool has_item(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+	for (const char *p = list; *p;) {
+		size_t w = strcspn(p, ",");
+		if (w == n && strncmp(p, item, n) == 0)
+			return true;
+		p += w;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	return false;
+}
+
 static void sentence(const pl_registry *reg, const pl_host_ports *h, const pl_socket_set *set, uint16_t port,
 		     unsigned protos, unsigned bit, char *buf, size_t size)
 {
@@ -41,7 +57,7 @@ static void sentence(const pl_registry *reg, const pl_host_ports *h, const pl_so
 			if (r.status == PL_STATUS_UNASSIGNED || (r.proto && !(protos & (1u << r.proto))))
 				continue;
 			const char *what = *r.name ? r.name : pl_status_name(r.status);
-			if (!strstr(names, what) && strlen(names) + strlen(what) + 3 < sizeof names) {
+			if (!has_item(names, what) && strlen(names) + strlen(what) + 3 < sizeof names) {
 				if (*names)
 					strcat(names, ", ");
 				strcat(names, what);
@@ -166,7 +182,8 @@ int cmd_check(int argc, char **argv, cli_ctx *ctx)
 		char text[512];
 		sentence(reg, &host, set, spec.lo, protos ? protos : 1u << PL_PROTO_TCP | 1u << PL_PROTO_UDP,
 			 reasons[i].bit, text, sizeof text);
-		json_array_append_new(list, json_pack("{s:s, s:s}", "reason", reasons[i].name, "explanation", text));
+		json_array_append_new(list, json_pack("{s:s, s:o}", "reason", reasons[i].name, "explanation",
+						      pl_json_text(text)));
 	}
 	if (ctx->json) {
 		json_t *doc = json_pack("{s:i, s:s, s:s, s:o, s:i, s:b, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "check",
@@ -182,8 +199,9 @@ int cmd_check(int argc, char **argv, cli_ctx *ctx)
 			       spec.lo);
 		else
 			printf("port %u is not safe to take:\n", spec.lo);
-		json_array_foreach(list, i, r) printf("  - %s\n", json_string_value(json_object_get(r, "explanation")));
+		json_array_foreach(list, i, r) cli_printf("  - %s\n", json_string_value(json_object_get(r, "explanation")));
 		json_decref(list);
+		rc = cli_flush(ctx);
 	}
 	pl_socket_set_free(set);
 	pl_registry_close(reg);
@@ -244,6 +262,7 @@ int cmd_pick(int argc, char **argv, cli_ctx *ctx)
 		size_t i;
 		json_t *p;
 		json_array_foreach(picked, i, p) printf("%lld\n", (long long)json_integer_value(p));
+		rc = cli_flush(ctx);
 	}
 	if (!rc && json_array_size(picked) < count)
 		fprintf(stderr, "%s: only %zu port%s in %u-%u pass the check\n", ctx->prog, json_array_size(picked),

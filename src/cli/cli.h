@@ -48,6 +48,12 @@ void cli_print_usage(FILE *f, const char *cmd);
 int cli_cache_path(char *buf, size_t size);
 /* Opens the registry in use: --registry FILE, else the update cache, else the embedded snapshot. */
 int cli_open_registry(const cli_ctx *ctx, pl_registry **reg, pl_render_meta *meta);
+/* printf to stdout with terminal control characters defused (registry text and process names are
+ * anyone's: see pl_term_clean). */
+void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Flushes stdout: 0, or EXIT_RUNTIME after saying the output could not be written. */
+int cli_flush(const cli_ctx *ctx);
+
 /* Prints doc as JSON or text per ctx; returns 0 or EXIT_RUNTIME. Consumes doc. */
 int cli_emit(const cli_ctx *ctx, json_t *doc);
 

@@ -1,6 +1,7 @@
 /* What every subcommand shares: the common options, choosing the registry in use, and printing a
  * document as JSON or text. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "util/util.h"
 
 int cli_common_option(int opt, const char *arg, cli_ctx *ctx)
 {
@@ -92,6 +94,37 @@ int cli_open_registry(const cli_ctx *ctx, pl_registry **reg, pl_render_meta *met
 	}
 	meta->registry_origin = "embedded";
 	return 0;
+}
+
+void cli_printf(const char *fmt, ...)
+{
+	char small[1024], *buf = small;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof small) {
+		buf = malloc((size_t)n + 1);
+		if (!buf)
+			return;
+		va_start(ap, fmt);
+		vsnprintf(buf, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	pl_term_clean(buf, (size_t)n);
+	fwrite(buf, 1, (size_t)n, stdout);
+	if (buf != small)
+		free(buf);
+}
+
+int cli_flush(const cli_ctx *ctx)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	fprintf(stderr, "%s: cannot write the output: %s\n", ctx->prog, strerror(errno));
+	return EXIT_RUNTIME;
 }
 
 static bool want_colour(const cli_ctx *ctx)

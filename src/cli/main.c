@@ -79,11 +79,11 @@ static int version(const cli_ctx *ctx)
 	int rc = cli_open_registry(ctx, &reg, &meta);
 	if (rc)
 		return rc;
-	printf("portlore %s\nregistry: IANA as of %s, %s%s%s (%s), %zu records\n", PORTLORE_VERSION,
+	cli_printf("portlore %s\nregistry: IANA as of %s, %s%s%s (%s), %zu records\n", PORTLORE_VERSION,
 	       *pl_registry_date(reg) ? pl_registry_date(reg) : "an unknown date (undated file)", meta.registry_origin, meta.registry_path ? " " : "",
 	       meta.registry_path ? meta.registry_path : "", pl_registry_source(reg), pl_registry_count(reg));
 	pl_registry_close(reg);
-	return EXIT_FOUND;
+	return cli_flush(ctx) ? EXIT_RUNTIME : EXIT_FOUND;
 }
 
 int main(int argc, char **argv)
@@ -124,8 +124,8 @@ int main(int argc, char **argv)
 	}
 	if (i >= argc)
 		return cli_usage_error(&ctx, NULL, "no port given: try 'portlore 2908'");
-	if (!strcmp(argv[i], "--"))
-		return cmd_show(argc - i, argv + i, &ctx);
+	if (!strcmp(argv[i], "--")) /* show sees "--" as its first argument, and takes what follows as operands */
+		return cmd_show(argc - i + 1, argv + i - 1, &ctx);
 	const cli_cmd *c = find_cmd(argv[i]);
 	if (c)
 		return c->run(argc - i, argv + i, &ctx);

@@ -120,7 +120,9 @@ int cmd_update(int argc, char **argv, cli_ctx *ctx)
 					"(--force to take it anyway)\n",
 				ctx->prog, from, pl_registry_count(fresh), origin, pl_registry_count(cur));
 			rc = EXIT_RUNTIME;
-		} else if (strcmp(pl_registry_date(fresh), pl_registry_date(cur)) < 0) {
+		} else if (*pl_registry_date(fresh) && *pl_registry_date(cur) &&
+			   strcmp(pl_registry_date(fresh), pl_registry_date(cur)) < 0) {
+			/* (An undated registry, such as IANA's CSV, cannot be said to be older.) */
 			fprintf(stderr, "%s: %s is dated %s, older than the %s in use (%s): not used (--force to take it)\n",
 				ctx->prog, from, *pl_registry_date(fresh) ? pl_registry_date(fresh) : "(undated)", origin,
 				pl_registry_date(cur));
@@ -132,15 +134,17 @@ int cmd_update(int argc, char **argv, cli_ctx *ctx)
 			fprintf(stderr, "%s: %s; the registry in use is unchanged\n", ctx->prog, err.msg);
 			rc = EXIT_RUNTIME;
 		} else {
-			printf("registry updated: IANA as of %s, %zu records, %zu people (%s)\n  -> %s\n",
+			cli_printf("registry updated: IANA as of %s, %zu records, %zu people (%s)\n  -> %s\n",
 			       *pl_registry_date(fresh) ? pl_registry_date(fresh) : "(undated)", pl_registry_count(fresh),
 			       pl_registry_people_count(fresh), pl_registry_source(fresh), cache);
 			if (cur)
-				printf("  replaces the %s of %s (%zu records)\n", origin, pl_registry_date(cur),
+				cli_printf("  replaces the %s of %s (%zu records)\n", origin, pl_registry_date(cur),
 				       pl_registry_count(cur));
 		}
 	}
 	pl_registry_close(cur);
 	pl_registry_close(fresh);
+	if (rc == EXIT_FOUND)
+		rc = cli_flush(ctx) ? EXIT_RUNTIME : EXIT_FOUND;
 	return rc;
 }

@@ -142,7 +142,10 @@ pl_match_verdict pl_verdict_judge(const pl_registry *reg, const pl_socket_set *s
 		const pl_process *p = &set->procs[set->owner_links[s->owners_first + k]];
 		for (size_t i = 0; i < nrecords; i++) {
 			pl_record r;
-			if (pl_registry_record(reg, records[i], &r) == 0 && *r.name && process_is(p, r.name)) {
+			if (pl_registry_record(reg, records[i], &r) || r.status != PL_STATUS_ASSIGNED || !*r.name ||
+			    (r.proto != s->proto && r.proto != PL_PROTO_NONE))
+				continue; /* a name registered for UDP says nothing of a TCP listener */
+			if (process_is(p, r.name)) {
 				*record_out = r.index;
 				return PL_VERDICT_MATCH;
 			}

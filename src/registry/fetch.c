@@ -71,7 +71,8 @@ int pl_fetch(const char *url, const pl_fetch_opts *opts, char **data, size_t *le
 	sym_curl_easy_setopt(c, CURLOPT_URL, url);
 	sym_curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
 	sym_curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	sym_curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/* A redirect may not downgrade: from https, only https. */
+	sym_curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, strncmp(url, "https://", 8) == 0 ? "https" : "http,https");
 	sym_curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 	sym_curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
 	sym_curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);

@@ -94,7 +94,7 @@ static int add_line(pl_builder *b, const char *line, size_t len, size_t lineno, 
 			break;
 		p = t + 1;
 	}
-	if (nc != NCOLS || p + clen[NCOLS - 1] != end)
+	if (nc != NCOLS || col[NCOLS - 1] + clen[NCOLS - 1] != end)
 		return pl_error_set(err, PL_EFORMAT, "line %zu: expected %d tab-separated columns", lineno, NCOLS);
 	for (int i = 0; i < NCOLS; i++)
 		if (clen[i] > PL_MAX_FIELD)

@@ -225,6 +225,17 @@ static const xmlChar *attr(xml_import *x, const char *name)
 	return v;
 }
 
+/* attr() copied into buf: a second attr() call may reuse the reader's buffer (a value built from several
+ * nodes lives there), so the first value must not point into it. Long values are cut: types are words. */
+static const xmlChar *attr_into(xml_import *x, const char *name, char *buf, size_t size)
+{
+	const xmlChar *v = attr(x, name);
+	if (!v)
+		return NULL;
+	snprintf(buf, size, "%s", (const char *)v);
+	return (const xmlChar *)buf;
+}
+
 static int copy_attr(xml_import *x, const char *name, pl_buf *to)
 {
 	buf_reset(to);
@@ -399,8 +410,9 @@ static int record_child(xml_import *x, const xmlChar *name, int depth)
 			return 0;
 		}
 	if (eq(name, "xref")) {
-		const xmlChar *type = attr(x, "type"), *data = attr(x, "data");
-		/* data and type both point into the reader's buffer only while it stays on this element */
+		char type_buf[64];
+		const xmlChar *type = attr_into(x, "type", type_buf, sizeof type_buf), *data = attr(x, "data");
+		/* data points into the reader's buffer only while it stays on this element */
 		if (data && *data) {
 			int list = eq(type, "person") ? L_DIRECT : L_REF;
 			int rc = push_xref(x, list, type, (const char *)data, strlen((const char *)data));
@@ -461,7 +473,8 @@ static int record_child_end(xml_import *x)
 static int record_inner(xml_import *x, const xmlChar *name)
 {
 	if (eq(name, "xref")) {
-		const xmlChar *type = attr(x, "type"), *data = attr(x, "data");
+		char type_buf[64];
+		const xmlChar *type = attr_into(x, "type", type_buf, sizeof type_buf), *data = attr(x, "data");
 		if (!data || !*data)
 			return 0; /* its text, if any, is read in place */
 		size_t n = strlen((const char *)data);

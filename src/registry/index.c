@@ -3,6 +3,7 @@
  * blob is checked at use, so a hostile cache file can give wrong answers but never a bad read. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -41,6 +42,8 @@ static int section_ok(size_t len, uint32_t off, uint64_t count, size_t width, si
 int pl_index_attach(struct pl_registry *r, const void *buf, size_t len, int check_crc, pl_error *err)
 {
 	const struct pl_idx_header *h = buf;
+	if ((uintptr_t)buf % 8)
+		return pl_error_set(err, PL_EINVAL, "index buffer is not 8-byte aligned (copy it, or open it with copy=true)");
 	if (len < sizeof *h || memcmp(h->magic, PL_IDX_MAGIC, 8) != 0)
 		return pl_error_set(err, PL_EFORMAT, "not a portlore index (bad magic)");
 	if (h->version != PL_IDX_VERSION)

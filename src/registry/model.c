@@ -1,6 +1,7 @@
 /* The registry builder: importers add records and people in any order; finish() sorts them by
  * (port, transport), interns every string once, cuts the port axis into segments for O(log n)
  * lookups and writes the compact index of index.h. Also the model's small rules: status and ghost. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -272,6 +273,18 @@ static int cmp_person(const void *pa, const void *pb, void *ctx)
 	return strcmp(b->strings.data + a->id, b->strings.data + c->id);
 }
 
+struct idpos {
+	uint32_t id, pos;
+};
+
+static int cmp_idpos(const void *pa, const void *pb)
+{
+	const struct idpos *a = pa, *c = pb;
+	if (a->id != c->id)
+		return a->id < c->id ? -1 : 1;
+	return a->pos < c->pos ? -1 : a->pos > c->pos;
+}
+
 static int cmp_name(const void *pa, const void *pb, void *ctx)
 {
 	const pl_builder *b = ctx;
@@ -312,16 +325,33 @@ int pl_builder_finish(pl_builder *b, void **blob, size_t *len, pl_error *err)
 	uint32_t *starts = NULL, *seglist = NULL, *names = NULL, *count = NULL, *fill = NULL, *cover = NULL;
 	if (b->nrecs)
 		qsort_r(b->recs, b->nrecs, sizeof *b->recs, cmp_record, b);
-	if (b->npeople)
+	/* Keep the last definition of a person id given twice: decided by position, in a total order, so that
+	 * it does not hang on qsort being stable (C does not promise it). Ids are interned: equal ids, equal
+	 * offsets. Then the survivors, all distinct, are sorted by id. */
+	if (b->npeople) {
+		struct idpos *ip = malloc(b->npeople * sizeof *ip);
+		if (!ip)
+			goto out;
+		for (size_t i = 0; i < b->npeople; i++)
+			ip[i] = (struct idpos){b->people[i].id, (uint32_t)i};
+		qsort(ip, b->npeople, sizeof *ip, cmp_idpos);
+		size_t np = 0;
+		for (size_t i = 0; i < b->npeople; i++)
+			if (i + 1 == b->npeople || ip[i + 1].id != ip[i].id)
+				ip[np++] = ip[i]; /* the last position of each id */
+		struct pl_idx_person *kept = malloc(np * sizeof *kept);
+		if (!kept) {
+			free(ip);
+			goto out;
+		}
+		for (size_t i = 0; i < np; i++)
+			kept[i] = b->people[ip[i].pos];
+		free(ip);
+		free(b->people);
+		b->people = kept;
+		b->npeople = b->cappeople = np;
 		qsort_r(b->people, b->npeople, sizeof *b->people, cmp_person, b);
-	/* Keep the last definition of a person id given twice. */
-	size_t np = 0;
-	for (size_t i = 0; i < b->npeople; i++) {
-		if (np && b->people[np - 1].id == b->people[i].id)
-			np--;
-		b->people[np++] = b->people[i];
 	}
-	b->npeople = np;
 
 	/* Segment boundaries: every first port and every one-past-last port. */
 	size_t nb = 0;
@@ -346,16 +376,23 @@ int pl_builder_finish(pl_builder *b, void **blob, size_t *len, pl_error *err)
 	seglist = calloc(nsegs + 1, sizeof *seglist);
 	if (!count || !fill || !seglist)
 		goto out;
-	size_t ncover = 0;
+	/* A record is listed in every segment its range covers. IANA's registry covers each port a few times
+	 * (fewer entries than records); nested ranges in a hostile file would make it quadratic, so cap it. */
+	size_t ncover = 0, max_cover = 16 * b->nrecs + (1u << 18);
 	for (size_t i = 0; i < b->nrecs; i++) {
 		const struct pl_idx_record *r = &b->recs[i];
 		if (!(r->flags & PL_IDX_HAS_PORT))
 			continue;
 		for (size_t s = seg_find(starts, nsegs, r->port_lo); s < nsegs && starts[s] <= r->port_hi; s++) {
 			count[s]++;
-			ncover++;
+			if (++ncover > max_cover) {
+				rc = pl_error_set(err, PL_ELIMIT, "too many overlapping port ranges (over %zu range entries)",
+						  max_cover);
+				goto fail;
+			}
 		}
 	}
+
 	cover = malloc((ncover + 1) * sizeof *cover);
 	if (!cover)
 		goto out;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "util/util.h"
 #include "portlore/render.h"
 
 static const char *or_dash(const char *s)
@@ -324,7 +325,7 @@ static void search_text(const pl_text_out *o, const json_t *doc)
 }
 
 /* Strings come from registry files and from processes (a command line is whatever its program says):
- * control characters could drive the terminal, so every one but the newline becomes '?'. */
+ * control characters could drive the terminal: pl_term_clean turns them into '?'. */
 static void defang(json_t *j)
 {
 	size_t i;
@@ -335,19 +336,13 @@ static void defang(json_t *j)
 	} else if (json_is_array(j)) {
 		json_array_foreach(j, i, v) defang(v);
 	} else if (json_is_string(j)) {
-		const char *s = json_string_value(j);
 		size_t n = json_string_length(j);
-		bool bad = false;
-		for (size_t x = 0; x < n && !bad; x++)
-			bad = ((unsigned char)s[x] < 0x20 && s[x] != '\n') || s[x] == 0x7f;
-		if (!bad)
-			return;
 		char *c = malloc(n + 1);
 		if (!c)
 			return;
-		for (size_t x = 0; x < n; x++)
-			c[x] = ((unsigned char)s[x] < 0x20 && s[x] != '\n') || s[x] == 0x7f ? (s[x] == '\t' ? ' ' : '?') : s[x];
-		json_string_setn_nocheck(j, c, n);
+		memcpy(c, json_string_value(j), n + 1);
+		if (pl_term_clean(c, n))
+			json_string_setn_nocheck(j, c, n);
 		free(c);
 	}
 }

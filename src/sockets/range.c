@@ -2,6 +2,7 @@
  * unprivileged process may bind, the ephemeral range the kernel picks from, and the ports held back
  * from it. Plus whether the caller may bind privileged ports (root, or CAP_NET_BIND_SERVICE). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -28,13 +29,26 @@ static int read_ints(const char *proc_root, const char *name, uint32_t *v, int w
 	return 0;
 }
 
+static int parse_reserved(const char *buf, pl_host_ports *h);
+
 /* "8080,9000-9010" into ranges; an empty file means none. */
 static int read_reserved(const char *proc_root, pl_host_ports *h)
 {
-	char path[512], buf[4096];
+	char path[512], *buf;
+	size_t len;
 	snprintf(path, sizeof path, "%s/sys/net/ipv4/ip_local_reserved_ports", proc_root);
-	if (pl_read_small(path, buf, sizeof buf))
+	/* Read whole: a long list cut short would turn "40000" into "40". */
+	if (pl_read_file(path, 1u << 20, &buf, &len, NULL))
 		return -1;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		buf[--len] = '\0';
+	int n = parse_reserved(buf, h);
+	free(buf);
+	return n;
+}
+
+static int parse_reserved(const char *buf, pl_host_ports *h)
+{
 	int n = 0;
 	for (const char *p = buf; *p && n < PL_MAX_RESERVED_RANGES;) {
 		size_t a = strspn(p, "0123456789");

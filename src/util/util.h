@@ -34,6 +34,10 @@ int pl_buf_printf(pl_buf *b, const char *fmt, ...) __attribute__((format(printf,
 /* NUL-terminated contents ("" when empty); the buffer still owns them. */
 const char *pl_buf_str(pl_buf *b);
 
+/* Makes s safe to print on a terminal, in place: C0 controls but the newline, DEL, and the C1 controls
+ * (U+0080-U+009F, two bytes in UTF-8) become '?' (a tab a space). Returns whether anything changed. */
+bool pl_term_clean(char *s, size_t len);
+
 /* Reads a whole regular file of at most max bytes; *data is NUL-terminated, free() it. */
 int pl_read_file(const char *path, size_t max, char **data, size_t *len, pl_error *err);
 /* Reads a small text file (a sysctl) into buf, stripping the trailing newline. */

@@ -35,6 +35,14 @@ bad "a registry file that is not a registry" 3 "not a registry" --registry "$T_D
 bad "an empty registry file" 3 "empty" --registry "$T_DIR/empty" 22
 bad "--registry does not mix with diff" 2 "diff compares the two registries" --registry "$T_DIR/empty" diff embedded embedded
 
+bad "after --, -1 is still a bad port" 2 "'-1' is not a port" -- -1
+bad "after --, options are operands" 2 "one port spec at a time" -- 22 --json
+"$PORTLORE" check 22 >/dev/full 2>"$T_DIR/err"
+rc=$?
+[ "$rc" = 3 ] && grep -q "cannot write the output" "$T_DIR/err" && _tap 1 "a failed write is a runtime error (check)" || _tap 0 "a failed write is a runtime error (check)" "exit $rc"
+"$PORTLORE" 22 >/dev/full 2>/dev/null
+[ $? = 3 ] && _tap 1 "a failed write is a runtime error (show)" || _tap 0 "a failed write is a runtime error (show)"
+
 # Every error is one line (plus the usage hint where it helps), never a crash signal.
 for args in 70000 -1 29o8 '' 2908/xyz 10-5; do
 	"$PORTLORE" "$args" >/dev/null 2>&1

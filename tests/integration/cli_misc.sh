@@ -41,6 +41,14 @@ expect "and names it" 0 "registry: IANA as of 1999-09-09, file $T_DIR/r.tsv"
 run 4242 --registry "$T_DIR/r.tsv" --json
 check "--registry after the port, JSON origin is file" jq -e '.registry.origin == "file" and .registry.date == "1999-09-09"' "$T_DIR/out"
 
+# Control characters in a registry's own text never reach the terminal.
+printf '# portlore registry table\n#date\t1999-09-09\n#source\tevil \033]0;pwned\007 \302\233source\nx\t4242\ttcp\tdesc \033[31mred\t\t\t\t\t\t\t\t\n' >"$T_DIR/evil.tsv"
+for args in "--registry $T_DIR/evil.tsv --version" "--registry $T_DIR/evil.tsv 4242" "--registry $T_DIR/evil.tsv search desc"; do
+	# shellcheck disable=SC2086
+	"$PORTLORE" $args >"$T_DIR/evil.out" 2>&1
+	if LC_ALL=C grep -q $'\033\|\007\|\302\233' "$T_DIR/evil.out"; then _tap 0 "no control characters from the registry: $args" "$(cat -v "$T_DIR/evil.out")"; else _tap 1 "no control characters from the registry: $args"; fi
+done
+
 # A corrupt update cache is reported and the embedded snapshot used.
 mkdir -p "$XDG_CACHE_HOME/portlore"
 printf 'PLIDX\r\n\032garbage' >"$XDG_CACHE_HOME/portlore/registry.idx"

@@ -165,6 +165,21 @@ else
 	skip_test "unprivileged view" "needs root and setpriv"
 fi
 
+# A process chooses its own name: an escape sequence in it never reaches the terminal through check or ls.
+"$PY" -c 'import ctypes, socket, sys, time
+ctypes.CDLL(None).prctl(15, b"\x1b]0;pwned\x07x", 0, 0, 0)
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(60)' >"$T_DIR/evil.port" &
+PIDS+=($!)
+for _ in $(seq 50); do [ -s "$T_DIR/evil.port" ] && break; sleep 0.05; done
+EP=$(cat "$T_DIR/evil.port")
+for args in "check $EP" "ls" "$EP"; do
+	# shellcheck disable=SC2086
+	"$PORTLORE" $args >"$T_DIR/evil.out" 2>&1
+	if LC_ALL=C grep -q $'\033\|\007' "$T_DIR/evil.out"; then _tap 0 "a process name cannot drive the terminal: $args" "$(cat -v "$T_DIR/evil.out" | head -5)"; else _tap 1 "a process name cannot drive the terminal: $args"; fi
+done
+"$PORTLORE" check "$EP" --json >"$T_DIR/out" 2>/dev/null
+check "check --json still names the listener" jq -e '[.reasons[].reason] | index("in_use") != null' "$T_DIR/out"
+
 # pick returns ports that check accepts.
 run pick --count 5
 expect "pick gives ports" 0 '^[0-9]+$'

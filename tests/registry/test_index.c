@@ -106,6 +106,22 @@ static void test_index_people_table(void **state)
 	assert_string_equal(out.org, "Org");
 	assert_int_equal(pl_registry_person(reg, "Nobody", &out), PL_ENOTFOUND);
 	pl_registry_close(reg);
+	/* An id given twice: the last definition wins, whatever the sort does with equal keys. */
+	b = pl_builder_new();
+	for (int i = 0; i < 50; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "v%d", i);
+		pl_person d = {i % 2 ? "Dup" : "Other", name, "", "", "", ""};
+		assert_int_equal(pl_builder_add_person(b, &d, &err), 0);
+	}
+	assert_int_equal(pl_builder_add_record(b, &r, &err), 0);
+	assert_int_equal(pl_builder_open(b, &reg, &err), 0);
+	assert_int_equal(pl_registry_people_count(reg), 2);
+	assert_int_equal(pl_registry_person(reg, "Dup", &out), 0);
+	assert_string_equal(out.name, "v49");
+	assert_int_equal(pl_registry_person(reg, "Other", &out), 0);
+	assert_string_equal(out.name, "v48");
+	pl_registry_close(reg);
 }
 
 /* Every port against a brute-force scan of all records: the segment table must agree everywhere. */
@@ -206,6 +222,22 @@ static void test_index_file_open_detects_format(void **state)
 	free(dir);
 }
 
+/* 30,000 nested ranges would list each record in thousands of segments: refused, and fast. */
+static void test_index_refuses_quadratic_nested_ranges(void **state)
+{
+	(void)state;
+	pl_builder *b = pl_builder_new();
+	pl_error err = {0};
+	for (int i = 0; i < 30000; i++) {
+		pl_record_in r = {.name = "n", .description = "d", .has_port = true, .port_lo = (uint16_t)i,
+				  .port_hi = (uint16_t)(65535 - i), .proto = PL_PROTO_TCP};
+		assert_int_equal(pl_builder_add_record(b, &r, &err), 0);
+	}
+	pl_registry *reg;
+	assert_int_equal(pl_builder_open(b, &reg, &err), PL_ELIMIT);
+	assert_non_null(strstr(err.msg, "overlapping"));
+}
+
 static void test_ghost_rule(void **state)
 {
 	(void)state;
@@ -246,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_index_lookup_agrees_with_brute_force),
 		cmocka_unit_test(test_index_blob_roundtrip_and_corruption_detected),
 		cmocka_unit_test(test_index_file_open_detects_format),
+		cmocka_unit_test(test_index_refuses_quadratic_nested_ranges),
 		cmocka_unit_test(test_ghost_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
