@@ -84,7 +84,8 @@ const void *pl_registry_blob(const pl_registry *reg, size_t *len);
 /* ---- records ---- */
 int pl_registry_record(const pl_registry *reg, size_t index, pl_record *out);
 /* Records covering port (ranges included), of transport proto or of every transport when PL_PROTO_NONE.
- * Writes up to max indices, in registry order, and returns how many there are in all. O(log n). */
+ * Writes up to max indices, in registry order, and returns how many there are in all (idx may be NULL
+ * when max is 0: a count). O(log n). */
 size_t pl_registry_lookup_port(const pl_registry *reg, uint16_t port, pl_proto proto, uint32_t *idx, size_t max);
 /* Records whose service name equals name (case-insensitive), in registry order. O(log n). */
 size_t pl_registry_lookup_name(const pl_registry *reg, const char *name, uint32_t *idx, size_t max);

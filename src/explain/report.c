@@ -56,18 +56,17 @@ static void judge(const pl_registry *reg, pl_port_report *p)
 static int add_port(pl_report *rep, const pl_registry *reg, uint16_t port, pl_proto proto, pl_error *err)
 {
 	pl_port_report *p = &rep->ports[rep->nports];
-	uint32_t idx[MAX_RECORDS_PER_PORT];
-	size_t n = pl_registry_lookup_port(reg, port, proto, idx, MAX_RECORDS_PER_PORT);
-	if (n > MAX_RECORDS_PER_PORT)
-		n = MAX_RECORDS_PER_PORT;
+	/* As many records as cover the port: the count comes first, then the indices. */
+	size_t n = pl_registry_lookup_port(reg, port, proto, NULL, 0);
 	memset(p, 0, sizeof *p);
 	p->has_port = true;
 	p->port = port;
 	p->records = malloc((n ? n : 1) * sizeof *p->records);
 	if (!p->records)
 		return pl_error_set(err, PL_ENOMEM, "out of memory");
-	memcpy(p->records, idx, n * sizeof *idx);
+	pl_registry_lookup_port(reg, port, proto, p->records, n);
 	p->nrecords = n;
+	const uint32_t *idx = p->records;
 	if (proto == PL_PROTO_NONE) {
 		/* Which transports have no row of their own (a transport-less row covers none of them: it is an
 		 * Unassigned or Reserved stretch, not a registration). */

@@ -3,6 +3,8 @@
  * This file takes a request apart into a pl_web_request, lets web/routes.c answer it, and adds the
  * headers every answer carries (a strict Content-Security-Policy among them). */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -31,6 +33,7 @@ static void *mhd_handle;
 #define PER_IP_LIMIT 512u
 #define IDLE_TIMEOUT_S 15u
 #define HEADER_MEMORY (32u * 1024) /* request line, headers and body buffer, per connection */
+#define LISTEN_BACKLOG 1024
 
 static const char csp[] = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
 			  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -245,7 +248,39 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, pl_error *er
 	return 0;
 }
 
-int pl_web_start(const pl_web_opts *opts, pl_web **out, pl_error *err)
+/* socket, bind and listen in the calling thread, so that the sandbox applied between pl_web_open and
+ * pl_web_start covers every thread: libmicrohttpd then only accepts on this socket. */
+static int bind_listen(pl_web *w, struct sockaddr_storage *ss, pl_error *err)
+{
+	socklen_t len = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return pl_error_errno(err, PL_EIO, errno, "cannot listen on %s", w->opts.listen);
+	/* what libmicrohttpd does with a socket of its own: a restart may bind at once, and [::] is IPv6 only */
+	int on = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+	if (bind(fd, (const struct sockaddr *)ss, len) || listen(fd, LISTEN_BACKLOG) ||
+	    getsockname(fd, (struct sockaddr *)ss, &len)) {
+		int e = errno;
+		close(fd);
+		return pl_error_errno(err, PL_EIO, e, "cannot listen on %s (in use, or not an address of this host?)",
+				      w->opts.listen);
+	}
+	w->listen_fd = fd;
+	char addr[INET6_ADDRSTRLEN] = "";
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)ss)->sin_addr, addr, sizeof addr);
+	else
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ss)->sin6_addr, addr, sizeof addr);
+	snprintf(w->address, sizeof w->address, ss->ss_family == AF_INET ? "%s:%u" : "[%s]:%u", addr,
+		 ntohs(ss->ss_family == AF_INET ? ((struct sockaddr_in *)ss)->sin_port
+						: ((struct sockaddr_in6 *)ss)->sin6_port));
+	return 0;
+}
+
+int pl_web_open(const pl_web_opts *opts, pl_web **out, pl_error *err)
 {
 	struct sockaddr_storage ss;
 	int rc = parse_listen(opts->listen, &ss, err);
@@ -258,6 +293,8 @@ int pl_web_start(const pl_web_opts *opts, pl_web **out, pl_error *err)
 		return pl_error_set(err, PL_ENOMEM, "out of memory");
 	w->opts = *opts;
 	w->reg = opts->reg;
+	w->listen_fd = -1;
+	pthread_mutex_init(&w->sockets_lock, NULL);
 	if (!w->opts.proc_root)
 		w->opts.proc_root = "/proc";
 	/* the folder SQLite writes its -wal and -shm files to */
@@ -269,49 +306,42 @@ int pl_web_start(const pl_web_opts *opts, pl_web **out, pl_error *err)
 		slash == w->state_dir ? (void)(slash[1] = 0) : (void)(*slash = 0);
 	w->pages = pl_web_cache_new(1024, 60 * 1000);
 	w->live = pl_web_cache_new(256, 1000);
-	if (!w->pages || !w->live) {
+	w->sockets = pl_web_cache_new(1, 1000);
+	if (!w->pages || !w->live || !w->sockets) {
 		rc = pl_error_set(err, PL_ENOMEM, "out of memory");
 		goto fail;
 	}
-	if ((rc = pl_web_feedback_open(opts->db_path, &w->fb, err)) || (rc = pl_web_refresher_start(w, err)))
+	if ((rc = pl_web_feedback_open(opts->db_path, &w->fb, err)) || (rc = bind_listen(w, &ss, err)))
 		goto fail;
 	pl_web_count_ranges(w);
-	unsigned threads = opts->threads;
-	if (!threads) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = n < 1 ? 1 : n > 16 ? 16 : (unsigned)n;
-	}
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	uint16_t port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-						      : ((struct sockaddr_in6 *)&ss)->sin6_port);
-	struct MHD_Daemon *d = sym_MHD_start_daemon(
-		flags, port, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
-		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-		MHD_OPTION_URI_LOG_CALLBACK, on_uri, w, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_END);
-	if (!d) {
-		rc = pl_error_set(err, PL_EIO, "cannot listen on %s (in use, or not an address of this host?)",
-				  opts->listen);
-		goto fail;
-	}
-	w->daemon = d;
-	const union MHD_DaemonInfo *di = sym_MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	char addr[INET6_ADDRSTRLEN] = "";
-	if (ss.ss_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof addr);
-	else
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, addr, sizeof addr);
-	snprintf(w->address, sizeof w->address, ss.ss_family == AF_INET ? "%s:%u" : "[%s]:%u", addr,
-		 di ? di->port : port);
 	*out = w;
 	return 0;
 fail:
 	pl_web_stop(w);
 	return rc;
+}
+
+int pl_web_start(pl_web *w, pl_error *err)
+{
+	unsigned threads = w->opts.threads;
+	if (!threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n < 1 ? 1 : n > 16 ? 16 : (unsigned)n;
+	}
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+	struct MHD_Daemon *d = sym_MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
+		MHD_OPTION_LISTEN_SOCKET, w->listen_fd,
+		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, w, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_END);
+	if (!d)
+		return pl_error_set(err, PL_EIO, "cannot serve on %s (libmicrohttpd refused to start)", w->opts.listen);
+	/* libmicrohttpd owns the socket now, and closes it when stopped */
+	w->listen_fd = -1;
+	w->daemon = d;
+	return pl_web_refresher_start(w, err);
 }
 
 const char *pl_web_address(const pl_web *w)
@@ -330,9 +360,13 @@ void pl_web_stop(pl_web *w)
 		return;
 	if (w->daemon)
 		sym_MHD_stop_daemon(w->daemon);
+	else if (w->listen_fd >= 0 && fcntl(w->listen_fd, F_GETFD) != -1)
+		close(w->listen_fd); /* unless libmicrohttpd closed it when it failed to start */
 	pl_web_refresher_stop(w);
 	pl_web_feedback_close(w->fb);
 	pl_web_cache_free(w->pages);
 	pl_web_cache_free(w->live);
+	pl_web_cache_free(w->sockets);
+	pthread_mutex_destroy(&w->sockets_lock);
 	free(w);
 }
