@@ -1,6 +1,7 @@
 /* portlore serve: the port pages, JSON API, feedback and /metrics over HTTP (src/web). This file owns the
- * process side: options, the database's default place, signals, the sandbox after binding, and stderr.
- * The registry is opened once, as the CLI does (--registry, cache, embedded), and shared read-only. */
+ * process side: options, the database's default place, signals, the sandbox (after binding, before the
+ * server's threads) and stderr. The registry is opened once, as the CLI does (--registry, cache,
+ * embedded), and shared read-only. */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -111,7 +112,8 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 	int rc = cli_open_registry(ctx, &reg, &meta);
 	if (rc)
 		return rc;
-	/* The server's threads inherit this mask, so that SIGINT and SIGTERM reach sigwait below. */
+	/* The server's threads inherit this mask, so that these signals reach sigwait below. SIGHUP stops the
+	 * server too (a terminal that closes), as cleanly as the other two. */
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
@@ -123,13 +125,21 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 			  .proc_root = "/proc", .log = log_stderr, .log_ctx = (void *)ctx->prog};
 	pl_web *w;
 	pl_error err = {0};
-	if ((rc = pl_web_start(&wo, &w, &err))) {
+	if ((rc = pl_web_open(&wo, &w, &err))) {
 		fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);
 		pl_registry_close(reg);
 		return rc == PL_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
+	/* Bound, and no thread started yet: no-new-privileges and Landlock hold for the calling thread and the
+	 * threads it creates afterwards only, so they go on before pl_web_start makes the server's threads. */
 	char dropped[512];
 	pl_web_sandbox(pl_web_state_dir(w), dropped, sizeof dropped);
+	if ((rc = pl_web_start(w, &err))) {
+		fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);
+		pl_web_stop(w);
+		pl_registry_close(reg);
+		return EXIT_RUNTIME;
+	}
 	/* One line tests and scripts can read the bound port from (with --listen ADDR:0). */
 	fprintf(stderr, "%s: serving http://%s/ (registry: IANA as of %s, %s; feedback: %s; processes shown to %s)\n",
 		ctx->prog, pl_web_address(w), *pl_registry_date(reg) ? pl_registry_date(reg) : "?", meta.registry_origin,

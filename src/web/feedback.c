@@ -1,8 +1,9 @@
 /* Feedback votes in SQLite (libsqlite3 loaded on first use, see util/dl.h): WAL with synchronous=FULL,
  * so that a vote's INSERT has reached the disk when sqlite3_step returns and the client is answered after
- * that. One vote per client, port and UTC day: the voter key is a keyed hash of day and address under a
- * random salt kept in the database; the address itself is never stored. Counts are kept in memory too
- * (loaded at open, bumped after each commit), so that pages read them without touching the database. */
+ * that. One vote per client, port and UTC day: the voter key is a keyed hash of day and address (IPv6: its
+ * /64) under a random salt kept in the database; the address itself is never stored. Counts are kept in
+ * memory too (loaded at open, bumped after each commit), so that pages read them without touching the
+ * database. */
 #include <sqlite3.h>
 #include <errno.h>
 #include <stdio.h>
@@ -57,7 +58,7 @@ static const char schema[] =
 	" port INTEGER NOT NULL CHECK(port BETWEEN 0 AND 65535),"
 	" vote TEXT NOT NULL CHECK(vote IN ('sad', 'meh', 'happy')),"
 	" day TEXT NOT NULL,"        /* UTC, YYYY-MM-DD */
-	" voter_hash TEXT NOT NULL," /* hex HMAC-SHA-256(salt, day | address), 128 bits */
+	" voter_hash TEXT NOT NULL," /* hex HMAC-SHA-256(salt, day | address or /64), 128 bits */
 	" UNIQUE(port, day, voter_hash));";
 
 static int db_fail(pl_web_feedback *fb, pl_error *err, const char *what)
@@ -197,11 +198,12 @@ void pl_web_feedback_close(pl_web_feedback *fb)
 	free(fb);
 }
 
-/* The voter key: day and address (IPv4-mapped IPv6 read as IPv4, so one client is one key), hashed. */
+/* The voter key: day and address (IPv4-mapped IPv6 read as IPv4, so one client is one key; IPv6 by its
+ * /64), hashed. */
 static int voter_key(const pl_web_feedback *fb, const char *day, const struct sockaddr *sa, char hex[33],
 		     pl_error *err)
 {
-	uint8_t in[10 + 1 + 16];
+	uint8_t in[10 + 1 + 8];
 	size_t n = 0;
 	memcpy(in, day, 10);
 	n = 10;
@@ -217,9 +219,11 @@ static int voter_key(const pl_web_feedback *fb, const char *day, const struct so
 			memcpy(in + n, a + 12, 4);
 			n += 4;
 		} else {
+			/* an end host usually holds a whole /64 and picks addresses in it at will (privacy
+			 * addresses): one voter per /64, else one host would have 2^64 votes */
 			in[n++] = 6;
-			memcpy(in + n, a, 16);
-			n += 16;
+			memcpy(in + n, a, 8);
+			n += 8;
 		}
 	} else
 		in[n++] = 0; /* no address (a Unix socket): one shared key */

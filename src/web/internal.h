@@ -110,8 +110,17 @@ typedef struct pl_web_metrics {
 
 const char *pl_web_route_name(pl_route r);
 void pl_web_metrics_observe(pl_web_metrics *m, pl_route r, unsigned status, uint64_t ns);
-/* show_process: fill the process label (the scraper may see processes: loopback, --expose-processes). */
-int pl_web_metrics_render(pl_web *w, bool show_process, pl_buf *out);
+/* trusted: the scraper may see processes (loopback, --expose-processes); others get no socket series. */
+int pl_web_metrics_render(pl_web *w, bool trusted, pl_buf *out);
+/* One listening socket as portlore_listening_sockets labels it. */
+typedef struct pl_web_listener {
+	uint16_t port;
+	pl_proto proto;
+	const char *service, *process, *registration, *verdict;
+	unsigned count;
+} pl_web_listener;
+/* Sorts ls by every label and appends one series per label set, the counts of equal ones summed. */
+int pl_web_metrics_listeners(pl_web_listener *ls, size_t n, pl_buf *b);
 
 /* ---- the server ---- */
 typedef struct pl_web_cache pl_web_cache;
@@ -121,14 +130,17 @@ struct pl_web {
 	const pl_registry *reg;
 	pl_web_feedback *fb;
 	pl_web_metrics metrics;
-	pl_web_cache *pages; /* rendered registry part of a port page, by port and language */
-	pl_web_cache *live;  /* the "On this host" section, by port and language, for a second */
+	pl_web_cache *pages;   /* rendered registry part of a port page, by port and language */
+	pl_web_cache *live;    /* the "On this host" section, by port and language, for a second */
+	pl_web_cache *sockets; /* the socket part of /metrics, for a second */
+	pthread_mutex_t sockets_lock; /* held while that part is read: one scrape at a time reads the host */
 	struct pl_web_refresher *refresher; /* re-reads expired live sections off the request path */
 	struct range_stat {
 		uint32_t ports, ghosts;
 	} ranges[3]; /* counted once at start: the registry never changes while serving */
 	char address[64];
 	char state_dir[4096];
+	int listen_fd; /* bound by pl_web_open, libmicrohttpd's from pl_web_start on */
 	void *daemon;
 };
 
@@ -205,7 +217,10 @@ typedef struct pl_web_reply {
 
 /* Fills reply for request; never fails (an internal error is a 500 reply). */
 void pl_web_route(pl_web *w, const pl_web_request *rq, pl_web_reply *reply);
+/* Logs through opts.log, with control characters, invalid UTF-8 and backslashes of the message written as
+ * \xNN and \\: a path such as "/x%0aforged" cannot forge a line. */
 void pl_web_log(pl_web *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pl_web_log_escape(char *out, size_t size, const char *s);
 
 /* ---- assets ---- */
 const pl_asset *pl_web_asset(const char *path);

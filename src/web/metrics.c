@@ -1,7 +1,8 @@
 /* /metrics in Prometheus' text exposition format 0.0.4: the registry in use, feedback votes, HTTP
- * requests and their latency, and the listening sockets of this host labelled with the registered service
- * and a verdict, so that Prometheus can alert across a fleet when a listener is not what is registered
- * (docs/prometheus.yml). Request counters are atomics bumped by the server's threads, never locked. */
+ * requests and their latency, and (for a scraper that may see processes) the listening sockets of this
+ * host labelled with the registered service and a verdict, so that Prometheus can alert across a fleet
+ * when a listener is not what is registered (docs/prometheus.yml). Request counters are atomics bumped
+ * by the server's threads, never locked. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,25 +92,49 @@ static void vote_line(void *ctx, uint16_t port, const uint32_t *counts)
 
 /* ---- listening sockets ---- */
 
-typedef struct listener {
-	uint16_t port;
-	pl_proto proto;
-	const char *service, *process, *verdict, *registration;
-	unsigned count;
-} listener;
-
 static int cmp_listener(const void *x, const void *y)
 {
-	const listener *a = x, *b = y;
+	const pl_web_listener *a = x, *b = y;
 	if (a->port != b->port)
 		return a->port < b->port ? -1 : 1;
 	if (a->proto != b->proto)
 		return a->proto < b->proto ? -1 : 1;
-	int c = strcmp(a->process, b->process);
+	int c = strcmp(a->service, b->service);
+	c = c ? c : strcmp(a->process, b->process);
+	c = c ? c : strcmp(a->registration, b->registration);
 	return c ? c : strcmp(a->verdict, b->verdict);
 }
 
-static int sockets_metrics(pl_web *w, bool show_process, pl_buf *b)
+int pl_web_metrics_listeners(pl_web_listener *ls, size_t n, pl_buf *b)
+{
+	/* one series per label set (every label printed is compared): a server with a socket per address
+	 * family counts twice */
+	qsort(ls, n, sizeof *ls, cmp_listener);
+	int rc = header(b, "portlore_listening_sockets", "gauge",
+			"Listening sockets by port, transport, registered service (registration: described, ghost "
+			"or none), owning process, and whether that process is the service (verdict: match, "
+			"mismatch, unknown).");
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (i + 1 < n && cmp_listener(&ls[i], &ls[i + 1]) == 0) {
+			ls[i + 1].count += ls[i].count;
+			continue;
+		}
+		rc = pl_buf_printf(b, "portlore_listening_sockets{port=\"%u\",protocol=\"%s\",service=\"", ls[i].port,
+				   pl_proto_name(ls[i].proto));
+		rc = rc ? rc : label(b, ls[i].service);
+		rc = rc ? rc : PL_ADD(b, "\",process=\"");
+		rc = rc ? rc : label(b, ls[i].process);
+		rc = rc ? rc : PL_ADD(b, "\",registration=\"");
+		rc = rc ? rc : label(b, ls[i].registration);
+		rc = rc ? rc : PL_ADD(b, "\",verdict=\"");
+		rc = rc ? rc : label(b, ls[i].verdict);
+		rc = rc ? rc : pl_buf_printf(b, "\"} %u\n", ls[i].count);
+	}
+	return rc;
+}
+
+/* A reading of this host's sockets: a netlink dump and a walk of /proc for the owners. */
+static int sockets_metrics(pl_web *w, pl_buf *b)
 {
 	pl_socket_query q = {.proc_root = w->opts.proc_root, .listening_only = true, .owners = true};
 	pl_socket_set *set = NULL;
@@ -119,7 +144,7 @@ static int sockets_metrics(pl_web *w, bool show_process, pl_buf *b)
 	rc = rc ? rc : pl_buf_printf(b, "portlore_sockets_up %d\n", up);
 	if (!up || rc)
 		return rc;
-	listener *ls = calloc(set->n ? set->n : 1, sizeof *ls);
+	pl_web_listener *ls = calloc(set->n ? set->n : 1, sizeof *ls);
 	if (!ls) {
 		pl_socket_set_free(set);
 		return PL_ENOMEM;
@@ -129,7 +154,7 @@ static int sockets_metrics(pl_web *w, bool show_process, pl_buf *b)
 		const pl_socket *s = &set->socks[i];
 		if (!s->listening)
 			continue;
-		listener *l = &ls[n++];
+		pl_web_listener *l = &ls[n++];
 		l->port = s->local_port;
 		l->proto = s->proto;
 		l->service = "";
@@ -147,35 +172,40 @@ static int sockets_metrics(pl_web *w, bool show_process, pl_buf *b)
 			l->service = rec.name;
 			l->registration = pl_record_service_is_ghost(&rec) ? "ghost" : "described";
 		}
-		if (show_process && s->owner_status == PL_OWNER_FOUND && s->owners_count && s->owners_first < set->nlinks &&
+		if (s->owner_status == PL_OWNER_FOUND && s->owners_count && s->owners_first < set->nlinks &&
 		    set->owner_links[s->owners_first] < set->nprocs)
 			l->process = set->procs[set->owner_links[s->owners_first]].comm;
 	}
-	/* one series per label set: a server with a socket per address family counts twice */
-	qsort(ls, n, sizeof *ls, cmp_listener);
-	rc = header(b, "portlore_listening_sockets", "gauge",
-		    "Listening sockets by port, transport, registered service (registration: described, ghost "
-		    "or none), owning process (empty unless the scraper may see processes), and whether that "
-		    "process is the service (verdict: match, mismatch, unknown).");
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (i + 1 < n && cmp_listener(&ls[i], &ls[i + 1]) == 0 && !strcmp(ls[i].service, ls[i + 1].service)) {
-			ls[i + 1].count += ls[i].count;
-			continue;
-		}
-		rc = pl_buf_printf(b, "portlore_listening_sockets{port=\"%u\",protocol=\"%s\",service=\"", ls[i].port,
-				   pl_proto_name(ls[i].proto));
-		rc = rc ? rc : label(b, ls[i].service);
-		rc = rc ? rc : PL_ADD(b, "\",process=\"");
-		rc = rc ? rc : label(b, ls[i].process);
-		rc = rc ? rc : pl_buf_printf(b, "\",registration=\"%s\",verdict=\"%s\"} %u\n", ls[i].registration,
-					     ls[i].verdict, ls[i].count);
-	}
+	rc = pl_web_metrics_listeners(ls, n, b);
 	free(ls);
 	pl_socket_set_free(set);
 	return rc;
 }
 
-int pl_web_metrics_render(pl_web *w, bool show_process, pl_buf *b)
+/* The socket part, from a reading at most a second old: scrapes at any rate cost at most one reading a
+ * second. When it has expired, one scrape reads the host again while the others meanwhile get the
+ * previous reading (or, before the first one exists, wait for it). */
+static int sockets_part(pl_web *w, pl_buf *b)
+{
+	size_t start = b->len;
+	int hit = pl_web_cache_get(w->sockets, 0, b, NULL);
+	if (hit == 1 || (hit == 2 && pthread_mutex_trylock(&w->sockets_lock)))
+		return 0;
+	if (hit == 0)
+		pthread_mutex_lock(&w->sockets_lock);
+	b->len = start;
+	int rc = 0;
+	if (pl_web_cache_get(w->sockets, 0, b, NULL) != 1) {
+		b->len = start;
+		rc = sockets_metrics(w, b);
+		if (rc == 0)
+			pl_web_cache_put(w->sockets, 0, b->data + start, b->len - start, NULL);
+	}
+	pthread_mutex_unlock(&w->sockets_lock);
+	return rc;
+}
+
+int pl_web_metrics_render(pl_web *w, bool trusted, pl_buf *b)
 {
 	pl_web_metrics *m = &w->metrics;
 	int rc = header(b, "portlore_registry_info", "gauge", "The port registry in use: its date and source.");
@@ -218,5 +248,6 @@ int pl_web_metrics_render(pl_web *w, bool show_process, pl_buf *b)
 		rc = rc ? rc : pl_buf_printf(b, "portlore_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
 					     route_names[r], (unsigned long long)(count > cum ? count : cum));
 	}
-	return rc ? rc : sockets_metrics(w, show_process, b);
+	/* which ports listen here, and on what, is what the "On this host" section hides from others too */
+	return rc || !trusted ? rc : sockets_part(w, b);
 }

@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "portlore/render.h"
+#include "render/internal.h"
 
 #define API_SEARCH_LIMIT 25 /* `portlore search`'s default --limit, so that both give the same document */
 
@@ -27,10 +28,11 @@ static bool is_api(const char *path)
 	return strncmp(path, "/api/", 5) == 0;
 }
 
-/* The reply body as JSON: {"error": text, "status": N}. */
+/* The reply body as JSON: {"error": text, "status": N}. text may hold the client's bytes (a bad port):
+ * invalid UTF-8 is replaced, as jansson refuses it. */
 static void json_error(pl_web_reply *r, unsigned status, const char *text)
 {
-	json_t *doc = json_pack("{s:s, s:i}", "error", text, "status", (int)status);
+	json_t *doc = json_pack("{s:o, s:i}", "error", pl_json_text(text), "status", (int)status);
 	char *s = doc ? json_dumps(doc, JSON_PRESERVE_ORDER) : NULL;
 	r->status = status;
 	r->type = "application/json";
@@ -219,13 +221,16 @@ static bool wants_json(const pl_web_request *rq)
 }
 
 /* Votes cast by a page elsewhere in its visitors' names are refused. Browsers say where a request comes
- * from in Sec-Fetch-Site; Origin is the fallback, and it is "null" for our own forms, as our pages are
- * served with Referrer-Policy: no-referrer. Clients that send neither (curl) are let through. */
+ * from in Sec-Fetch-Site, which a page cannot forge. Browsers without it say it in Origin, which must then
+ * name this server (the Host it was asked for). "Origin: null" is refused: other sites can make browsers
+ * send it (a sandboxed frame, a page under Referrer-Policy: no-referrer), and our own pages, served under
+ * Referrer-Policy: same-origin, never do (a form POST under no-referrer would). Clients that send neither
+ * header are not browsers acting for a page (curl), and are let through. */
 static bool same_origin(const pl_web_request *rq)
 {
 	if (rq->fetch_site)
 		return !strcmp(rq->fetch_site, "same-origin") || !strcmp(rq->fetch_site, "none");
-	if (!rq->origin || !strcmp(rq->origin, "null"))
+	if (!rq->origin)
 		return true;
 	const char *o = rq->origin;
 	if (!strncmp(o, "http://", 7))
@@ -234,7 +239,7 @@ static bool same_origin(const pl_web_request *rq)
 		o += 8;
 	else
 		return false;
-	return rq->host && pl_strcasecmp(o, rq->host) == 0;
+	return rq->host && *rq->host && pl_strcasecmp(o, rq->host) == 0;
 }
 
 static void feedback(pl_web *w, const pl_web_request *rq, pl_web_reply *r, uint16_t port)

@@ -1,6 +1,7 @@
 /* The HTTP server: libmicrohttpd (loaded on first use, see util/dl.h) in its epoll mode with a thread
  * pool, with bounds on connections (in all and per address), idle time, header memory and POST bodies.
- * This file takes a request apart into a pl_web_request, lets web/routes.c answer it, and adds the
+ * This file binds the listening socket itself (so that the sandbox can go on before any thread exists,
+ * see web.h), takes a request apart into a pl_web_request, lets web/routes.c answer it, and adds the
  * headers every answer carries (a strict Content-Security-Policy among them). */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -57,12 +58,39 @@ void pl_web_log(pl_web *w, const char *fmt, ...)
 {
 	if (!w->opts.log)
 		return;
-	char msg[1024];
+	char msg[1024], safe[4 * sizeof msg];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	w->opts.log(w->opts.log_ctx, msg);
+	pl_web_log_escape(safe, sizeof safe, msg);
+	w->opts.log(w->opts.log_ctx, safe);
+}
+
+void pl_web_log_escape(char *out, size_t size, const char *s)
+{
+	size_t o = 0, n = strlen(s);
+	for (size_t i = 0; i < n && o + 5 < size;) {
+		const unsigned char *p = (const unsigned char *)s + i;
+		size_t len = pl_web_utf8_len(p, n - i);
+		/* C1 controls (U+0080-U+009F) are escapes to some terminals too */
+		bool c1 = len == 2 && p[0] == 0xc2 && p[1] < 0xa0;
+		if (len == 1 && *p >= 0x20 && *p != 0x7f && *p != '\\')
+			out[o++] = (char)*p;
+		else if (*p == '\\')
+			out[o++] = '\\', out[o++] = '\\';
+		else if (len > 1 && !c1) {
+			if (o + len >= size)
+				break;
+			memcpy(out + o, p, len);
+			o += len;
+		} else {
+			o += (size_t)snprintf(out + o, size - o, "\\x%02x", *p);
+			len = 1;
+		}
+		i += len;
+	}
+	out[o] = 0;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -142,7 +170,8 @@ static enum MHD_Result send_reply(pl_web *w, struct MHD_Connection *con, req *r,
 	}
 	sym_MHD_add_response_header(resp, "Content-Type", rep->type ? rep->type : "text/plain; charset=utf-8");
 	sym_MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	sym_MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	/* nothing to other sites; our own form posts then carry our Origin, which votes check (web/routes.c) */
+	sym_MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
 	sym_MHD_add_response_header(resp, "Content-Security-Policy", csp);
 	sym_MHD_add_response_header(resp, "Cache-Control", rep->fixed ? "public, max-age=3600" : "no-cache");
 	if (rep->html) {
@@ -265,8 +294,7 @@ static int bind_listen(pl_web *w, struct sockaddr_storage *ss, pl_error *err)
 	    getsockname(fd, (struct sockaddr *)ss, &len)) {
 		int e = errno;
 		close(fd);
-		return pl_error_errno(err, PL_EIO, e, "cannot listen on %s (in use, or not an address of this host?)",
-				      w->opts.listen);
+		return pl_error_errno(err, PL_EIO, e, "cannot listen on %s", w->opts.listen);
 	}
 	w->listen_fd = fd;
 	char addr[INET6_ADDRSTRLEN] = "";

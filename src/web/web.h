@@ -27,8 +27,12 @@ typedef struct pl_web_opts {
 	void *log_ctx;
 } pl_web_opts;
 
-/* Opens the database, loads libmicrohttpd and libsqlite3, binds and starts serving. */
-int pl_web_start(const pl_web_opts *opts, pl_web **out, pl_error *err);
+/* Opens the database, loads libmicrohttpd and libsqlite3 and binds the listening socket; starts no
+ * thread, so that a sandbox applied next (pl_web_sandbox: it binds the calling thread and the threads it
+ * creates afterwards) covers every thread of the server. */
+int pl_web_open(const pl_web_opts *opts, pl_web **out, pl_error *err);
+/* Starts serving on the bound socket: libmicrohttpd's threads and the live sections' refresher. */
+int pl_web_start(pl_web *w, pl_error *err);
 /* The bound address, e.g. "127.0.0.1:8080" (with the real port when 0 was asked for). */
 const char *pl_web_address(const pl_web *w);
 /* The folder the server writes to (the database's): what a sandbox must leave writable. */
@@ -36,7 +40,8 @@ const char *pl_web_state_dir(const pl_web *w);
 /* Gives up what serving does not need: no new privileges, and (Landlock) no exec and no writes outside
  * writable. what receives a sentence saying what was applied. 0 when all of it was, -1 when some was not. */
 int pl_web_sandbox(const char *writable, char *what, size_t size);
-/* Stops accepting, finishes the requests in flight, closes the database. */
+/* Stops accepting, finishes the requests in flight, closes the database (after pl_web_open or
+ * pl_web_start). */
 void pl_web_stop(pl_web *w);
 
 #endif

@@ -1,7 +1,8 @@
 #!/bin/bash
 # portlore serve: every route's status and content type, the API against the CLI's --json, input
-# validation (400s, 404s), HTML escaping of registry text, the security headers, and the loopback rule
-# (a forged X-Forwarded-For, and a client in a network namespace of the test's own, are remote).
+# validation (400s, 404s), HTML escaping of registry text, the security headers, the sandbox on every
+# thread, and the loopback rule (a forged X-Forwarded-For, and a client in a network namespace of the
+# test's own, are remote: no process details, no socket series in /metrics).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/web_lib.sh"
 for tool in curl jq; do
@@ -18,6 +19,17 @@ serve main --db "$T_DIR/fb.db" || { _tap 0 "portlore serve starts"; finish; exit
 _tap 1 "portlore serve starts and prints its address ($ADDR)"
 B="http://$ADDR"
 PORT=${ADDR##*:}
+MAIN_PID=$SRV_PID
+
+# The sandbox goes on before the server's threads exist: no-new-privileges (and Landlock) bind only the
+# thread that asks and the threads it creates afterwards, so each thread must show it.
+curl -s -o /dev/null "$B/ports/$PORT"
+nnp=$(grep -H '^NoNewPrivs:' /proc/"$MAIN_PID"/task/*/status 2>&1)
+if [ "$(printf '%s\n' "$nnp" | wc -l)" -ge 3 ] && ! printf '%s\n' "$nnp" | grep -qv 'NoNewPrivs:[[:space:]]*1$'; then
+	_tap 1 "every thread of the server has NoNewPrivs: 1 ($(printf '%s\n' "$nnp" | wc -l) threads)"
+else
+	_tap 0 "every thread of the server has NoNewPrivs: 1" "$nnp"
+fi
 
 # ---- every route ----
 get "$B/"
@@ -65,6 +77,8 @@ grep -q '^portlore_http_requests_total{route="/ports/{port}",status="200"} [1-9]
 # every family is declared once, before its samples
 check "/metrics: each metric has HELP and TYPE lines" bash -c "
 	awk '/^# TYPE/ {t[\$3]=1} /^[a-z]/ { n=\$1; sub(/\\{.*/, \"\", n); b=n; sub(/_(bucket|sum|count)\$/, \"\", b); if (!t[n] && !t[b]) { print \"undeclared \" n; bad=1 } } END { exit bad }' '$T_DIR/body'"
+check "/metrics: no two series have the same name and labels" bash -c "
+	grep '^[a-z]' '$T_DIR/body' | sed 's/ [^ ]*\$//' | sort | uniq -d | grep . && exit 1 || exit 0"
 if grep -q '^portlore_sockets_up 1' "$T_DIR/body"; then
 	grep -qE "^portlore_listening_sockets\{port=\"$PORT\",protocol=\"tcp\",service=\"[^\"]*\",process=\"portlore\",registration=\"[a-z]+\",verdict=\"[a-z]+\"\} 1" "$T_DIR/body" &&
 		_tap 1 "/metrics lists the server's own listener" || _tap 0 "/metrics lists the server's own listener" "$(grep listening "$T_DIR/body")"
@@ -83,7 +97,7 @@ for u in /nope /static/../etc/passwd /static/ /ports /api /api/ports /ports/2908
 	get "$B$u"
 	expect_http "404 for $u" 404 ""
 done
-for p in 70000 -1 29o8 2908abc 65536 123456 '%20' '29%2008'; do
+for p in 70000 -1 29o8 2908abc 65536 123456 '%20' '29%2008' '%ff' '2%e2%80'; do
 	get "$B/ports/$p"
 	expect_http "400 for /ports/$p" 400 "text/html"
 	get "$B/api/ports/$p"
@@ -117,6 +131,12 @@ get "$B/api/ports/2908/feedback" -d vote=happy -H 'Origin: https://elsewhere.exa
 expect_http "403 for a vote posted from another site (Origin)" 403 "application/json"
 get "$B/api/ports/2908/feedback" -d vote=happy -H 'Origin: null' -H 'Sec-Fetch-Site: cross-site'
 expect_http "403 for a vote posted from another site (Sec-Fetch-Site)" 403 "application/json"
+get "$B/api/ports/2908/feedback" -d vote=happy -H 'Origin: null'
+expect_http "403 for a vote with Origin: null and no Sec-Fetch-Site (a sandboxed frame elsewhere)" 403 "application/json"
+get "$B/api/ports/2908/feedback" -d vote=happy -H "Origin: http://$ADDR"
+expect_http "a vote whose Origin is this server counts" 303 "text/plain"
+get "$B/api/ports/2907/feedback" -d vote=happy -H 'Origin: null' -H 'Sec-Fetch-Site: same-origin'
+expect_http "a vote the browser says is same-origin counts" 303 "text/plain"
 
 # ---- headers ----
 get "$B/ports/2908"
@@ -126,7 +146,7 @@ for d in "default-src 'none'" "style-src 'self'" "form-action 'self'" "frame-anc
 	[[ "$csp" == *"$d"* ]] && _tap 1 "CSP has $d" || _tap 0 "CSP has $d" "$csp"
 done
 [ "$(hdr X-Content-Type-Options)" = nosniff ] && _tap 1 "X-Content-Type-Options: nosniff" || _tap 0 "nosniff"
-[ "$(hdr Referrer-Policy)" = no-referrer ] && _tap 1 "Referrer-Policy: no-referrer" || _tap 0 "Referrer-Policy"
+[ "$(hdr Referrer-Policy)" = same-origin ] && _tap 1 "Referrer-Policy: same-origin" || _tap 0 "Referrer-Policy" "$(hdr Referrer-Policy)"
 get "$B/api/ports/2908"
 [ -n "$(hdr Content-Security-Policy)" ] && _tap 1 "the API carries the CSP too" || _tap 0 "the API carries the CSP too"
 grep -q '<script>' <(curl -s "$B/ports/2908") && _tap 0 "pages have no inline script" || _tap 1 "pages have no inline script"
@@ -181,13 +201,21 @@ if command -v ip >/dev/null && ip netns add "$NSA" 2>/dev/null && ip netns add "
 					[ "$(printf '%s' "$api" | jq -c '.ports[0].local')" = null ] && _tap 1 "... and its API document has no local part" ||
 						_tap 0 "... and its API document has no local part" "$(printf '%s' "$api" | jq -c '.ports[0].local' | head -c 300)"
 					m=$(ip netns exec "$NSB" curl -s --max-time 5 "http://10.231.$sub.1:$nport/metrics")
-					[[ "$m" == *"portlore_listening_sockets{port=\"$nport\""*'process=""'* && "$m" != *'process="portlore"'* ]] &&
-						_tap 1 "... and /metrics names no process to it" || _tap 0 "... and /metrics names no process to it" "$(printf '%s' "$m" | grep listening_sockets)"
+					[[ "$m" == *portlore_registry_records* && "$m" != *portlore_listening_sockets* && "$m" != *verdict=* &&
+						"$m" != *portlore_sockets_up* ]] &&
+						_tap 1 "... and /metrics gives it no socket series (no port, process or verdict)" ||
+						_tap 0 "... and /metrics gives it no socket series" "$(printf '%s' "$m" | grep -E 'sockets|verdict' | head)"
+					m=$(ip netns exec "$NSA" curl -s --max-time 5 "http://127.0.0.1:$nport/metrics")
+					[[ "$m" == *"portlore_listening_sockets{port=\"$nport\""*'process="portlore"'* ]] &&
+						_tap 1 "... which a loopback scraper gets" || _tap 0 "... which a loopback scraper gets" "$(printf '%s' "$m" | grep sockets)"
 					[[ "$local_" == *'<table class="sockets">'* ]] && _tap 1 "a loopback client in the server's namespace sees them" ||
 						_tap 0 "a loopback client in the server's namespace sees them"
 				else
 					[[ "$remote" == *'<table class="sockets">'* ]] && _tap 1 "--expose-processes shows them to the remote client" ||
 						_tap 0 "--expose-processes shows them to the remote client"
+					m=$(ip netns exec "$NSB" curl -s --max-time 5 "http://10.231.$sub.1:$nport/metrics")
+					[[ "$m" == *"portlore_listening_sockets{port=\"$nport\""*'process="portlore"'* ]] &&
+						_tap 1 "... and the socket series of /metrics" || _tap 0 "... and the socket series of /metrics" "$(printf '%s' "$m" | grep sockets)"
 				fi
 				kill "$SRV_PID" 2>/dev/null
 			else
@@ -199,6 +227,17 @@ if command -v ip >/dev/null && ip netns add "$NSA" 2>/dev/null && ip netns add "
 	fi
 else
 	skip_test "the namespace client is remote" "'ip netns add' is not permitted here"
+fi
+
+# ---- SIGHUP (a terminal that closes) stops the server as SIGINT and SIGTERM do ----
+if serve hup --db "$T_DIR/hup.db"; then
+	kill -HUP "$SRV_PID"
+	wait "$SRV_PID"
+	rc=$?
+	[ $rc = 0 ] && grep -q 'Hangup: stopping' "$T_DIR/hup.err" && _tap 1 "SIGHUP stops the server cleanly" ||
+		_tap 0 "SIGHUP stops the server cleanly" "exit $rc; $(cat "$T_DIR/hup.err")"
+else
+	_tap 0 "portlore serve starts (SIGHUP)"
 fi
 
 # ---- HTML escaping: a registry whose text is hostile ----

@@ -6,6 +6,10 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <jansson.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "web/internal.h"
@@ -140,6 +144,8 @@ static int setup(void **state)
 	f->w.opts = (pl_web_opts){.proc_root = "/proc", .meta = &f->meta, .reg = f->w.reg};
 	f->w.pages = pl_web_cache_new(16, 60000);
 	f->w.live = pl_web_cache_new(16, 1000);
+	f->w.sockets = pl_web_cache_new(1, 1000);
+	pthread_mutex_init(&f->w.sockets_lock, NULL);
 	char db[4200];
 	snprintf(db, sizeof db, "%s/fb.db", f->dir);
 	pl_error err = {0};
@@ -156,6 +162,8 @@ static int teardown(void **state)
 	pl_web_feedback_close(f->w.fb);
 	pl_web_cache_free(f->w.pages);
 	pl_web_cache_free(f->w.live);
+	pl_web_cache_free(f->w.sockets);
+	pthread_mutex_destroy(&f->w.sockets_lock);
 	pl_registry_close((pl_registry *)f->w.reg);
 	tu_rmtree(f->dir);
 	free(f->dir);
@@ -163,23 +171,39 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct sockaddr_in peer(const char *ip)
+/* An IPv4 or IPv6 peer address. */
+static struct sockaddr_storage peer(const char *ip)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	inet_pton(AF_INET, ip, &a.sin_addr);
-	return a;
+	struct sockaddr_storage ss = {0};
+	if (strchr(ip, ':')) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		a->sin6_family = AF_INET6;
+		assert_int_equal(inet_pton(AF_INET6, ip, &a->sin6_addr), 1);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		a->sin_family = AF_INET;
+		assert_int_equal(inet_pton(AF_INET, ip, &a->sin_addr), 1);
+	}
+	return ss;
+}
+
+static unsigned route_rq(fixture *f, pl_web_request *rq, const char *ip, pl_web_reply *r)
+{
+	struct sockaddr_storage a = peer(ip);
+	rq->client = (struct sockaddr *)&a;
+	if (rq->body)
+		rq->body_len = strlen(rq->body);
+	memset(r, 0, sizeof *r);
+	pl_buf_init(&r->body, PL_WEB_PAGE_MAX);
+	pl_web_route(&f->w, rq, r);
+	return r->status;
 }
 
 static unsigned route(fixture *f, const char *method, const char *path, const char *q, const char *body,
 		      const char *ip, pl_web_reply *r)
 {
-	struct sockaddr_in a = peer(ip);
-	pl_web_request rq = {.method = method, .path = path, .q = q, .q_len = q ? strlen(q) : 0, .body = body,
-			     .body_len = body ? strlen(body) : 0, .client = (struct sockaddr *)&a};
-	memset(r, 0, sizeof *r);
-	pl_buf_init(&r->body, PL_WEB_PAGE_MAX);
-	pl_web_route(&f->w, &rq, r);
-	return r->status;
+	pl_web_request rq = {.method = method, .path = path, .q = q, .q_len = q ? strlen(q) : 0, .body = body};
+	return route_rq(f, &rq, ip, r);
 }
 
 static void test_routes_validate_ports_and_queries(void **state)
@@ -259,6 +283,194 @@ static void test_one_vote_per_client_page_and_day(void **state)
 	pl_buf_free(&r.body);
 }
 
+static void test_ipv6_voters_are_keyed_by_their_64(void **state)
+{
+	fixture *f = *state;
+	pl_web_reply r;
+	assert_int_equal(route(f, "POST", "/api/ports/2908/feedback", NULL, "vote=happy", "2001:db8:1:2::1", &r), 303);
+	assert_string_equal(r.location, "/ports/2908?voted=1#feedback");
+	pl_buf_free(&r.body);
+	/* another address of the same /64 (a privacy address of the same host): already voted */
+	assert_int_equal(route(f, "POST", "/api/ports/2908/feedback", NULL, "vote=sad", "2001:db8:1:2:a:b:c:d", &r),
+			 303);
+	assert_string_equal(r.location, "/ports/2908?voted=2#feedback");
+	pl_buf_free(&r.body);
+	/* the next /64 is another voter; so is another IPv4 address */
+	assert_int_equal(route(f, "POST", "/api/ports/2908/feedback", NULL, "vote=sad", "2001:db8:1:3::1", &r), 303);
+	assert_string_equal(r.location, "/ports/2908?voted=1#feedback");
+	pl_buf_free(&r.body);
+	assert_int_equal(route(f, "POST", "/api/ports/2908/feedback", NULL, "vote=meh", "192.0.2.1", &r), 303);
+	assert_string_equal(r.location, "/ports/2908?voted=1#feedback");
+	pl_buf_free(&r.body);
+	assert_int_equal(route(f, "POST", "/api/ports/2908/feedback", NULL, "vote=meh", "192.0.2.2", &r), 303);
+	assert_string_equal(r.location, "/ports/2908?voted=1#feedback");
+	pl_buf_free(&r.body);
+	/* an IPv4-mapped address is its IPv4 address */
+	assert_int_equal(route(f, "POST", "/api/ports/2908/feedback", NULL, "vote=meh", "::ffff:192.0.2.2", &r), 303);
+	assert_string_equal(r.location, "/ports/2908?voted=2#feedback");
+	pl_buf_free(&r.body);
+}
+
+static void test_votes_from_other_sites_are_refused(void **state)
+{
+	fixture *f = *state;
+	static const struct {
+		const char *origin, *fetch_site, *host;
+		unsigned status;
+	} cases[] = {
+		{NULL, NULL, "h.example:8080", 303},                       /* curl */
+		{"http://h.example:8080", NULL, "h.example:8080", 303},    /* a browser without Sec-Fetch-Site */
+		{"https://H.example:8080", NULL, "h.example:8080", 303},
+		{"http://evil.example", NULL, "h.example:8080", 403},
+		{"http://h.example:8080.evil.example", NULL, "h.example:8080", 403},
+		{"http://h.example:8080", NULL, NULL, 403},
+		{"null", NULL, "h.example:8080", 403},                     /* a sandboxed frame, a no-referrer page */
+		{"null", "same-origin", "h.example:8080", 303},            /* the browser's word decides */
+		{"http://h.example:8080", "cross-site", "h.example:8080", 403},
+		{NULL, "same-site", "h.example:8080", 403},
+		{NULL, "none", "h.example:8080", 303},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char ip[32];
+		snprintf(ip, sizeof ip, "198.51.100.%zu", i + 1);
+		pl_web_request rq = {.method = "POST", .path = "/api/ports/2908/feedback", .body = "vote=happy",
+				     .origin = cases[i].origin, .fetch_site = cases[i].fetch_site,
+				     .host = cases[i].host};
+		pl_web_reply r;
+		if (route_rq(f, &rq, ip, &r) != cases[i].status)
+			fail_msg("Origin %s, Sec-Fetch-Site %s, Host %s: %u, wanted %u",
+				 cases[i].origin ? cases[i].origin : "-", cases[i].fetch_site ? cases[i].fetch_site : "-",
+				 cases[i].host ? cases[i].host : "-", r.status, cases[i].status);
+		pl_buf_free(&r.body);
+	}
+}
+
+/* The body of r parses as JSON; returns its "error" member, or NULL. */
+static json_t *json_body(const pl_web_reply *r)
+{
+	json_error_t je;
+	json_t *doc = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je);
+	if (!doc)
+		fail_msg("not JSON (%s): '%.*s'", je.text, (int)r->body.len, r->body.data ? r->body.data : "");
+	return doc;
+}
+
+static void test_api_errors_are_json_even_for_invalid_utf8(void **state)
+{
+	fixture *f = *state;
+	static const char *const paths[] = {"/api/ports/\xff", "/api/ports/2\xe2\x80", "/api/ports/\xc0\xbc"};
+	pl_web_reply r;
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		assert_int_equal(route(f, "GET", paths[i], NULL, NULL, "127.0.0.1", &r), 400);
+		assert_string_equal(r.type, "application/json");
+		json_t *doc = json_body(&r);
+		assert_int_equal(json_integer_value(json_object_get(doc, "status")), 400);
+		assert_non_null(strstr(json_string_value(json_object_get(doc, "error")), "\xef\xbf\xbd"));
+		json_decref(doc);
+		pl_buf_free(&r.body);
+	}
+	/* the search API with bytes that are not UTF-8: an answer in JSON too */
+	route(f, "GET", "/api/search", "\xff\xfe", NULL, "127.0.0.1", &r);
+	json_decref(json_body(&r));
+	pl_buf_free(&r.body);
+}
+
+static char logged[4096];
+static void capture_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	snprintf(logged, sizeof logged, "%s", msg);
+}
+
+static void test_log_lines_cannot_be_forged(void **state)
+{
+	fixture *f = *state;
+	f->w.opts.log = capture_log;
+	pl_web_log(&f->w, "%s %s: internal error %d", "GET", "/x\nportlore: forged\r\x1b[31m\\\xc2\x9b\xff caf\xc3\xa9", 5);
+	assert_string_equal(logged, "GET /x\\x0aportlore: forged\\x0d\\x1b[31m\\\\\\xc2\\x9b\\xff caf\xc3\xa9: internal error 5");
+	char small[8];
+	pl_web_log_escape(small, sizeof small, "ab\n\ncd");
+	assert_string_equal(small, "ab\\x0a"); /* cut, never past the buffer or mid-escape */
+}
+
+/* Two listeners on one port whose owners the registry names differently: one series each, and equal label
+ * sets summed, whatever order they come in. */
+static void test_metrics_print_each_label_set_once(void **state)
+{
+	(void)state;
+	pl_web_listener ls[] = {
+		{2908, PL_PROTO_TCP, "mao", "daemon", "ghost", "mismatch", 1},
+		{2908, PL_PROTO_TCP, "other", "daemon", "described", "mismatch", 1},
+		{2908, PL_PROTO_TCP, "mao", "daemon", "ghost", "mismatch", 1},
+		{2908, PL_PROTO_TCP, "other", "daemon", "ghost", "mismatch", 1},
+		{22, PL_PROTO_TCP, "ssh", "sshd", "described", "match", 1},
+		{2908, PL_PROTO_TCP, "mao", "daemon", "ghost", "mismatch", 1},
+	};
+	pl_buf b;
+	pl_buf_init(&b, 1 << 16);
+	assert_int_equal(pl_web_metrics_listeners(ls, sizeof ls / sizeof ls[0], &b), 0);
+	const char *out = pl_buf_str(&b);
+	const char *want =
+		"portlore_listening_sockets{port=\"22\",protocol=\"tcp\",service=\"ssh\",process=\"sshd\",registration=\"described\",verdict=\"match\"} 1\n"
+		"portlore_listening_sockets{port=\"2908\",protocol=\"tcp\",service=\"mao\",process=\"daemon\",registration=\"ghost\",verdict=\"mismatch\"} 3\n"
+		"portlore_listening_sockets{port=\"2908\",protocol=\"tcp\",service=\"other\",process=\"daemon\",registration=\"described\",verdict=\"mismatch\"} 1\n"
+		"portlore_listening_sockets{port=\"2908\",protocol=\"tcp\",service=\"other\",process=\"daemon\",registration=\"ghost\",verdict=\"mismatch\"} 1\n";
+	const char *series = strstr(out, "portlore_listening_sockets{");
+	assert_non_null(series);
+	assert_string_equal(series, want);
+	pl_buf_free(&b);
+}
+
+static uint16_t listen_somewhere(int *fd)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof a;
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(*fd >= 0);
+	assert_int_equal(bind(*fd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(*fd, 1), 0);
+	assert_int_equal(getsockname(*fd, (struct sockaddr *)&a, &len), 0);
+	return ntohs(a.sin_port);
+}
+
+static void test_metrics_sockets_for_trusted_scrapers_from_a_recent_reading(void **state)
+{
+	fixture *f = *state;
+	pl_web_reply r;
+	/* a remote scraper learns nothing of this host's sockets, and costs no reading of them */
+	assert_int_equal(route(f, "GET", "/metrics", NULL, NULL, "10.1.2.3", &r), 200);
+	assert_non_null(strstr(pl_buf_str(&r.body), "portlore_registry_records"));
+	assert_null(strstr(pl_buf_str(&r.body), "portlore_listening_sockets"));
+	assert_null(strstr(pl_buf_str(&r.body), "portlore_sockets_up"));
+	pl_buf_free(&r.body);
+	assert_int_equal(pl_web_cache_get(f->w.sockets, 0, &r.body, NULL), 0);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(route(f, "GET", "/metrics", NULL, NULL, "127.0.0.1", &r), 200);
+	bool up = strstr(pl_buf_str(&r.body), "portlore_sockets_up 1\n") != NULL;
+	assert_true(up || strstr(pl_buf_str(&r.body), "portlore_sockets_up 0\n"));
+	pl_buf_free(&r.body);
+	if (!up) {
+		print_message("# sockets not readable here: the cache is not tested\n");
+		return;
+	}
+	int fd;
+	char series[64];
+	snprintf(series, sizeof series, "portlore_listening_sockets{port=\"%u\",", listen_somewhere(&fd));
+	/* within the second: the same reading, without the new listener */
+	assert_int_equal(route(f, "GET", "/metrics", NULL, NULL, "127.0.0.1", &r), 200);
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 900)
+		assert_null(strstr(pl_buf_str(&r.body), series));
+	pl_buf_free(&r.body);
+	usleep(1100 * 1000);
+	assert_int_equal(route(f, "GET", "/metrics", NULL, NULL, "127.0.0.1", &r), 200);
+	assert_non_null(strstr(pl_buf_str(&r.body), series));
+	pl_buf_free(&r.body);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +483,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_routes_validate_ports_and_queries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_section_only_for_loopback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_vote_per_client_page_and_day, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_voters_are_keyed_by_their_64, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_votes_from_other_sites_are_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_api_errors_are_json_even_for_invalid_utf8, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_lines_cannot_be_forged, setup, teardown),
+		cmocka_unit_test(test_metrics_print_each_label_set_once),
+		cmocka_unit_test_setup_teardown(test_metrics_sockets_for_trusted_scrapers_from_a_recent_reading, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
