@@ -90,9 +90,31 @@ static void bad_port(pl_web *w, const pl_web_request *rq, pl_web_reply *r, const
 	error_reply(w, rq, r, 400, M_ERR_BAD_PORT, shown);
 }
 
+/* The Host a loopback client asked for must name this machine too: a page of another site whose name
+ * was rebound to 127.0.0.1 (DNS rebinding) connects from loopback but sends its own name. */
+static bool host_is_local(const char *host)
+{
+	if (!host)
+		return true; /* HTTP/1.0 without Host */
+	size_t n = strcspn(host, ":");
+	if (host[0] == '[') /* [::1]:8080 */
+		return strncmp(host, "[::1]", 5) == 0 && (host[5] == '\0' || host[5] == ':');
+	if (n == 9 && pl_strncaseeq(host, "localhost", 9))
+		return true;
+	unsigned a, b, c, d;
+	char tail;
+	char addr[16];
+	if (n >= sizeof addr)
+		return false;
+	memcpy(addr, host, n);
+	addr[n] = '\0';
+	return sscanf(addr, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 && b < 256 && c < 256 &&
+	       d < 256;
+}
+
 static bool live_ok(pl_web *w, const pl_web_request *rq)
 {
-	return w->opts.expose_processes || pl_web_is_loopback(rq->client);
+	return w->opts.expose_processes || (pl_web_is_loopback(rq->client) && host_is_local(rq->host));
 }
 
 /* Checks the q argument: present (unless optional), short, without NUL bytes. 0 ok, else replied. */

@@ -171,6 +171,14 @@ expect_http "a loopback client sees the processes on a port" 200 "text/html" '<t
 grep -q '<strong>portlore</strong>' "$T_DIR/body" && _tap 1 "... the server itself among them" || _tap 0 "... the server itself among them" "$(sed -n '/id="host"/,/<\/section>/p' "$T_DIR/body")"
 get "$B/ports/$PORT" -H 'X-Forwarded-For: 203.0.113.7' -H 'Forwarded: for=203.0.113.7' -H 'X-Real-IP: 203.0.113.7'
 grep -q '<table class="sockets">' "$T_DIR/body" && _tap 1 "forwarded headers do not turn a loopback client remote" || _tap 0 "forwarded headers do not turn a loopback client remote"
+# DNS rebinding: a page of another site whose name now points at 127.0.0.1 comes from loopback, but asks
+# for its own Host: no process details for it; localhost and 127.x names keep them.
+get "$B/ports/$PORT" -H 'Host: rebound.example:8080'
+grep -q '<table class="sockets">' "$T_DIR/body" && _tap 0 "a loopback client asking for another site's Host sees no processes" || _tap 1 "a loopback client asking for another site's Host sees no processes"
+get "$B/metrics" -H 'Host: rebound.example'
+grep -qE '^portlore_(sockets_up|listening)' "$T_DIR/body" && _tap 0 "... nor socket series in /metrics" || _tap 1 "... nor socket series in /metrics"
+get "$B/ports/$PORT" -H "Host: localhost:$PORT"
+grep -q '<table class="sockets">' "$T_DIR/body" && _tap 1 "Host: localhost keeps the processes" || _tap 0 "Host: localhost keeps the processes"
 
 # A client in a network namespace: the server runs in namespace A, on 10.231.x.1; the client in B, over a
 # veth pair between the two (the test's own namespaces: no traffic leaves them).
