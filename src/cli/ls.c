@@ -58,8 +58,6 @@ int cmd_ls(int argc, char **argv, cli_ctx *ctx)
 		pl_registry_close(reg);
 		return EXIT_RUNTIME;
 	}
-	if (set->note[0] && !ctx->json)
-		fprintf(stderr, "%s: note: %s\n", ctx->prog, set->note);
 	rc = cli_emit(ctx, pl_render_sockets_json(reg, set, &meta));
 	size_t n = set->n;
 	pl_socket_set_free(set);

@@ -146,7 +146,8 @@ static void socket_line(const pl_text_out *o, const json_t *s, bool with_port_co
 	const json_t *owners = json_object_get(s, "owners"), *p;
 	size_t i;
 	if (!strcmp(status, "hidden"))
-		fprintf(o->f, "%sowner not visible: %s%s", pl_on(o, PL_YELLOW), pl_json_member(s, "owner_hint"),
+		fprintf(o->f, "%sowner not visible%s%s", pl_on(o, PL_YELLOW),
+			strcmp(pl_json_member(s, "owner_hint"), "run as root") ? " (hidden even from root)" : ": run as root",
 			pl_on(o, PL_RESET));
 	else if (!strcmp(status, "none"))
 		fprintf(o->f, "%sno process (kernel)%s", pl_on(o, PL_DIM), pl_on(o, PL_RESET));
@@ -212,9 +213,12 @@ static void sockets_text(const pl_text_out *o, const json_t *doc)
 		}
 		if (json_is_object(v)) {
 			const char *verdict = pl_json_member(v, "verdict");
-			fprintf(o->f, "  %-10s registered: %s; %s%s%s\n", "", *reg ? reg : "nothing",
-				!strcmp(verdict, "mismatch") ? pl_on(o, PL_YELLOW) : "", !strcmp(verdict, "match") ? "looks like it"
-				: !strcmp(verdict, "mismatch") ? "this is not it" : "unknown",
+			fprintf(o->f, "  %-10s registered: %s%s%s%s\n", "", *reg ? reg : "nothing",
+				!strcmp(verdict, "mismatch") ? pl_on(o, PL_YELLOW) : "",
+				!*reg                        ? ""
+				: !strcmp(verdict, "match")    ? "; it looks like it"
+				: !strcmp(verdict, "mismatch") ? "; this is not it"
+							       : "; whether this is it: unknown",
 				pl_on(o, PL_RESET));
 		}
 	}
