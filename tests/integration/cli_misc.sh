@@ -33,6 +33,13 @@ else
 	[[ "$out" == *search* ]] && _tap 1 "bash completion completes 'se' to search" || _tap 0 "bash completion completes 'se' to search" "$out"
 fi
 
+if command -v zsh >/dev/null 2>&1; then
+	check "zsh completion parses" zsh -n "$ROOT/docs/completions/_portlore"
+	check "zsh completion names every command" bash -c "for c in show search ls check pick diff ghosts update serve; do grep -q \"'\$c:\" '$ROOT/docs/completions/_portlore' || { echo missing \$c; exit 1; }; done"
+else
+	skip_test "zsh completion" "zsh is not installed"
+fi
+
 # --registry with a table of our own, with a description that must come out verbatim.
 printf '# portlore registry table\n#date\t1999-09-09\n#source\tintegration\nmine\t4242\ttcp\tMy <b>own</b> service\t\t\t\t\t\t\t\t\n' >"$T_DIR/r.tsv"
 run --registry "$T_DIR/r.tsv" 4242
@@ -58,7 +65,7 @@ rm -rf "$XDG_CACHE_HOME/portlore"
 
 # make install puts the binary, man page and completion under DESTDIR.
 if [ -n "${PL_BUILD_DIR:-}" ]; then
-	check "meson install into DESTDIR" bash -c "DESTDIR='$T_DIR/dest' meson install -C '$PL_BUILD_DIR' --no-rebuild --quiet && test -x '$T_DIR/dest/usr/local/bin/portlore' && test -f '$T_DIR/dest/usr/local/share/man/man1/portlore.1' && test -f '$T_DIR/dest/usr/local/share/bash-completion/completions/portlore'"
+	check "meson install into DESTDIR" bash -c "DESTDIR='$T_DIR/dest' meson install -C '$PL_BUILD_DIR' --no-rebuild --quiet && test -x '$T_DIR/dest/usr/local/bin/portlore' && test -f '$T_DIR/dest/usr/local/share/man/man1/portlore.1' && test -f '$T_DIR/dest/usr/local/share/bash-completion/completions/portlore' && test -f '$T_DIR/dest/usr/local/share/zsh/vendor-completions/_portlore'"
 fi
 
 finish
