@@ -176,6 +176,13 @@ int cmd_check(int argc, char **argv, cli_ctx *ctx)
 	pl_socket_set *set = host_sockets(ctx);
 	unsigned why = pl_check_port(reg, &host, set, spec.lo, protos);
 	json_t *list = json_array();
+	if (!set) {
+		/* Safe means free here too: when that cannot be seen, the answer is not "safe". */
+		json_array_append_new(list, json_pack("{s:s, s:s}", "reason", "in_use_unknown", "explanation",
+						      "whether it is in use on this host is unknown: its sockets could not be "
+						      "read"));
+		why |= 1u << 31;
+	}
 	for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
 		if (!(why & reasons[i].bit))
 			continue;
