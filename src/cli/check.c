@@ -136,10 +136,11 @@ static int parse_common(int argc, char **argv, cli_ctx *ctx, const char *cmd, un
 	return 0;
 }
 
-static pl_socket_set *host_sockets(const cli_ctx *ctx)
+/* Every socket on the host; owners only when they will be named (check, not pick). */
+static pl_socket_set *host_sockets(const cli_ctx *ctx, bool owners)
 {
 	pl_socket_set *set = NULL;
-	pl_socket_query q = {.proc_root = "/proc", .owners = true};
+	pl_socket_query q = {.proc_root = "/proc", .owners = owners};
 	pl_error err = {0};
 	if (pl_sockets_query(&q, &set, &err)) {
 		fprintf(stderr, "%s: warning: cannot see this host's sockets (%s): 'in use' is not judged\n", ctx->prog,
@@ -173,7 +174,7 @@ int cmd_check(int argc, char **argv, cli_ctx *ctx)
 		return rc;
 	pl_host_ports host;
 	pl_host_ports_read("/proc", &host);
-	pl_socket_set *set = host_sockets(ctx);
+	pl_socket_set *set = host_sockets(ctx, true);
 	unsigned why = pl_check_port(reg, &host, set, spec.lo, protos);
 	json_t *list = json_array();
 	if (!set) {
@@ -233,7 +234,7 @@ int cmd_pick(int argc, char **argv, cli_ctx *ctx)
 		return rc;
 	pl_host_ports host;
 	pl_host_ports_read("/proc", &host);
-	pl_socket_set *set = host_sockets(ctx);
+	pl_socket_set *set = host_sockets(ctx, false);
 	/* Candidates in random order: a Fisher-Yates shuffle of the range, stopping at count. */
 	uint32_t span = (uint32_t)range.hi - range.lo + 1;
 	uint16_t *ports = malloc(span * sizeof *ports);
