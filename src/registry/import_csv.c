@@ -216,25 +216,8 @@ static int map_header(const csv_reader *r, int col[NKEYS], pl_error *err)
 
 static int parse_port(const char *s, pl_record_in *rec)
 {
-	const char *dash = strchr(s, '-');
-	uint32_t lo, hi;
-	if (!*s) {
-		rec->has_port = false;
-		return 0;
-	}
-	if (dash) {
-		if (pl_parse_uint(s, (size_t)(dash - s), 65535, &lo) ||
-		    pl_parse_uint(dash + 1, strlen(dash + 1), 65535, &hi) || lo > hi)
-			return PL_EFORMAT;
-	} else {
-		if (pl_parse_uint(s, strlen(s), 65535, &lo))
-			return PL_EFORMAT;
-		hi = lo;
-	}
-	rec->has_port = true;
-	rec->port_lo = (uint16_t)lo;
-	rec->port_hi = (uint16_t)hi;
-	return 0;
+	rec->has_port = *s != '\0';
+	return rec->has_port ? pl_parse_port_range(s, &rec->port_lo, &rec->port_hi) : 0;
 }
 
 static char *trim(char *s)

@@ -39,26 +39,8 @@ static char *unescape(const char *src, size_t n, char sep, size_t *nitems)
 
 static int parse_port(const char *s, pl_record_in *r)
 {
-	const char *dash = strchr(s, '-');
-	uint32_t lo, hi;
-	if (!*s) {
-		r->has_port = false;
-		return 0;
-	}
-	if (dash) {
-		if (pl_parse_uint(s, (size_t)(dash - s), 65535, &lo) || pl_parse_uint(dash + 1, strlen(dash + 1), 65535, &hi))
-			return PL_EFORMAT;
-	} else {
-		if (pl_parse_uint(s, strlen(s), 65535, &lo))
-			return PL_EFORMAT;
-		hi = lo;
-	}
-	if (lo > hi)
-		return PL_EFORMAT;
-	r->has_port = true;
-	r->port_lo = (uint16_t)lo;
-	r->port_hi = (uint16_t)hi;
-	return 0;
+	r->has_port = *s != '\0';
+	return r->has_port ? pl_parse_port_range(s, &r->port_lo, &r->port_hi) : 0;
 }
 
 /* Splits a NUL-separated item list of `n` items into pointers; blank items are dropped. */

@@ -304,25 +304,13 @@ static void record_begin(xml_import *x)
 
 static int parse_number(xml_import *x, pl_record_in *r)
 {
-	const char *s = x->f[F_NUMBER].data, *dash;
-	uint32_t lo, hi;
+	const char *s = x->f[F_NUMBER].data;
 	if (!x->f[F_NUMBER].len)
 		return 0;
-	dash = strchr(s, '-');
-	if (dash) {
-		if (pl_parse_uint(s, (size_t)(dash - s), 65535, &lo) ||
-		    pl_parse_uint(dash + 1, strlen(dash + 1), 65535, &hi) || lo > hi)
-			goto bad;
-	} else {
-		if (pl_parse_uint(s, strlen(s), 65535, &lo))
-			goto bad;
-		hi = lo;
+	if (pl_parse_port_range(s, &r->port_lo, &r->port_hi) == 0) {
+		r->has_port = true;
+		return 0;
 	}
-	r->has_port = true;
-	r->port_lo = (uint16_t)lo;
-	r->port_hi = (uint16_t)hi;
-	return 0;
-bad:
 	return pl_error_set(x->err, PL_EFORMAT, "line %d: bad port number '%.40s'", x->number_line, s);
 }
 

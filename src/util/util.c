@@ -34,6 +34,25 @@ int pl_parse_uint(const char *s, size_t len, uint32_t max, uint32_t *out)
 	return 0;
 }
 
+int pl_parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	const char *dash = strchr(s, '-');
+	uint32_t a, b;
+	if (dash) {
+		if (pl_parse_uint(s, (size_t)(dash - s), 65535, &a) || pl_parse_uint(dash + 1, strlen(dash + 1), 65535, &b))
+			return PL_EFORMAT;
+	} else {
+		if (pl_parse_uint(s, strlen(s), 65535, &a))
+			return PL_EFORMAT;
+		b = a;
+	}
+	if (a > b)
+		return PL_EFORMAT;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
 char pl_ascii_lower(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;

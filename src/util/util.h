@@ -12,6 +12,8 @@
 /* Decimal digits only, no sign, no spaces, value <= max. 0 or PL_EINVAL. */
 int pl_parse_uint(const char *s, size_t len, uint32_t max, uint32_t *out);
 bool pl_is_digits(const char *s, size_t len);
+/* "N" or "N-M" (N <= M), ports 0-65535, as registry files write them. 0 or PL_EFORMAT. */
+int pl_parse_port_range(const char *s, uint16_t *lo, uint16_t *hi);
 
 char pl_ascii_lower(char c);
 bool pl_ascii_isalnum(char c);
