@@ -11,6 +11,8 @@
 json_t *pl_json_text(const char *s);
 /* pl_json_text, or null for NULL or "". */
 json_t *pl_json_text_or_null(const char *s);
+/* A document's port range as text: "22", "6000-6063", or "-" for a record without a port. */
+void pl_json_ports(char *buf, size_t size, const json_t *rec);
 /* The string member key of obj, or "" when absent or not a string. */
 const char *pl_json_member(const json_t *obj, const char *key);
 

@@ -204,22 +204,12 @@ static json_int_t i_of(const json_t *obj, const char *key)
 	return json_integer_value(json_object_get(obj, key));
 }
 
-static void ports_of(char *buf, size_t size, const json_t *obj)
-{
-	if (!json_is_integer(json_object_get(obj, "port")))
-		snprintf(buf, size, "-");
-	else if (i_of(obj, "port") == i_of(obj, "port_last"))
-		snprintf(buf, size, "%lld", (long long)i_of(obj, "port"));
-	else
-		snprintf(buf, size, "%lld-%lld", (long long)i_of(obj, "port"), (long long)i_of(obj, "port_last"));
-}
-
 /* Where a record sits: "300/tcp", "301-307" for a row of every transport, "-" for a name-only record. */
 static void where_of(char *buf, size_t size, const json_t *rec)
 {
 	char ports[32];
 	const char *t = pl_json_member(rec, "transport");
-	ports_of(ports, sizeof ports, rec);
+	pl_json_ports(ports, sizeof ports, rec);
 	snprintf(buf, size, "%s%s%s", ports, *t ? "/" : "", t);
 }
 
@@ -351,7 +341,7 @@ int pl_render_ghosts_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 			char ports[32], transports[32] = "";
 			size_t j;
 			const json_t *t;
-			ports_of(ports, sizeof ports, g);
+			pl_json_ports(ports, sizeof ports, g);
 			json_array_foreach(json_object_get(g, "transports"), j, t) {
 				if (strlen(transports) + 6 < sizeof transports) {
 					if (j)

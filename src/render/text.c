@@ -63,24 +63,12 @@ static void wrapped(const pl_text_out *o, int indent, const char *text)
 	}
 }
 
-static void ports_of(char *buf, size_t size, const json_t *rec)
-{
-	json_int_t lo = json_integer_value(json_object_get(rec, "port"));
-	json_int_t hi = json_integer_value(json_object_get(rec, "port_last"));
-	if (!json_is_integer(json_object_get(rec, "port")))
-		snprintf(buf, size, "-");
-	else if (lo == hi)
-		snprintf(buf, size, "%lld", (long long)lo);
-	else
-		snprintf(buf, size, "%lld-%lld", (long long)lo, (long long)hi);
-}
-
 static void record_block(const pl_text_out *o, const json_t *rec, json_int_t port)
 {
 	const char *t = pl_json_member(rec, "transport"), *name = pl_json_member(rec, "service"), *desc = pl_json_member(rec, "description");
 	const char *status = pl_json_member(rec, "status");
 	char ports[32];
-	ports_of(ports, sizeof ports, rec);
+	pl_json_ports(ports, sizeof ports, rec);
 	fprintf(o->f, "  %-5s ", *t ? t : "any");
 	if (strcmp(status, "assigned") != 0 || !*name)
 		fprintf(o->f, "%s%s%s", pl_on(o, PL_DIM), or_dash(desc), pl_on(o, PL_RESET));
@@ -321,7 +309,7 @@ static void search_text(const pl_text_out *o, const json_t *doc)
 		pl_on(o, PL_RESET));
 	json_array_foreach(results, i, r) {
 		char ports[32];
-		ports_of(ports, sizeof ports, r);
+		pl_json_ports(ports, sizeof ports, r);
 		fprintf(o->f, "%-11s %-5s %-20s %-9s %s%s\n", ports, or_dash(pl_json_member(r, "transport")),
 			or_dash(pl_json_member(r, "service")), pl_json_member(r, "match"), pl_json_member(r, "description"),
 			json_is_true(json_object_get(r, "ghost")) ? (o->sure ? "  [ghost]" : "  [likely ghost]") : "");

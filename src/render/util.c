@@ -1,4 +1,5 @@
 /* See internal.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,17 @@ json_t *pl_json_text(const char *s)
 json_t *pl_json_text_or_null(const char *s)
 {
 	return s && *s ? pl_json_text(s) : json_null();
+}
+
+void pl_json_ports(char *buf, size_t size, const json_t *rec)
+{
+	const json_t *lo = json_object_get(rec, "port"), *hi = json_object_get(rec, "port_last");
+	if (!json_is_integer(lo))
+		snprintf(buf, size, "-");
+	else if (json_integer_value(lo) == json_integer_value(hi))
+		snprintf(buf, size, "%lld", (long long)json_integer_value(lo));
+	else
+		snprintf(buf, size, "%lld-%lld", (long long)json_integer_value(lo), (long long)json_integer_value(hi));
 }
 
 const char *pl_json_member(const json_t *obj, const char *key)

@@ -12,6 +12,8 @@
 
 /* Appends a copy of *s to set->socks; 0 or PL_ENOMEM. */
 int pl_sockset_push(pl_socket_set *set, const pl_socket *s);
+/* Appends a sentence to set->note ("; "-separated), cut at the note's size. */
+void pl_sockset_note(pl_socket_set *set, const char *text);
 
 /* Netlink sock_diag (diag.c): appends the sockets of one protocol and family (AF_UNSPEC: both, in one
  * walk of the kernel's tables for TCP); PL_EIO when netlink is refused, with a message that starts

@@ -214,13 +214,6 @@ static int walk_procs(walk *w, DIR *d)
 	}
 }
 
-static void add_note(pl_socket_set *set, const char *text)
-{
-	size_t n = strlen(set->note);
-	if (n + 1 < sizeof set->note)
-		snprintf(set->note + n, sizeof set->note - n, "%s%s", n ? "; " : "", text);
-}
-
 /* Hits to per-socket slices of owner_links (sorted by pid, one link per process even when it holds the
  * socket through several descriptors) and to each socket's owner_status. */
 static int link_owners(walk *w)
@@ -273,7 +266,7 @@ static int link_owners(walk *w)
 		else
 			snprintf(text, sizeof text, "owners: other users' processes are not visible, some owners "
 				 "are hidden (run as root to see them)");
-		add_note(set, text);
+		pl_sockset_note(set, text);
 	}
 	return 0;
 }

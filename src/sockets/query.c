@@ -106,7 +106,7 @@ static int sock_cmp(const void *pa, const void *pb)
 	return 0;
 }
 
-static void add_note(pl_socket_set *set, const char *text)
+void pl_sockset_note(pl_socket_set *set, const char *text)
 {
 	size_t len = strlen(set->note);
 	snprintf(set->note + len, sizeof set->note - len, "%s%s", len ? "; " : "", text);
@@ -214,13 +214,13 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 	if (why[0]) {
 		char text[sizeof set->note];
 		snprintf(text, sizeof text, "%.*s: read /proc/net instead", (int)strcspn(why, ":"), why);
-		add_note(set, text);
+		pl_sockset_note(set, text);
 	} else if (set->used_procfs) {
-		add_note(set, q->force_procfs ? "read /proc/net as asked" :
+		pl_sockset_note(set, q->force_procfs ? "read /proc/net as asked" :
 			"netlink sock_diag has no TCP or UDP handler: read /proc/net instead");
 	}
 	if (set->sctp_missing)
-		add_note(set, procfs ? "SCTP: not listed from /proc/net" :
+		pl_sockset_note(set, procfs ? "SCTP: not listed from /proc/net" :
 			"SCTP: the kernel has no sctp_diag (module not loaded)");
 
 	if (set->n > 1)
