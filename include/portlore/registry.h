@@ -9,17 +9,10 @@
 #include <stdint.h>
 
 #include "portlore/error.h"
+#include "portlore/transport.h"
 
 #define PL_VERSION_STRING "0.1.0"
 
-typedef enum pl_proto {
-	PL_PROTO_NONE = 0, /* a record with no transport (name-only, or an Unassigned range of every transport) */
-	PL_PROTO_TCP,
-	PL_PROTO_UDP,
-	PL_PROTO_SCTP,
-	PL_PROTO_DCCP,
-} pl_proto;
-#define PL_PROTO_COUNT 5
 
 typedef enum pl_status {
 	PL_STATUS_ASSIGNED = 0,
@@ -182,8 +175,6 @@ typedef int (*pl_service_fn)(const pl_service *svc, void *ctx);
 int pl_registry_services(const pl_registry *reg, pl_proto proto, pl_service_fn fn, void *ctx, pl_error *err);
 
 /* ---- names ---- */
-const char *pl_proto_name(pl_proto p); /* "tcp", ..., "" for NONE */
-int pl_proto_parse(const char *s, size_t len, pl_proto *out); /* case-insensitive; 0 or PL_EINVAL */
 const char *pl_status_name(pl_status s);
 const char *pl_xref_type_name(pl_xref_type t);
 int pl_xref_type_parse(const char *s, pl_xref_type *out);

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "portlore/registry.h"
+#include "portlore/transport.h"
 
 #include "portlore/error.h"
 

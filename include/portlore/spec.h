@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "portlore/error.h"
-#include "portlore/registry.h"
+#include "portlore/transport.h"
 
 #define PL_SPEC_MAX 128 /* longest spec accepted, in bytes */
 #define PL_NAME_MAX 63  /* IANA names are at most 15 characters; legacy ones run a little longer */

@@ -550,23 +550,6 @@ bool pl_record_service_is_ghost(const pl_record *rec)
 	return true;
 }
 
-static const char *const proto_names[PL_PROTO_COUNT] = {"", "tcp", "udp", "sctp", "dccp"};
-
-const char *pl_proto_name(pl_proto p)
-{
-	return (unsigned)p < PL_PROTO_COUNT ? proto_names[p] : "";
-}
-
-int pl_proto_parse(const char *s, size_t len, pl_proto *out)
-{
-	for (int p = 1; p < PL_PROTO_COUNT; p++)
-		if (strlen(proto_names[p]) == len && pl_strncaseeq(s, proto_names[p], len)) {
-			*out = (pl_proto)p;
-			return 0;
-		}
-	return PL_EINVAL;
-}
-
 const char *pl_status_name(pl_status s)
 {
 	switch (s) {
