@@ -20,6 +20,9 @@ else
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
+# Another apt may hold the lock (a parallel build, unattended-upgrades): wait for it rather than fail.
+LOCK="-o DPkg::Lock::Timeout=600"
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing
+$SUDO apt-get $LOCK update -qq || { sleep 5; $SUDO apt-get $LOCK update -qq; }
+# shellcheck disable=SC2086
+$SUDO apt-get $LOCK install -y -qq --no-install-recommends $missing
