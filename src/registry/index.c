@@ -57,7 +57,7 @@ int pl_index_attach(struct pl_registry *r, const void *buf, size_t len, int chec
 	if (!section_ok(len, h->off_records, h->nrecords, sizeof(struct pl_idx_record), 4) ||
 	    !section_ok(len, h->off_people, h->npeople, sizeof(struct pl_idx_person), 4) ||
 	    !section_ok(len, h->off_seg_start, h->nsegs, 4, 4) || !section_ok(len, h->off_seg_list, h->nsegs, 4, 4) ||
-	    !section_ok(len, h->off_names, h->nnames, 4, 4) || !section_ok(len, h->off_lists, h->nlists, 4, 4) ||
+	    !section_ok(len, h->off_names, h->nnames, 4, 4) || !section_ok(len, h->off_footnotes, h->nfootnotes, 8, 4) || !section_ok(len, h->off_lists, h->nlists, 4, 4) ||
 	    !section_ok(len, h->off_strings, h->strings_size, 1, 1) || h->strings_size == 0 || h->nlists == 0)
 		return pl_error_set(err, PL_EFORMAT, "index sections out of bounds");
 	const uint8_t *b = buf;
@@ -68,6 +68,7 @@ int pl_index_attach(struct pl_registry *r, const void *buf, size_t len, int chec
 	r->hdr = h;
 	r->records = (const void *)(b + h->off_records);
 	r->people = (const void *)(b + h->off_people);
+	r->footnotes = (const void *)(b + h->off_footnotes);
 	r->seg_start = (const void *)(b + h->off_seg_start);
 	r->seg_list = (const void *)(b + h->off_seg_list);
 	r->names = (const void *)(b + h->off_names);
@@ -255,6 +256,33 @@ const char *pl_registry_source(const pl_registry *r) { return pl_index_str(r, r-
 size_t pl_registry_count(const pl_registry *r) { return r->hdr->nrecords; }
 size_t pl_registry_people_count(const pl_registry *r) { return r->hdr->npeople; }
 bool pl_registry_has_references(const pl_registry *r) { return (r->hdr->flags & PL_IDX_F_REFERENCES) != 0; }
+size_t pl_registry_footnote_count(const pl_registry *r) { return r->hdr->nfootnotes; }
+size_t pl_registry_merged_count(const pl_registry *r) { return r->hdr->nmerged; }
+
+int pl_registry_footnote_at(const pl_registry *r, size_t i, const char **anchor, const char **text)
+{
+	if (i >= r->hdr->nfootnotes)
+		return PL_ENOTFOUND;
+	*anchor = pl_index_str(r, r->footnotes[2 * i]);
+	*text = pl_index_str(r, r->footnotes[2 * i + 1]);
+	return 0;
+}
+
+const char *pl_registry_footnote(const pl_registry *r, const char *anchor)
+{
+	size_t lo = 0, hi = r->hdr->nfootnotes;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(pl_index_str(r, r->footnotes[2 * mid]), anchor);
+		if (c == 0)
+			return pl_index_str(r, r->footnotes[2 * mid + 1]);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
 
 const void *pl_registry_blob(const pl_registry *r, size_t *len)
 {
@@ -276,16 +304,18 @@ int pl_registry_record(const pl_registry *r, size_t index, pl_record *out)
 	out->service_code = pl_index_str(r, x->service_code);
 	out->unauthorized_use = pl_index_str(r, x->unauthorized_use);
 	out->notes = pl_index_str(r, x->notes);
+	out->source = pl_index_str(r, x->source);
 	out->has_port = (x->flags & PL_IDX_HAS_PORT) != 0;
 	out->port_lo = x->port_lo;
 	out->port_hi = x->port_hi;
 	out->proto = x->proto < PL_PROTO_COUNT ? (pl_proto)x->proto : PL_PROTO_NONE;
-	out->status = x->status <= PL_STATUS_RESERVED ? (pl_status)x->status : PL_STATUS_ASSIGNED;
+	out->status = x->status < PL_STATUS_COUNT ? (pl_status)x->status : PL_STATUS_ASSIGNED;
 	out->index = (uint32_t)index;
 	out->reg_ = r;
 	out->assignees_ = x->assignees;
 	out->contacts_ = x->contacts;
 	out->refs_ = x->refs;
+	out->mentions_ = x->mentions;
 	return 0;
 }
 
@@ -347,16 +377,21 @@ size_t pl_registry_lookup_name(const pl_registry *r, const char *name, uint32_t 
 	return found;
 }
 
+static uint32_t role_list(const pl_record *rec, pl_role role)
+{
+	return role == PL_ROLE_ASSIGNEE ? rec->assignees_ : role == PL_ROLE_CONTACT ? rec->contacts_ : rec->mentions_;
+}
+
 size_t pl_record_people_count(const pl_record *rec, pl_role role)
 {
 	const uint32_t *items;
-	return pl_index_list(rec->reg_, role == PL_ROLE_ASSIGNEE ? rec->assignees_ : rec->contacts_, 1, &items);
+	return pl_index_list(rec->reg_, role_list(rec, role), 1, &items);
 }
 
 const char *pl_record_person_id(const pl_record *rec, pl_role role, size_t i)
 {
 	const uint32_t *items;
-	uint32_t n = pl_index_list(rec->reg_, role == PL_ROLE_ASSIGNEE ? rec->assignees_ : rec->contacts_, 1, &items);
+	uint32_t n = pl_index_list(rec->reg_, role_list(rec, role), 1, &items);
 	return i < n ? pl_index_str(rec->reg_, items[i]) : "";
 }
 
@@ -385,6 +420,7 @@ static void person_view(const pl_registry *r, const struct pl_idx_person *p, pl_
 	out->email = pl_index_str(r, p->email);
 	out->uri = pl_index_str(r, p->uri);
 	out->updated = pl_index_str(r, p->updated);
+	out->emails = pl_index_str(r, p->emails);
 }
 
 int pl_registry_person(const pl_registry *r, const char *id, pl_person *out)

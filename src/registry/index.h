@@ -13,7 +13,8 @@
 #endif
 
 #define PL_IDX_MAGIC "PLIDX\r\n\x1a"
-#define PL_IDX_VERSION 1u
+/* 2: footnotes, a record's source and mentioned people, a person's every e-mail address. */
+#define PL_IDX_VERSION 2u
 
 struct pl_idx_header {
 	char magic[8];
@@ -28,6 +29,8 @@ struct pl_idx_header {
 	uint32_t nlists, off_lists; /* nlists counts uint32 words */
 	uint32_t strings_size, off_strings;
 	uint32_t flags; /* PL_IDX_F_* */
+	uint32_t nfootnotes, off_footnotes; /* pairs of string offsets (anchor, text), sorted by anchor */
+	uint32_t nmerged; /* records whose source is not the registry's own */
 	uint32_t reserved[3];
 };
 
@@ -42,10 +45,12 @@ struct pl_idx_record {
 	/* list offsets (words into the lists area; 0 is the empty list): [count, item...] */
 	uint32_t assignees, contacts; /* items: string offsets of person ids */
 	uint32_t refs;                /* items: pairs (type, string offset) */
+	uint32_t source;              /* string offset: "" for the registry's own source */
+	uint32_t mentions;            /* list: string offsets of person ids named in the notes */
 };
 
 struct pl_idx_person {
-	uint32_t id, name, org, email, uri, updated;
+	uint32_t id, name, org, email, uri, updated, emails, pad;
 };
 
 struct pl_registry {
@@ -56,6 +61,7 @@ struct pl_registry {
 	const struct pl_idx_header *hdr;
 	const struct pl_idx_record *records;
 	const struct pl_idx_person *people;
+	const uint32_t *footnotes;
 	const uint32_t *seg_start, *seg_list, *names, *lists;
 	const char *strings;
 };

@@ -37,7 +37,8 @@ struct pl_builder {
 	struct pl_idx_person *people;
 	size_t npeople, cappeople;
 	u32vec lists;
-	uint32_t date, source;
+	u32vec notes; /* footnotes: (anchor, text) string offsets, in the order given */
+	uint32_t date, source, nmerged;
 	bool has_refs;
 };
 
@@ -123,6 +124,7 @@ void pl_builder_free(pl_builder *b)
 	free(b->recs);
 	free(b->people);
 	free(b->lists.v);
+	free(b->notes.v);
 	free(b);
 }
 
@@ -138,14 +140,28 @@ size_t pl_builder_count(const pl_builder *b)
 	return b->nrecs;
 }
 
+/* IANA states a row's status in its description: "Unassigned", "Reserved", "De-registered" (also
+ * "De-Registered" on a named row, sua 14001/udp), "Removed", "Deprecated", "De-Commissioned Port";
+ * "Reserved for a future enhancement of STUN-BEHAVIOR" is a named reservation. */
 static pl_status derive_status(const char *name, const char *desc)
 {
-	if (name && *name)
+	static const struct {
+		const char *prefix;
+		pl_status status;
+	} words[] = {
+		{"reserved", PL_STATUS_RESERVED},         {"de-registered", PL_STATUS_DEREGISTERED},
+		{"deregistered", PL_STATUS_DEREGISTERED}, {"removed", PL_STATUS_REMOVED},
+		{"deprecated", PL_STATUS_DEPRECATED},     {"de-commissioned", PL_STATUS_DECOMMISSIONED},
+	};
+	if (!desc)
 		return PL_STATUS_ASSIGNED;
-	if (desc && pl_strncaseeq(desc, "unassigned", 10))
+	if (!(name && *name) && pl_strncaseeq(desc, "unassigned", 10))
 		return PL_STATUS_UNASSIGNED;
-	if (desc && pl_strncaseeq(desc, "reserved", 8))
-		return PL_STATUS_RESERVED;
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+		size_t n = strlen(words[i].prefix);
+		if (pl_strncaseeq(desc, words[i].prefix, n) && !pl_ascii_isalnum(desc[n]))
+			return words[i].status;
+	}
 	return PL_STATUS_ASSIGNED;
 }
 
@@ -197,6 +213,7 @@ int pl_builder_add_record(pl_builder *b, const pl_record_in *in, pl_error *err)
 	    intern(b, in->registered, &r.registered, err) || intern(b, in->modified, &r.modified, err) ||
 	    intern(b, in->service_code, &r.service_code, err) ||
 	    intern(b, in->unauthorized_use, &r.unauthorized_use, err) || intern(b, in->notes, &r.notes, err) ||
+	    intern(b, in->source, &r.source, err) ||
 	    add_ids(b, in->assignees, in->nassignees, &r.assignees, err) ||
 	    add_ids(b, in->contacts, in->ncontacts, &r.contacts, err))
 		return err ? err->code : PL_ENOMEM;
@@ -213,6 +230,7 @@ int pl_builder_add_record(pl_builder *b, const pl_record_in *in, pl_error *err)
 			if (vec_push(&b->lists, (uint32_t)in->refs[i].type) || vec_push(&b->lists, offs[i]))
 				return pl_error_set(err, PL_ENOMEM, "out of memory");
 	}
+	b->nmerged += r.source != 0;
 	b->recs[b->nrecs++] = r;
 	return 0;
 }
@@ -231,12 +249,44 @@ int pl_builder_add_person(pl_builder *b, const pl_person *p, pl_error *err)
 		b->people = q;
 		b->cappeople = cap;
 	}
-	struct pl_idx_person x;
-	if (intern(b, p->id, &x.id, err) || intern(b, p->name, &x.name, err) || intern(b, p->org, &x.org, err) ||
-	    intern(b, p->email, &x.email, err) || intern(b, p->uri, &x.uri, err) ||
-	    intern(b, p->updated, &x.updated, err))
-		return err ? err->code : PL_ENOMEM;
+	struct pl_idx_person x = {0};
+	pl_buf first, all;
+	pl_buf_init(&first, PL_MAX_FIELD);
+	pl_buf_init(&all, PL_MAX_FIELD);
+	int rc = 0;
+	if (p->email && *p->email && pl_buf_add(&first, p->email, strlen(p->email)))
+		rc = PL_ENOMEM;
+	if (!rc && p->emails && *p->emails && pl_buf_add(&all, p->emails, strlen(p->emails)))
+		rc = PL_ENOMEM;
+	if (!rc && !all.len && pl_people_emails(p->uri, &first, &all))
+		rc = PL_ENOMEM;
+	if (!rc && !all.len && first.len && pl_buf_add(&all, first.data, first.len))
+		rc = PL_ENOMEM;
+	if (rc)
+		rc = pl_error_set(err, PL_ENOMEM, "out of memory");
+	else if (intern(b, p->id, &x.id, err) || intern(b, p->name, &x.name, err) || intern(b, p->org, &x.org, err) ||
+		 intern(b, pl_buf_str(&first), &x.email, err) || intern(b, p->uri, &x.uri, err) ||
+		 intern(b, p->updated, &x.updated, err) || intern(b, pl_buf_str(&all), &x.emails, err))
+		rc = err ? err->code : PL_ENOMEM;
+	pl_buf_free(&first);
+	pl_buf_free(&all);
+	if (rc)
+		return rc;
 	b->people[b->npeople++] = x;
+	return 0;
+}
+
+int pl_builder_add_footnote(pl_builder *b, const char *anchor, const char *text, pl_error *err)
+{
+	uint32_t a, t;
+	if (!anchor || !*anchor)
+		return pl_error_set(err, PL_EFORMAT, "a footnote without an anchor");
+	if (b->notes.n >= 2 * (size_t)PL_MAX_LIST)
+		return pl_error_set(err, PL_ELIMIT, "more than %u footnotes", PL_MAX_LIST);
+	if (intern(b, anchor, &a, err) || intern(b, text, &t, err))
+		return err ? err->code : PL_ENOMEM;
+	if (vec_push(&b->notes, a) || vec_push(&b->notes, t))
+		return pl_error_set(err, PL_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -314,6 +364,103 @@ static size_t seg_find(const uint32_t *starts, size_t n, uint32_t port)
 	return lo;
 }
 
+/* The people a record's notes name in brackets, resolved against the (sorted) people table. */
+struct mention_ctx {
+	pl_builder *b;
+	uint32_t ids[64];
+	size_t n;
+};
+
+static int add_mention(const char *id, void *vctx)
+{
+	struct mention_ctx *m = vctx;
+	size_t lo = 0, hi = m->b->npeople;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t off = m->b->people[mid].id;
+		int c = strcmp(m->b->strings.data + off, id);
+		if (c == 0) {
+			for (size_t i = 0; i < m->n; i++)
+				if (m->ids[i] == off)
+					return 0;
+			if (m->n == sizeof m->ids / sizeof m->ids[0])
+				return 0;
+			m->ids[m->n++] = off;
+			return 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0; /* "[1]" or "[sic]": not a person */
+}
+
+static int add_mentions(pl_builder *b)
+{
+	for (size_t i = 0; i < b->nrecs; i++) {
+		struct pl_idx_record *r = &b->recs[i];
+		struct mention_ctx m = {.b = b};
+		/* the strings may move as lists grow: copy nothing, they live in b->strings, which lists do not touch */
+		pl_people_mentions(b->strings.data + r->notes, add_mention, &m);
+		pl_people_mentions(b->strings.data + r->description, add_mention, &m);
+		r->mentions = 0;
+		if (!m.n)
+			continue;
+		r->mentions = (uint32_t)b->lists.n;
+		if (vec_push(&b->lists, (uint32_t)m.n))
+			return PL_ENOMEM;
+		for (size_t k = 0; k < m.n; k++)
+			if (vec_push(&b->lists, m.ids[k]))
+				return PL_ENOMEM;
+	}
+	return 0;
+}
+
+/* Footnotes sorted by anchor; the last definition of an anchor wins. Pairs in b->notes, rewritten in place. */
+static int cmp_note(const uint32_t *a, const uint32_t *c, const pl_builder *b)
+{
+	return strcmp(b->strings.data + a[0], b->strings.data + c[0]);
+}
+
+static int sort_notes(pl_builder *b)
+{
+	size_t n = b->notes.n / 2, k = 0;
+	if (n == 0)
+		return 0;
+	/* triples (anchor, text, position) so that "last wins" does not hang on qsort being stable */
+	uint32_t *t = malloc(n * 3 * sizeof *t);
+	if (!t)
+		return PL_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		t[3 * i] = b->notes.v[2 * i];
+		t[3 * i + 1] = b->notes.v[2 * i + 1];
+		t[3 * i + 2] = (uint32_t)i;
+	}
+	/* insertion by anchor then position: at most PL_MAX_LIST footnotes, IANA has one */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0; j--) {
+			int c = cmp_note(&t[3 * (j - 1)], &t[3 * j], b);
+			if (c < 0 || (c == 0 && t[3 * (j - 1) + 2] < t[3 * j + 2]))
+				break;
+			for (int w = 0; w < 3; w++) {
+				uint32_t x = t[3 * j + w];
+				t[3 * j + w] = t[3 * (j - 1) + w];
+				t[3 * (j - 1) + w] = x;
+			}
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (i + 1 < n && t[3 * i] == t[3 * (i + 1)])
+			continue; /* a later definition follows */
+		b->notes.v[2 * k] = t[3 * i];
+		b->notes.v[2 * k + 1] = t[3 * i + 1];
+		k++;
+	}
+	b->notes.n = 2 * k;
+	free(t);
+	return 0;
+}
+
 static size_t align8(size_t x)
 {
 	return (x + 7) & ~(size_t)7;
@@ -352,6 +499,9 @@ int pl_builder_finish(pl_builder *b, void **blob, size_t *len, pl_error *err)
 		b->npeople = b->cappeople = np;
 		qsort_r(b->people, b->npeople, sizeof *b->people, cmp_person, b);
 	}
+
+	if (add_mentions(b) || sort_notes(b))
+		goto out;
 
 	/* Segment boundaries: every first port and every one-past-last port. */
 	size_t nb = 0;
@@ -445,6 +595,10 @@ int pl_builder_finish(pl_builder *b, void **blob, size_t *len, pl_error *err)
 	h.npeople = (uint32_t)b->npeople;
 	h.off_people = (uint32_t)at;
 	at = align8(at + b->npeople * sizeof *b->people);
+	h.nfootnotes = (uint32_t)(b->notes.n / 2);
+	h.off_footnotes = (uint32_t)at;
+	at = align8(at + b->notes.n * 4);
+	h.nmerged = b->nmerged;
 	h.nsegs = (uint32_t)nsegs;
 	h.off_seg_start = (uint32_t)at;
 	at = align8(at + nsegs * 4);
@@ -471,6 +625,8 @@ int pl_builder_finish(pl_builder *b, void **blob, size_t *len, pl_error *err)
 		memcpy(out + h.off_records, b->recs, b->nrecs * sizeof *b->recs);
 	if (b->npeople)
 		memcpy(out + h.off_people, b->people, b->npeople * sizeof *b->people);
+	if (b->notes.n)
+		memcpy(out + h.off_footnotes, b->notes.v, b->notes.n * 4);
 	if (nsegs) {
 		memcpy(out + h.off_seg_start, starts, nsegs * 4);
 		memcpy(out + h.off_seg_list, seglist, nsegs * 4);
@@ -550,13 +706,14 @@ bool pl_record_service_is_ghost(const pl_record *rec)
 	return true;
 }
 
+/* the status names, also the JSON values of a record's "status" */
+static const char *const status_names[PL_STATUS_COUNT] = {
+	"assigned", "unassigned", "reserved", "de-registered", "removed", "deprecated", "de-commissioned",
+};
+
 const char *pl_status_name(pl_status s)
 {
-	switch (s) {
-	case PL_STATUS_UNASSIGNED: return "unassigned";
-	case PL_STATUS_RESERVED: return "reserved";
-	default: return "assigned";
-	}
+	return (unsigned)s < PL_STATUS_COUNT ? status_names[s] : "assigned";
 }
 
 static const char *const xref_names[] = {"text", "rfc", "draft", "person", "uri", "note"};

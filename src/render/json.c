@@ -12,24 +12,40 @@ static json_t *people_json(const pl_registry *reg, const pl_record *rec, pl_role
 	json_t *arr = json_array();
 	for (size_t i = 0; i < pl_record_people_count(rec, role); i++) {
 		const char *id = pl_record_person_id(rec, role, i);
-		pl_person p = {id, "", "", "", "", ""};
+		pl_person p = {id, "", "", "", "", "", ""};
 		pl_registry_person(reg, id, &p);
-		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, s:o}", "id", pl_json_text(id), "name", pl_json_text_or_null(p.name),
-						     "email", pl_json_text_or_null(p.email), "organization", pl_json_text_or_null(p.org),
-						     "uri", pl_json_text_or_null(p.uri)));
+		json_t *emails = json_array();
+		for (const char *e = p.emails; *e;) {
+			size_t n = strcspn(e, " ");
+			char one[320];
+			if (n && n < sizeof one) {
+				snprintf(one, sizeof one, "%.*s", (int)n, e);
+				json_array_append_new(emails, pl_json_text(one));
+			}
+			e += n;
+			while (*e == ' ')
+				e++;
+		}
+		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", pl_json_text(id), "name", pl_json_text_or_null(p.name),
+						     "email", pl_json_text_or_null(p.email), "emails", emails,
+						     "organization", pl_json_text_or_null(p.org), "uri", pl_json_text_or_null(p.uri)));
 	}
 	return arr;
 }
 
 json_t *pl_render_record_json(const pl_registry *reg, const pl_record *rec)
 {
-	json_t *refs = json_array();
+	json_t *refs = json_array(), *notes = json_array();
 	for (size_t i = 0; i < pl_record_ref_count(rec); i++) {
 		pl_xref x;
 		if (pl_record_ref(rec, i, &x) == 0)
 			json_array_append_new(refs, json_pack("{s:s, s:o}", "type", pl_xref_type_name(x.type), "data", pl_json_text(x.data)));
+		/* a cited footnote's text, shown with the record (IANA prints it under the table) */
+		const char *text = x.type == PL_XREF_NOTE ? pl_registry_footnote(reg, x.data) : NULL;
+		if (text)
+			json_array_append_new(notes, json_pack("{s:o, s:o}", "anchor", pl_json_text(x.data), "text", pl_json_text(text)));
 	}
-	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
+	json_t *doc = json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
 			 "service", pl_json_text_or_null(rec->name),
 			 "transport", pl_json_text_or_null(pl_proto_name(rec->proto)),
 			 "port", rec->has_port ? json_integer(rec->port_lo) : json_null(),
@@ -45,16 +61,21 @@ json_t *pl_render_record_json(const pl_registry *reg, const pl_record *rec)
 			 "unauthorized_use", pl_json_text_or_null(rec->unauthorized_use),
 			 "notes", pl_json_text_or_null(rec->notes),
 			 "ghost", pl_record_service_is_ghost(rec));
+	json_object_set_new(doc, "footnotes", notes);
+	json_object_set_new(doc, "mentioned", people_json(reg, rec, PL_ROLE_MENTIONED));
+	json_object_set_new(doc, "source", pl_json_text_or_null(rec->source));
+	return doc;
 }
 
 static json_t *registry_json(const pl_registry *reg, const pl_render_meta *meta)
 {
-	return json_pack("{s:o, s:o, s:s, s:o, s:I, s:I, s:b}", "date", pl_json_text_or_null(pl_registry_date(reg)),
+	return json_pack("{s:o, s:o, s:s, s:o, s:I, s:I, s:b, s:I, s:I}", "date", pl_json_text_or_null(pl_registry_date(reg)),
 			 "source", pl_json_text_or_null(pl_registry_source(reg)), "origin",
 			 meta && meta->registry_origin ? meta->registry_origin : "embedded", "path",
 			 pl_json_text_or_null(meta ? meta->registry_path : NULL), "records", (json_int_t)pl_registry_count(reg),
 			 "people", (json_int_t)pl_registry_people_count(reg), "has_references",
-			 pl_registry_has_references(reg));
+			 pl_registry_has_references(reg), "footnotes", (json_int_t)pl_registry_footnote_count(reg),
+			 "merged_records", (json_int_t)pl_registry_merged_count(reg));
 }
 
 json_t *pl_render_registry_json(const pl_registry *reg, const pl_render_meta *meta)
@@ -109,6 +130,12 @@ static json_t *ghost_json(const pl_registry *reg, const pl_port_report *p)
 			 "Ghost registration: '%s' is assigned, but its description adds nothing to its name and it cites "
 			 "no RFC, draft or public specification.%s Software found on this port is unlikely to be it.",
 			 rec.name, who);
+	else if (*rec.source)
+		snprintf(text, sizeof text,
+			 "Likely a ghost registration: '%s' is assigned, but its description adds nothing to its name. "
+			 "The record comes from %s, newer than IANA's file in use, which carries no references, so a "
+			 "cited RFC or specification cannot be ruled out.%s",
+			 rec.name, rec.source, who);
 	else
 		snprintf(text, sizeof text,
 			 "Likely a ghost registration: '%s' is assigned, but its description adds nothing to its name. "

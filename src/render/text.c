@@ -24,7 +24,11 @@ static void people_line(const pl_text_out *o, const char *label, const json_t *a
 		fprintf(o->f, "%s%s", i ? "; " : "", *name ? name : pl_json_member(p, "id"));
 		if (*org)
 			fprintf(o->f, " (%s)", org);
-		if (*email)
+		const json_t *all = json_object_get(p, "emails"), *e;
+		size_t k;
+		if (json_array_size(all) > 1)
+			json_array_foreach(all, k, e) fprintf(o->f, " <%s>", json_string_value(e));
+		else if (*email)
 			fprintf(o->f, " <%s>", email);
 	}
 	fputc('\n', o->f);
@@ -79,8 +83,11 @@ static void record_block(const pl_text_out *o, const json_t *rec, json_int_t por
 	if (lo != hi || (port >= 0 && lo != port))
 		fprintf(o->f, "  %s(range %s)%s", pl_on(o, PL_DIM), ports, pl_on(o, PL_RESET));
 	if (json_is_true(json_object_get(rec, "ghost")))
-		fprintf(o->f, "  %s[%s]%s", pl_on(o, PL_YELLOW), o->sure ? "ghost" : "likely ghost", pl_on(o, PL_RESET));
+		fprintf(o->f, "  %s[%s]%s", pl_on(o, PL_YELLOW),
+			o->sure && !*pl_json_member(rec, "source") ? "ghost" : "likely ghost", pl_on(o, PL_RESET));
 	fputc('\n', o->f);
+	if (*pl_json_member(rec, "source"))
+		fprintf(o->f, "        %-11s %s, newer than IANA's file\n", "source", pl_json_member(rec, "source"));
 	people_line(o, "assignee", json_object_get(rec, "assignees"));
 	people_line(o, "contact", json_object_get(rec, "contacts"));
 	const char *reg = pl_json_member(rec, "registered"), *mod = pl_json_member(rec, "modified");
@@ -96,6 +103,13 @@ static void record_block(const pl_text_out *o, const json_t *rec, json_int_t por
 	multiline(o, "service code", pl_json_member(rec, "service_code"));
 	multiline(o, "unauthorized", pl_json_member(rec, "unauthorized_use"));
 	multiline(o, "notes", pl_json_member(rec, "notes"));
+	people_line(o, "mentioned", json_object_get(rec, "mentioned"));
+	const json_t *notes = json_object_get(rec, "footnotes");
+	json_array_foreach(notes, i, x) {
+		char label[32];
+		snprintf(label, sizeof label, "footnote %s", pl_json_member(x, "anchor"));
+		multiline(o, label, pl_json_member(x, "text"));
+	}
 }
 
 static void registry_line(const pl_text_out *o, const json_t *doc)

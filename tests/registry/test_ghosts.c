@@ -32,8 +32,8 @@ static pl_registry *with_people(const char *tsv)
 	pl_builder *b = pl_builder_new();
 	pl_error err = {0};
 	assert_int_equal(pl_import_tsv(buf, strlen(buf), b, &err), 0);
-	pl_person marc = {"Marc_Baudoin", "Marc Baudoin", "", "babafou@babafou.eu.org", "", ""};
-	pl_person q = {"Q_Contact", "Quentin Contact", "", "", "", ""};
+	pl_person marc = {"Marc_Baudoin", "Marc Baudoin", "", "babafou@babafou.eu.org", "", "", ""};
+	pl_person q = {"Q_Contact", "Quentin Contact", "", "", "", "", ""};
 	assert_int_equal(pl_builder_add_person(b, &marc, &err), 0);
 	assert_int_equal(pl_builder_add_person(b, &q, &err), 0);
 	pl_registry *reg;

@@ -89,9 +89,9 @@ static void test_index_people_table(void **state)
 	(void)state;
 	pl_builder *b = pl_builder_new();
 	pl_error err = {0};
-	pl_person p = {"Marc_Baudoin", "Marc Baudoin", "", "babafou@babafou.eu.org", "", ""};
+	pl_person p = {"Marc_Baudoin", "Marc Baudoin", "", "babafou@babafou.eu.org", "", "", ""};
 	assert_int_equal(pl_builder_add_person(b, &p, &err), 0);
-	pl_person q = {"Aaron", "Aaron A", "Org", "", "", "2001-01-01"};
+	pl_person q = {"Aaron", "Aaron A", "Org", "", "", "2001-01-01", ""};
 	assert_int_equal(pl_builder_add_person(b, &q, &err), 0);
 	pl_record_in r = {.name = "mao", .description = "mao", .has_port = true, .port_lo = 2908, .port_hi = 2908,
 			  .proto = PL_PROTO_TCP};
@@ -111,7 +111,7 @@ static void test_index_people_table(void **state)
 	for (int i = 0; i < 50; i++) {
 		char name[16];
 		snprintf(name, sizeof name, "v%d", i);
-		pl_person d = {i % 2 ? "Dup" : "Other", name, "", "", "", ""};
+		pl_person d = {i % 2 ? "Dup" : "Other", name, "", "", "", "", ""};
 		assert_int_equal(pl_builder_add_person(b, &d, &err), 0);
 	}
 	assert_int_equal(pl_builder_add_record(b, &r, &err), 0);
