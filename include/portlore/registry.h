@@ -150,7 +150,7 @@ typedef enum pl_diff_field {
 	PL_DIFF_UNAUTHORIZED_USE,
 	PL_DIFF_NOTES,
 	PL_DIFF_PORT,             /* a service that moved: its port range ("831", "6000-6063") or none */
-	PL_DIFF_TRANSPORT,        /* a service that moved to a row of no particular transport */
+	PL_DIFF_TRANSPORT,        /* a service paired by name whose transport changed (or became none) */
 } pl_diff_field;
 #define PL_DIFF_FIELD_COUNT 11
 
@@ -169,10 +169,11 @@ typedef int (*pl_diff_fn)(const pl_diff *d, void *ctx);
 /* Matches the records of two registries by key and reports each one added, removed or changed, in key
  * order: port range (name-only records last), transport, then name. The key is (service name, port range,
  * transport) for a named record, (port range, transport, status) for an unnamed row. Records sharing a
- * key in one registry are paired in registry order. A named service left unmatched on both sides with the
- * same name has moved when the transport agrees, or when the new record has none (IANA keeps a name-only
- * record for a service whose ports it took back; each old transport's record pairs with it): one change
- * with PL_DIFF_PORT (and PL_DIFF_TRANSPORT) set. The rest count as added or removed. O(n log n).
+ * key in one registry are paired in registry order. A named record left unmatched on both sides is then
+ * paired by (name, transport), then by name alone (IANA keeps one name-only record for a service whose tcp
+ * and udp ports it took back: one old record pairs with it, the other is removed): one change with
+ * PL_DIFF_PORT (and PL_DIFF_TRANSPORT) set. Every record pairs at most once, so the totals balance:
+ * old - removed - changed = new - added - changed. The rest count as added or removed. O(n log n).
  * Returns 0, fn's nonzero return, or a negative PL_E code. */
 int pl_registry_diff(const pl_registry *before, const pl_registry *after, pl_diff_fn fn, void *ctx, pl_error *err);
 const char *pl_diff_field_name(pl_diff_field f); /* "description", "assignees", ..., "notes" */

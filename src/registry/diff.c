@@ -7,6 +7,7 @@
 
 #include "portlore/registry.h"
 
+
 struct key {
 	const char *name;
 	uint32_t index;
@@ -182,36 +183,55 @@ int pl_registry_diff(const pl_registry *before, const pl_registry *after, pl_dif
 		free(items);
 		return pl_error_set(err, PL_ENOMEM, "out of memory comparing registries");
 	}
-	j = 0;
-	for (i = 0; i < nu_a; i++) {
-		while (j < nu_b && strcmp(ub[j].name, ua[i].name) < 0)
-			j++;
-		size_t match = SIZE_MAX;
-		for (size_t k = j; *ua[i].name && k < nu_b && strcmp(ub[k].name, ua[i].name) == 0; k++) {
-			if (ub[k].proto == ua[i].proto && !used[k]) {
-				match = k;
+	/* Two passes over each name's group: (name, transport) first, then by name alone (a new record of no
+	 * transport, or of another one). A new record pairs with one old record at most, so that the totals
+	 * balance: old - removed - changed = new - added - changed. */
+	size_t *match = malloc((nu_a + 1) * sizeof *match);
+	if (!match) {
+		free(used);
+		free(ka);
+		free(kb);
+		free(ua);
+		free(ub);
+		free(items);
+		return pl_error_set(err, PL_ENOMEM, "out of memory comparing registries");
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		j = 0;
+		for (i = 0; i < nu_a; i++) {
+			if (pass == 0)
+				match[i] = SIZE_MAX;
+			else if (match[i] != SIZE_MAX)
+				continue;
+			while (j < nu_b && strcmp(ub[j].name, ua[i].name) < 0)
+				j++;
+			for (size_t k = j; *ua[i].name && k < nu_b && strcmp(ub[k].name, ua[i].name) == 0; k++) {
+				if (used[k] || (pass == 0 && ub[k].proto != ua[i].proto))
+					continue;
+				match[i] = k;
+				used[k] = true;
 				break;
 			}
-			if (ub[k].proto == PL_PROTO_NONE && match == SIZE_MAX)
-				match = k; /* shared by every old transport */
 		}
-		if (match == SIZE_MAX) {
+	}
+	for (i = 0; i < nu_a; i++) {
+		if (match[i] == SIZE_MAX) {
 			items[ni] = (struct item){ua[i].index, UINT32_MAX, 0, 0, 0};
 			place(&items[ni++], &ua[i]);
 			continue;
 		}
-		used[match] = true;
 		pl_record ra, rb;
 		pl_registry_record(before, ua[i].index, &ra);
-		pl_registry_record(after, ub[match].index, &rb);
+		pl_registry_record(after, ub[match[i]].index, &rb);
 		uint32_t f = changed_fields(&ra, &rb);
 		if (ra.has_port != rb.has_port || ra.port_lo != rb.port_lo || ra.port_hi != rb.port_hi)
 			f |= 1u << PL_DIFF_PORT;
 		if (ra.proto != rb.proto)
 			f |= 1u << PL_DIFF_TRANSPORT;
-		items[ni] = (struct item){ua[i].index, ub[match].index, f, 0, 0};
+		items[ni] = (struct item){ua[i].index, ub[match[i]].index, f, 0, 0};
 		place(&items[ni++], &ua[i]);
 	}
+	free(match);
 	for (size_t k = 0; k < nu_b; k++)
 		if (!used[k]) {
 			items[ni] = (struct item){UINT32_MAX, ub[k].index, 0, 0, 0};

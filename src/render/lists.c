@@ -92,6 +92,45 @@ static int on_diff(const pl_diff *d, void *ctx)
 	return item && json_array_append_new(to, item) == 0 ? 0 : PL_ENOMEM;
 }
 
+/* People: who was added, removed, or changed (name, organisation, e-mail addresses, URIs). */
+static json_t *person_json(const pl_person *p)
+{
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "id", pl_json_text(p->id), "name", pl_json_text_or_null(p->name),
+			 "organization", pl_json_text_or_null(p->org), "emails", pl_json_text_or_null(p->emails), "uri",
+			 pl_json_text_or_null(p->uri));
+}
+
+static int on_person_diff(const pl_person_diff *d, void *ctx)
+{
+	json_t **lists = ctx, *item;
+	if (d->kind != PL_DIFF_CHANGED) {
+		item = person_json(d->before ? d->before : d->after);
+	} else {
+		json_t *changes = json_array();
+		const char *names[] = {"name", "organization", "emails", "uri"};
+		const char *old[] = {d->before->name, d->before->org, d->before->emails, d->before->uri};
+		const char *new[] = {d->after->name, d->after->org, d->after->emails, d->after->uri};
+		/* the URIs only when they differ in more than the e-mail addresses already listed */
+		bool emails = strcmp(old[2], new[2]) != 0;
+		for (int f = 0; f < 4; f++)
+			if (strcmp(old[f], new[f]) && !(f == 3 && emails))
+				json_array_append_new(changes, json_pack("{s:s, s:o, s:o}", "field", names[f], "old",
+									 pl_json_text_or_null(old[f]), "new",
+									 pl_json_text_or_null(new[f])));
+		item = json_pack("{s:o, s:o, s:o}", "id", pl_json_text(d->after->id), "name",
+				 pl_json_text_or_null(d->after->name), "changes", changes);
+	}
+	return item && json_array_append_new(lists[d->kind], item) == 0 ? 0 : PL_ENOMEM;
+}
+
+static json_t *people_diff_json(const pl_registry *before, const pl_registry *after)
+{
+	json_t *lists[3] = {json_array(), json_array(), json_array()}; /* by pl_diff_kind */
+	pl_registry_diff_people(before, after, on_person_diff, lists, NULL);
+	return json_pack("{s:o, s:o, s:o}", "added", lists[PL_DIFF_ADDED], "removed", lists[PL_DIFF_REMOVED], "changed",
+			 lists[PL_DIFF_CHANGED]);
+}
+
 json_t *pl_render_diff_json(const pl_registry *before, const pl_render_meta *before_meta, const pl_registry *after,
 			    const pl_render_meta *after_meta)
 {
@@ -103,12 +142,15 @@ json_t *pl_render_diff_json(const pl_registry *before, const pl_render_meta *bef
 		return NULL;
 	}
 	const char *version = before_meta && before_meta->version ? before_meta->version : "";
-	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I}, s:o, s:o, s:o}", "schema", PL_SCHEMA_VERSION,
+	json_t *doc = json_pack("{s:i, s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I}, s:o, s:o, s:o}", "schema", PL_SCHEMA_VERSION,
 			 "kind", "diff", "portlore", version, "old", pl_render_registry_json(before, before_meta), "new",
 			 pl_render_registry_json(after, after_meta), "counts", "added",
 			 (json_int_t)json_array_size(a.added), "removed", (json_int_t)json_array_size(a.removed),
 			 "changed", (json_int_t)json_array_size(a.changed), "added", a.added, "removed", a.removed,
 			 "changed", a.changed);
+	if (doc)
+		json_object_set_new(doc, "people", people_diff_json(before, after));
+	return doc;
 }
 
 /* ---- ghosts: JSON ---- */
@@ -302,11 +344,47 @@ int pl_render_diff_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 				diff_changed(&o, x);
 		}
 	}
+	const json_t *people = json_object_get(doc, "people");
+	size_t np[3];
+	for (int s = 0; s < 3; s++) {
+		const json_t *items = json_object_get(people, sections[s]);
+		size_t i;
+		np[s] = json_array_size(items);
+		if (np[s] == 0)
+			continue;
+		fprintf(f, "%s%sPeople %s (%zu)%s\n", any ? "\n" : "", pl_on(&o, PL_BOLD), sections[s], np[s],
+			pl_on(&o, PL_RESET));
+		any = true;
+		json_array_foreach(items, i, x) {
+			if (s < 2) {
+				fprintf(f, "%s%c person%s %s", pl_on(&o, s ? PL_RED : PL_GREEN), s ? '-' : '+', pl_on(&o, PL_RESET),
+					pl_json_member(x, "id"));
+				if (*pl_json_member(x, "name"))
+					fprintf(f, "  %s", pl_json_member(x, "name"));
+				if (*pl_json_member(x, "emails"))
+					fprintf(f, " <%s>", pl_json_member(x, "emails"));
+				fputc('\n', f);
+				continue;
+			}
+			const json_t *c;
+			size_t k;
+			json_array_foreach(json_object_get(x, "changes"), k, c) {
+				fprintf(f, "%s~ person%s %s: %s ", pl_on(&o, PL_YELLOW), pl_on(&o, PL_RESET), pl_json_member(x, "id"),
+					pl_json_member(c, "field"));
+				value_text(&o, json_object_get(c, "old"));
+				fputs(" -> ", f);
+				value_text(&o, json_object_get(c, "new"));
+				fputc('\n', f);
+			}
+		}
+	}
 	if (any)
 		fprintf(f, "\n%lld added, %lld removed, %lld changed\n", (long long)i_of(counts, "added"),
 			(long long)i_of(counts, "removed"), (long long)i_of(counts, "changed"));
 	else
 		fprintf(f, "no differences\n");
+	if (np[0] + np[1] + np[2])
+		fprintf(f, "people: %zu added, %zu removed, %zu changed\n", np[0], np[1], np[2]);
 	registry_line(&o, "old: ", json_object_get(doc, "old"));
 	registry_line(&o, "new: ", json_object_get(doc, "new"));
 	fflush(f);

