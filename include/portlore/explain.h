@@ -91,7 +91,7 @@ void pl_verdict_explain(const pl_registry *reg, const pl_socket_set *set, const 
 
 /* ---- safe to take? (pick.c) ---- */
 enum {
-	PL_UNSAFE_REGISTERED = 1u << 0, /* assigned or reserved in IANA's registry */
+	PL_UNSAFE_REGISTERED = 1u << 0, /* assigned, reserved or otherwise not Unassigned in IANA's registry */
 	PL_UNSAFE_IN_USE = 1u << 1,     /* a socket on this host has it as its local port */
 	PL_UNSAFE_EPHEMERAL = 1u << 2,  /* inside the kernel's ephemeral range (and not reserved from it) */
 	PL_UNSAFE_PRIVILEGED = 1u << 3, /* the current user may not bind it */
@@ -103,5 +103,9 @@ enum {
 unsigned pl_check_port(const pl_registry *reg, const pl_host_ports *host, const pl_socket_set *set, uint16_t port,
 		       unsigned protos);
 bool pl_port_browser_blocked(uint16_t port);
+/* The records that keep port from being free over protos (0: tcp and udp): every record covering it that is
+ * not Unassigned (assigned, reserved, de-registered, removed...), of transport in protos or of none. Writes
+ * up to max indices, returns how many there are. */
+size_t pl_check_blockers(const pl_registry *reg, uint16_t port, unsigned protos, uint32_t *out, size_t max);
 
 #endif

@@ -28,42 +28,31 @@ static const struct {
 	{PL_UNSAFE_PRIVILEGED, "privileged"}, {PL_UNSAFE_BROWSER, "browser_blocked"}, {PL_UNSAFE_DYNAMIC, "dynamic"},
 };
 
-/* Is item one of the ", "-separated items of list? */
-static bool has_item(const char *list, const char *item)
-{
-	size_t n = strlen(item);
-	for (const char *p = list; *p;) {
-		size_t w = strcspn(p, ",");
-		if (w == n && strncmp(p, item, n) == 0)
-			return true;
-		p += w;
-		while (*p == ',' || *p == ' ')
-			p++;
-	}
-	return false;
-}
-
 static void sentence(const pl_registry *reg, const pl_host_ports *h, const pl_socket_set *set, uint16_t port,
 		     unsigned protos, unsigned bit, char *buf, size_t size)
 {
 	switch (bit) {
 	case PL_UNSAFE_REGISTERED: {
-		char names[256] = "";
-		uint32_t idx[64];
-		size_t n = pl_registry_lookup_port(reg, port, PL_PROTO_NONE, idx, 64);
-		for (size_t i = 0; i < n && i < 64; i++) {
+		/* Which records block it, each as "flex-lm 27000-27009 (every transport)" */
+		uint32_t idx[16];
+		size_t n = pl_check_blockers(reg, port, protos, idx, 16), at = 0;
+		at += (size_t)snprintf(buf, size, "IANA's registry does not leave it free: ");
+		for (size_t i = 0; i < n && i < 16 && at < size; i++) {
 			pl_record r;
 			pl_registry_record(reg, idx[i], &r);
-			if (r.status == PL_STATUS_UNASSIGNED || (r.proto && !(protos & (1u << r.proto))))
-				continue;
-			const char *what = *r.name ? r.name : pl_status_name(r.status);
-			if (!has_item(names, what) && strlen(names) + strlen(what) + 3 < sizeof names) {
-				if (*names)
-					strcat(names, ", ");
-				strcat(names, what);
-			}
+			char range[24] = "";
+			if (r.port_lo != r.port_hi)
+				snprintf(range, sizeof range, " %u-%u", r.port_lo, r.port_hi);
+			const char *what = *r.name ? r.name : r.description;
+			/* a named record that is not plainly assigned says so: "sua (de-registered, udp)" */
+			bool status = *r.name && r.status != PL_STATUS_ASSIGNED;
+			at += (size_t)snprintf(buf + at, size - at, "%s%s%s (%s%s%s%s%s)", i ? "; " : "", what, range,
+					       status ? pl_status_name(r.status) : "", status ? ", " : "",
+					       r.proto == PL_PROTO_NONE ? "every transport" : pl_proto_name(r.proto),
+					       *r.source ? ", from " : "", r.source);
 		}
-		snprintf(buf, size, "registered in IANA's registry: %s", names);
+		if (n > 16 && at < size)
+			snprintf(buf + at, size - at, "; and %zu more", n - 16);
 		break;
 	}
 	case PL_UNSAFE_IN_USE: {
@@ -190,8 +179,20 @@ int cmd_check(int argc, char **argv, cli_ctx *ctx)
 		char text[512];
 		sentence(reg, &host, set, spec.lo, protos ? protos : 1u << PL_PROTO_TCP | 1u << PL_PROTO_UDP,
 			 reasons[i].bit, text, sizeof text);
-		json_array_append_new(list, json_pack("{s:s, s:o}", "reason", reasons[i].name, "explanation",
-						      pl_json_text(text)));
+		json_t *reason = json_pack("{s:s, s:o}", "reason", reasons[i].name, "explanation", pl_json_text(text));
+		if (reasons[i].bit == PL_UNSAFE_REGISTERED) {
+			/* the blocking records themselves, in the schema of a report's records */
+			json_t *recs = json_array();
+			uint32_t idx[64];
+			size_t n = pl_check_blockers(reg, spec.lo, protos, idx, 64);
+			for (size_t k = 0; k < n && k < 64; k++) {
+				pl_record r;
+				if (pl_registry_record(reg, idx[k], &r) == 0)
+					json_array_append_new(recs, pl_render_record_json(reg, &r));
+			}
+			json_object_set_new(reason, "records", recs);
+		}
+		json_array_append_new(list, reason);
 	}
 	if (ctx->json) {
 		json_t *doc = json_pack("{s:i, s:s, s:s, s:o, s:i, s:b, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "check",

@@ -18,6 +18,32 @@ static int cmp_u16(const void *a, const void *b)
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
+size_t pl_check_blockers(const pl_registry *reg, uint16_t port, unsigned protos, uint32_t *out, size_t max)
+{
+	if (!protos)
+		protos = 1u << PL_PROTO_TCP | 1u << PL_PROTO_UDP;
+	/* every record covering the port, however many: a port inside flex-lm's 27000-27009 (no transport),
+	 * a Reserved row, a De-registered one; only Unassigned leaves it free */
+	uint32_t small[64], *idx = small;
+	size_t n = pl_registry_lookup_port(reg, port, PL_PROTO_NONE, NULL, 0), found = 0;
+	if (n > 64 && !(idx = malloc(n * sizeof *idx)))
+		return 1; /* out of memory: not called free */
+	pl_registry_lookup_port(reg, port, PL_PROTO_NONE, idx, n);
+	for (size_t i = 0; i < n; i++) {
+		pl_record r;
+		if (pl_registry_record(reg, idx[i], &r) || r.status == PL_STATUS_UNASSIGNED)
+			continue;
+		if (r.proto == PL_PROTO_NONE || (protos & (1u << r.proto))) {
+			if (found < max)
+				out[found] = idx[i];
+			found++;
+		}
+	}
+	if (idx != small)
+		free(idx);
+	return found;
+}
+
 bool pl_port_browser_blocked(uint16_t port)
 {
 	return bsearch(&port, browser_blocked, sizeof browser_blocked / sizeof browser_blocked[0],
@@ -30,15 +56,8 @@ unsigned pl_check_port(const pl_registry *reg, const pl_host_ports *host, const 
 	unsigned why = 0;
 	if (!protos)
 		protos = 1u << PL_PROTO_TCP | 1u << PL_PROTO_UDP;
-	uint32_t idx[64];
-	size_t n = pl_registry_lookup_port(reg, port, PL_PROTO_NONE, idx, 64);
-	for (size_t i = 0; i < n && i < 64; i++) {
-		pl_record r;
-		if (pl_registry_record(reg, idx[i], &r) || r.status == PL_STATUS_UNASSIGNED)
-			continue;
-		if (r.proto == PL_PROTO_NONE || (protos & (1u << r.proto)))
-			why |= PL_UNSAFE_REGISTERED;
-	}
+	if (pl_check_blockers(reg, port, protos, NULL, 0))
+		why |= PL_UNSAFE_REGISTERED;
 	if (set)
 		for (size_t i = 0; i < set->n; i++)
 			if (set->socks[i].local_port == port && (protos & (1u << set->socks[i].proto)))
