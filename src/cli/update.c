@@ -47,6 +47,77 @@ static pl_registry *current_registry(const char **origin)
 	return reg;
 }
 
+/* What replacing cur by fresh would add and lose, so that a refusal (or a warning) says what is at stake:
+ * people and references only IANA's XML has, records either side lacks, and the newer assignments merged
+ * on top of IANA's file (pl_record.source) that fresh does not have. */
+struct stake {
+	size_t added, removed, changed;
+	size_t people_added, people_removed;
+	size_t refs_fresh, refs_cur;
+	size_t lost_merged;
+	char lost[512];
+};
+
+static int count_diff(const pl_diff *d, void *ctx)
+{
+	struct stake *s = ctx;
+	if (d->kind == PL_DIFF_ADDED)
+		s->added++;
+	else if (d->kind == PL_DIFF_REMOVED)
+		s->removed++;
+	else
+		s->changed++;
+	if (d->kind == PL_DIFF_REMOVED && *d->before->source && *d->before->name) {
+		char one[96];
+		snprintf(one, sizeof one, "%s%s %u/%s", s->lost_merged ? ", " : "", d->before->name, d->before->port_lo,
+			 pl_proto_name(d->before->proto));
+		if (strlen(s->lost) + strlen(one) + 8 < sizeof s->lost)
+			strcat(s->lost, one);
+		else if (!strstr(s->lost, ", ..."))
+			strcat(s->lost, ", ...");
+		s->lost_merged++;
+	}
+	return 0;
+}
+
+static int count_people(const pl_person_diff *d, void *ctx)
+{
+	struct stake *s = ctx;
+	s->people_added += d->kind == PL_DIFF_ADDED;
+	s->people_removed += d->kind == PL_DIFF_REMOVED;
+	return 0;
+}
+
+static size_t with_refs(const pl_registry *reg)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < pl_registry_count(reg); i++) {
+		pl_record r;
+		n += pl_registry_record(reg, i, &r) == 0 && pl_record_ref_count(&r) > 0;
+	}
+	return n;
+}
+
+static void weigh(const pl_registry *cur, const pl_registry *fresh, struct stake *s)
+{
+	memset(s, 0, sizeof *s);
+	pl_registry_diff(cur, fresh, count_diff, s, NULL);
+	pl_registry_diff_people(cur, fresh, count_people, s, NULL);
+	s->refs_fresh = with_refs(fresh);
+	s->refs_cur = with_refs(cur);
+}
+
+static void print_stake(const struct stake *s, const char *origin)
+{
+	fprintf(stderr, "  it would add: %zu records, %zu people, references on %zu records (the %s has them on %zu)\n",
+		s->added, s->people_added, s->refs_fresh, origin, s->refs_cur);
+	fprintf(stderr, "  it would lose: %zu records, %zu people", s->removed, s->people_removed);
+	if (s->lost_merged)
+		fprintf(stderr, ", among them %zu newer assignment%s merged on top of IANA's file (%s)", s->lost_merged,
+			s->lost_merged == 1 ? "" : "s", s->lost);
+	fprintf(stderr, "\n  and change %zu records\n", s->changed);
+}
+
 int cmd_update(int argc, char **argv, cli_ctx *ctx)
 {
 	const char *from = IANA_XML_URL;
@@ -97,6 +168,10 @@ int cmd_update(int argc, char **argv, cli_ctx *ctx)
 			fputc('\n', stderr);
 		if (rc) {
 			fprintf(stderr, "%s: %s; the registry in use is unchanged\n", ctx->prog, err.msg);
+			if (rc != PL_ELIMIT)
+				fprintf(stderr, "%s: without a network, fetch %s elsewhere and run 'portlore update --from "
+						"FILE'\n",
+					ctx->prog, from);
 			return EXIT_RUNTIME;
 		}
 		rc = pl_registry_open_buffer(data, len, from, &fresh, &err);
@@ -113,19 +188,37 @@ int cmd_update(int argc, char **argv, cli_ctx *ctx)
 	const char *origin;
 	pl_registry *cur = current_registry(&origin);
 	int rc = EXIT_FOUND;
+	const char *fdate = pl_registry_date(fresh), *cdate = cur ? pl_registry_date(cur) : "";
+	struct stake st = {0};
+	if (cur)
+		weigh(cur, fresh, &st);
 	if (cur && !force) {
-		/* A download cut short can still parse: refuse one that lost half the records, or that goes back in time. */
+		/* A download cut short can still parse: refuse one that lost half the records, or that goes back in
+		 * time. Dates compared are IANA's own <updated> dates on both sides (a merged source's publication
+		 * date is never the registry's date), so like is compared with like. */
 		if (pl_registry_count(fresh) * 2 < pl_registry_count(cur)) {
 			fprintf(stderr, "%s: %s has %zu records, the %s in use %zu: implausibly few, not used "
 					"(--force to take it anyway)\n",
 				ctx->prog, from, pl_registry_count(fresh), origin, pl_registry_count(cur));
 			rc = EXIT_RUNTIME;
-		} else if (*pl_registry_date(fresh) && *pl_registry_date(cur) &&
-			   strcmp(pl_registry_date(fresh), pl_registry_date(cur)) < 0) {
-			/* (An undated registry, such as IANA's CSV, cannot be said to be older.) */
-			fprintf(stderr, "%s: %s is dated %s, older than the %s in use (%s): not used (--force to take it)\n",
-				ctx->prog, from, *pl_registry_date(fresh) ? pl_registry_date(fresh) : "(undated)", origin,
-				pl_registry_date(cur));
+		} else if (!*fdate && *cdate) {
+			/* IANA's CSV carries no date: it cannot be shown newer, so it never silently replaces a dated one */
+			fprintf(stderr, "%s: %s is undated (IANA's CSV carries no date), the %s in use is IANA's of %s: "
+					"not used (--force to take it)\n",
+				ctx->prog, from, origin, cdate);
+			print_stake(&st, origin);
+			rc = EXIT_RUNTIME;
+		} else if (*fdate && *cdate && strcmp(fdate, cdate) < 0) {
+			fprintf(stderr, "%s: %s is IANA's registry as of %s, older than the %s in use (IANA as of %s): "
+					"not used (--force to take it)\n",
+				ctx->prog, from, fdate, origin, cdate);
+			print_stake(&st, origin);
+			rc = EXIT_RUNTIME;
+		} else if (*fdate && strcmp(fdate, cdate) == 0 && st.lost_merged) {
+			fprintf(stderr, "%s: %s is IANA's registry as of %s, the release the %s in use is built on; taking "
+					"it would only drop the newer assignments merged on top: not used (--force to take it)\n",
+				ctx->prog, from, fdate, origin);
+			print_stake(&st, origin);
 			rc = EXIT_RUNTIME;
 		}
 	}
@@ -138,8 +231,12 @@ int cmd_update(int argc, char **argv, cli_ctx *ctx)
 			       *pl_registry_date(fresh) ? pl_registry_date(fresh) : "(undated)", pl_registry_count(fresh),
 			       pl_registry_people_count(fresh), pl_registry_source(fresh), cache);
 			if (cur)
-				cli_printf("  replaces the %s of %s (%zu records)\n", origin, pl_registry_date(cur),
-				       pl_registry_count(cur));
+				cli_printf("  replaces the %s of %s (%zu records)\n", origin,
+					   *pl_registry_date(cur) ? pl_registry_date(cur) : "(undated)", pl_registry_count(cur));
+			if (cur && st.lost_merged)
+				fprintf(stderr, "%s: note: it lacks %zu newer assignment%s the %s had from a packaged source "
+						"(%s)\n",
+					ctx->prog, st.lost_merged, st.lost_merged == 1 ? "" : "s", origin, st.lost);
 		}
 	}
 	pl_registry_close(cur);

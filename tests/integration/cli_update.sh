@@ -148,6 +148,31 @@ else
 	skip_test "update from IANA's XML" "fixtures in $FIX absent"
 fi
 
+# Like compared with like, and every refusal explained (issue 9).
+rm -rf "$XDG_CACHE_HOME/portlore"
+if [ -f "$XML25" ] && [ -f "$XML24" ] && [ -f "$CSV" ]; then
+	run update --from "$XML24"
+	expect "an older IANA XML than the snapshot is refused" 3 '' 'IANA.s registry as of 2024-12-20, older than the embedded snapshot in use \(IANA as of 2025-12-15\)'
+	expect "the refusal says what it would add" 3 '' 'it would add: [0-9]+ records, [0-9]+ people, references on'
+	expect "and the newer assignments it would lose" 3 '' 'it would lose: .*newer assignments merged on top of IANA.s file \(.*ollama 11434/tcp'
+	run update --from "$XML25"
+	expect "the very release the snapshot is built on is refused: it only drops the merged assignments" 3 '' 'the release the embedded snapshot in use is built on'
+	run update --from "$XML24" --force
+	expect "--force takes the older one" 0 'IANA as of 2024-12-20'
+	before=$(sum)
+	run update --from "$CSV"
+	expect "an undated CSV never silently replaces a dated cache" 3 '' 'is undated .*IANA.s of 2024-12-20: not used'
+	expect "and says what it would lose" 3 '' 'it would lose: [0-9]+ records, [0-9]+ people'
+	[ "$(sum)" = "$before" ] && _tap 1 "the dated cache is untouched" || _tap 0 "the dated cache is untouched"
+	run update --from "$CSV" --force
+	expect "--force takes the CSV" 0 'IANA as of \(undated\)'
+	rm -rf "$XDG_CACHE_HOME/portlore"
+else
+	for t in "older XML refused" "same release refused" "undated CSV refused"; do skip_test "$t" "fixtures in $FIX absent"; done
+fi
+run update --from http://127.0.0.1:9/service-names-port-numbers.xml
+expect "an unreachable network suggests --from FILE" 3 '' "portlore update --from FILE"
+
 # A corrupt cache is reported once and the snapshot used.
 mkdir -p "$XDG_CACHE_HOME/portlore"
 head -c 5000 /dev/urandom | sed '1s/^/PLIDX\r\n\x1a/' >"$CACHE"
