@@ -265,12 +265,42 @@ static void test_diff_document_and_text(void **state)
 	pl_registry_close(b);
 }
 
+static int collect_people(const pl_person_diff *d, void *ctx)
+{
+	char *out = ctx;
+	const pl_person *p = d->after ? d->after : d->before;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "%c%s ", d->kind == PL_DIFF_ADDED ? '+' : d->kind == PL_DIFF_REMOVED ? '-' : '~', p->id);
+	return 0;
+}
+
+/* A contact's new e-mail address is a change; a new "updated" date alone is not. */
+static void test_diff_lists_people_changes(void **state)
+{
+	(void)state;
+	pl_registry *a = tu_registry("svc\t7\ttcp\tx" E "\n"
+				     "#person\tKen\tKen\t\tmailto:kenj&internode.on.net\t2001-01-01\n"
+				     "#person\tGone\tGone\t\t\t\n"
+				     "#person\tSame\tSame\t\tmailto:s&x.org\t2001-01-01\n");
+	pl_registry *b = tu_registry("svc\t7\ttcp\tx" E "\n"
+				     "#person\tKen\tKen\t\tmailto:kenj&kenj.id.au\t2024-01-01\n"
+				     "#person\tNew\tNew\t\t\t\n"
+				     "#person\tSame\tSame\t\tmailto:s&x.org\t2025-01-01\n");
+	char out[256] = "";
+	pl_error err = {0};
+	assert_int_equal(pl_registry_diff_people(a, b, collect_people, out, &err), 0);
+	assert_string_equal(out, "-Gone ~Ken +New ");
+	pl_registry_close(a);
+	pl_registry_close(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_diff_reports_added_removed_and_changed_references),
 		cmocka_unit_test(test_diff_names_every_changed_field),
 		cmocka_unit_test(test_diff_follows_a_service_that_moved),
+		cmocka_unit_test(test_diff_lists_people_changes),
 		cmocka_unit_test(test_diff_pairs_duplicate_keys_in_order),
 		cmocka_unit_test(test_diff_matches_unnamed_rows_by_range_transport_and_status),
 		cmocka_unit_test(test_diff_of_identical_registries_is_empty),

@@ -597,6 +597,48 @@ static void test_import_xml_reads_people_and_their_email(void **state)
 	assert_string_equal(p.email, "ports+widget@widget.example");
 	assert_int_equal(pl_registry_person(reg, "Dee_Example", &p), 0);
 	assert_string_equal(p.email, "dee@already.example");
+	/* several e-mail addresses: all kept */
+	assert_int_equal(pl_registry_person(reg, "Bob_Example", &p), 0);
+	assert_string_equal(p.emails, "bob@shop.example sales@shop.example");
+	pl_registry_close(reg);
+}
+
+/* <footnote anchor="1"> is imported and found by the anchor records cite; a person named inside a note is
+ * resolved like a contact. */
+static void test_import_xml_reads_footnotes_and_people_named_in_notes(void **state)
+{
+	(void)state;
+	static const char doc[] = ROOT "<updated>2025-01-02</updated>"
+		REC("<name>exp1</name><protocol>tcp</protocol><xref type=\"note\" data=\"1\"/>"
+		    "<description>RFC3692-style Experiment 1</description><number>1021</number>")
+		REC("<protocol>udp</protocol><description>Reserved</description><number>3</number>"
+		    "<note>previously compressnet by <xref type=\"person\" data=\"Bernie_Volz\"/> [sic] [1]</note>")
+		"<footnote anchor=\"1\">It is only appropriate to use these values in explicitly-\n"
+		"configured experiments.</footnote>"
+		"<people><person id=\"Bernie_Volz\"><name>Bernie Volz</name><uri>mailto:volz&amp;cisco.com</uri>"
+		"<uri>mailto:bernie&amp;example.org</uri></person></people></registry>";
+	pl_registry *reg = import_ok(doc, sizeof doc - 1);
+	assert_int_equal(pl_registry_footnote_count(reg), 1);
+	assert_string_equal(pl_registry_footnote(reg, "1"),
+			    "It is only appropriate to use these values in explicitly-\nconfigured experiments.");
+	assert_null(pl_registry_footnote(reg, "2"));
+	pl_record r;
+	uint32_t idx[4];
+	assert_int_equal(pl_registry_lookup_port(reg, 1021, PL_PROTO_TCP, idx, 4), 1);
+	pl_registry_record(reg, idx[0], &r);
+	pl_xref x;
+	assert_int_equal(pl_record_ref(&r, 0, &x), 0);
+	assert_int_equal(x.type, PL_XREF_NOTE);
+	assert_string_equal(x.data, "1");
+	assert_int_equal(pl_registry_lookup_port(reg, 3, PL_PROTO_UDP, idx, 4), 1);
+	pl_registry_record(reg, idx[0], &r);
+	assert_int_equal(r.status, PL_STATUS_RESERVED);
+	assert_non_null(strstr(r.notes, "[Bernie_Volz]"));
+	assert_int_equal(pl_record_people_count(&r, PL_ROLE_MENTIONED), 1); /* not "[sic]" nor "[1]" */
+	assert_string_equal(pl_record_person_id(&r, PL_ROLE_MENTIONED, 0), "Bernie_Volz");
+	pl_person p;
+	assert_int_equal(pl_registry_person(reg, "Bernie_Volz", &p), 0);
+	assert_string_equal(p.emails, "volz@cisco.com bernie@example.org");
 	pl_registry_close(reg);
 }
 
@@ -853,6 +895,7 @@ int main(void)
 		cmocka_unit_test(test_import_xml_writes_inline_xrefs_of_a_note),
 		cmocka_unit_test(test_import_xml_maps_every_field_of_a_small_registry),
 		cmocka_unit_test(test_import_xml_reads_people_and_their_email),
+		cmocka_unit_test(test_import_xml_reads_footnotes_and_people_named_in_notes),
 		cmocka_unit_test(test_import_xml_is_sniffed_by_open_file),
 		cmocka_unit_test(test_import_xml_refuses_truncated_documents),
 		cmocka_unit_test(test_import_xml_refuses_what_is_not_a_port_registry),
