@@ -202,13 +202,15 @@ static int on_service(const pl_service *s, void *ctx)
 		return 0;
 	json_t *records = json_array(), *transports = json_array();
 	unsigned seen = 0;
-	const char *description = "";
+	const char *description = "", *source = "";
 	for (size_t i = 0; records && transports && i < s->nrecords; i++) {
 		pl_record rec;
 		if (pl_registry_record(a->reg, s->records[i], &rec))
 			continue;
 		if (i == 0)
 			description = rec.description;
+		if (*rec.source)
+			source = rec.source;
 		json_array_append_new(records, pl_render_record_json(a->reg, &rec));
 		if (rec.proto != PL_PROTO_NONE)
 			seen |= 1u << rec.proto;
@@ -220,6 +222,10 @@ static int on_service(const pl_service *s, void *ctx)
 			      s->has_port ? json_integer(s->port_lo) : json_null(), "port_last",
 			      s->has_port ? json_integer(s->port_hi) : json_null(), "transports", transports, "description",
 			      pl_json_text_or_null(description), "contacts", people_of(records), "records", records);
+	/* a record merged from a source without references (npm) can only be a likely ghost */
+	if (g)
+		json_object_set_new(g, "verdict", json_string(pl_registry_has_references(a->reg) && !*source
+								     ? "ghost" : "likely_ghost"));
 	return g && json_array_append_new(a->list, g) == 0 ? 0 : PL_ENOMEM;
 }
 
@@ -430,6 +436,9 @@ int pl_render_ghosts_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 			fprintf(f, "%-11s %-17s %s%-20s%s ", ports, *transports ? transports : "-", pl_on(&o, PL_BOLD),
 				pl_json_member(g, "service"), pl_on(&o, PL_RESET));
 			contacts_text(&o, json_object_get(g, "contacts"));
+			if (sure && strcmp(pl_json_member(g, "verdict"), "ghost"))
+				fprintf(f, "  %s(likely: a record from a source without references)%s", pl_on(&o, PL_DIM),
+					pl_on(&o, PL_RESET));
 			fputc('\n', f);
 		}
 		fputc('\n', f);
