@@ -40,7 +40,7 @@ grep -qE '[0-9]+ ports with a registered service, [0-9]+ of them ghosts' "$T_DIR
 get "$B/ports/2908"
 expect_http "/ports/2908 is an HTML page" 200 "text/html" '<html lang="en">'
 for pat in 'Ports</a></li> <li aria-current="page"><span class="sep" aria-hidden="true">›</span> Port 2908' \
-	'<span class="svc">mao</span>' 'ghost registration' "ss -ltnp 'sport = :2908'" 'lsof -nP -i :2908' \
+	'<span class="svc">mao</span>' '[Gg]host registration' "ss -ltnp 'sport = :2908'" 'lsof -nP -i :2908' \
 	'lsof -nP -iTCP:2908 -sTCP:LISTEN' 'netstat -ano \| findstr :2908' 'href="/ports/2906"' 'href="/ports/2910"' \
 	'<form class="vote" method="post" action="/api/ports/2908/feedback">' 'value="happy"' 'Why registered ports matter'; do
 	grep -qF -- "$pat" "$T_DIR/body" 2>/dev/null || grep -qE -- "$pat" "$T_DIR/body" &&
