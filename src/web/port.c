@@ -225,8 +225,17 @@ static void section_registration(pctx *c)
 			ADD("<span class=\"svc\">");
 			ESC(svc);
 			ADD("</span>");
-		} else
+		} else if (!strcmp(status, "unassigned") || (!strcmp(status, "reserved") && !*svc)) {
 			TR0(!strcmp(status, "reserved") ? M_RESERVED : M_UNASSIGNED);
+		} else {
+			/* de-registered, removed, deprecated, de-commissioned (or a named reservation): IANA's words,
+			 * never "Unassigned" */
+			if (*svc) {
+				ESC(svc);
+				ADD(" ");
+			}
+			ESC(member(r, "description"));
+		}
 		if (*proto) {
 			ADD(" <span class=\"proto\">");
 			ESC(proto);
