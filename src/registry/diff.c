@@ -144,11 +144,15 @@ int pl_registry_diff(const pl_registry *before, const pl_registry *after, pl_dif
 	struct key *kb = ka ? sorted_keys(after, &nb) : NULL;
 	struct key *ua = kb ? malloc((na + 1) * sizeof *ua) : NULL, *ub = ua ? malloc((nb + 1) * sizeof *ub) : NULL;
 	struct item *items = ub ? malloc((na + nb + 1) * sizeof *items) : NULL;
-	if (!items) {
+	bool *used = items ? calloc(nb + 1, sizeof *used) : NULL;  /* by unmatched new record */
+	size_t *match = used ? malloc((na + 1) * sizeof *match) : NULL; /* by unmatched old record */
+	if (!match) {
 		free(ka);
 		free(kb);
 		free(ua);
 		free(ub);
+		free(items);
+		free(used);
 		return pl_error_set(err, PL_ENOMEM, "out of memory comparing registries");
 	}
 	size_t nu_a = 0, nu_b = 0, ni = 0, i = 0, j = 0;
@@ -174,28 +178,9 @@ int pl_registry_diff(const pl_registry *before, const pl_registry *after, pl_dif
 	/* A service that moved: unmatched on both sides under the same name. Walk each name's group. */
 	qsort(ua, nu_a, sizeof *ua, cmp_moved);
 	qsort(ub, nu_b, sizeof *ub, cmp_moved);
-	bool *used = calloc(nu_b + 1, sizeof *used);
-	if (!used) {
-		free(ka);
-		free(kb);
-		free(ua);
-		free(ub);
-		free(items);
-		return pl_error_set(err, PL_ENOMEM, "out of memory comparing registries");
-	}
 	/* Two passes over each name's group: (name, transport) first, then by name alone (a new record of no
 	 * transport, or of another one). A new record pairs with one old record at most, so that the totals
 	 * balance: old - removed - changed = new - added - changed. */
-	size_t *match = malloc((nu_a + 1) * sizeof *match);
-	if (!match) {
-		free(used);
-		free(ka);
-		free(kb);
-		free(ua);
-		free(ub);
-		free(items);
-		return pl_error_set(err, PL_ENOMEM, "out of memory comparing registries");
-	}
 	for (int pass = 0; pass < 2; pass++) {
 		j = 0;
 		for (i = 0; i < nu_a; i++) {
