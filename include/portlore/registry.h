@@ -91,7 +91,7 @@ const char *pl_registry_footnote(const pl_registry *reg, const char *anchor);
 int pl_registry_footnote_at(const pl_registry *reg, size_t i, const char **anchor, const char **text);
 /* How many records came from a source merged on top of the registry's own (pl_record.source not ""). */
 size_t pl_registry_merged_count(const pl_registry *reg);
-/* Whether any record carries a reference (the embedded snapshot has none: its ghost verdicts are "likely"). */
+/* Whether any record carries a reference (IANA's CSV export has none: its ghost verdicts are only "likely"). */
 bool pl_registry_has_references(const pl_registry *reg);
 /* The index bytes, e.g. to write a cache file. */
 const void *pl_registry_blob(const pl_registry *reg, size_t *len);
@@ -109,7 +109,7 @@ size_t pl_record_people_count(const pl_record *rec, pl_role role);
 const char *pl_record_person_id(const pl_record *rec, pl_role role, size_t i);
 size_t pl_record_ref_count(const pl_record *rec);
 int pl_record_ref(const pl_record *rec, size_t i, pl_xref *out);
-/* People table (filled by the official XML import; empty in the embedded snapshot). */
+/* People table (from IANA's XML, in the embedded registry too; empty for a CSV import). */
 int pl_registry_person(const pl_registry *reg, const char *id, pl_person *out);
 int pl_registry_person_at(const pl_registry *reg, size_t i, pl_person *out);
 
