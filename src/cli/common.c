@@ -82,7 +82,10 @@ int cli_open_registry(const cli_ctx *ctx, pl_registry **reg, pl_render_meta *met
 		/* A damaged cache must not stop a lookup: say so, move it aside so that it is said once (and kept
 		 * for a look), and fall back to the snapshot. An unreadable one (EIO) is left where it is. */
 		char aside[4200];
-		snprintf(aside, sizeof aside, "%s.corrupt", cache);
+		/* a cache another portlore wrote in another index format (version 2 came with issue 9) is not
+		 * corrupt: it is kept aside under a name that says so */
+		bool old_format = strstr(err.msg, "index format version") != NULL;
+		snprintf(aside, sizeof aside, "%s.%s", cache, old_format ? "old-format" : "corrupt");
 		bool moved = err.code == PL_EFORMAT && rename(cache, aside) == 0;
 		fprintf(stderr, "%s: warning: ignoring the registry cache: %s; using the embedded snapshot%s%s "
 				"(run 'portlore update' to refresh it)\n",

@@ -173,6 +173,14 @@ fi
 run update --from http://127.0.0.1:9/service-names-port-numbers.xml
 expect "an unreachable network suggests --from FILE" 3 '' "portlore update --from FILE"
 
+# A cache in round 1's index format (version 1) is set aside as an old format, not called corrupt.
+mkdir -p "$XDG_CACHE_HOME/portlore"
+{ printf 'PLIDX\r\n\x1a\x01\x00\x00\x00'; head -c 200 /dev/zero; } >"$CACHE"
+run 22 --no-local
+expect "an old-format cache: snapshot used, the cache set aside as such" 0 'embedded' 'index format version 1.*registry\.idx\.old-format'
+[ -f "$CACHE.old-format" ] && [ ! -f "$CACHE" ] && _tap 1 "the old cache is kept as registry.idx.old-format" || _tap 0 "the old cache is kept as registry.idx.old-format"
+rm -f "$CACHE.old-format"
+
 # A corrupt cache is reported once and the snapshot used.
 mkdir -p "$XDG_CACHE_HOME/portlore"
 head -c 5000 /dev/urandom | sed '1s/^/PLIDX\r\n\x1a/' >"$CACHE"
