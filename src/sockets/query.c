@@ -219,9 +219,15 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 		pl_sockset_note(set, q->force_procfs ? "read /proc/net as asked" :
 			"netlink sock_diag has no TCP or UDP handler: read /proc/net instead");
 	}
-	if (set->sctp_missing)
-		pl_sockset_note(set, procfs ? "SCTP: not listed from /proc/net" :
-			"SCTP: the kernel has no sctp_diag (module not loaded)");
+	if (set->sctp_missing) {
+		/* /proc/net/sctp exists exactly when the kernel has SCTP (the module creates it): without it
+		 * there is no SCTP socket to miss, and sctp_diag is worth naming only beside SCTP itself. */
+		snprintf(path, sizeof path, "%s/net/sctp", proc_root);
+		bool has_sctp = stat(path, &st) == 0;
+		pl_sockset_note(set, !has_sctp ? "this kernel has no SCTP, so no SCTP socket exists"
+			: procfs ? "SCTP: not listed from /proc/net"
+			: "SCTP sockets are not listed: this kernel has SCTP but not sctp_diag (modprobe sctp_diag)");
+	}
 
 	if (set->n > 1)
 		qsort(set->socks, set->n, sizeof *set->socks, sock_cmp);
