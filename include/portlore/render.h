@@ -20,6 +20,11 @@ typedef struct pl_render_meta {
 
 /* New references; NULL only when out of memory. */
 json_t *pl_render_report_json(const pl_report *rep, const pl_render_meta *meta);
+/* The parts of a port report, for answers streamed port by port (render/stream.c): one element of
+ * "ports" (NULL when i is out of range), the "host" object, and the "query" object of one spec. */
+json_t *pl_render_port_json(const pl_report *rep, size_t i);
+json_t *pl_render_host_json(const pl_host_ports *h);
+json_t *pl_render_query_json(const pl_spec *s);
 json_t *pl_render_search_json(const pl_registry *reg, const char *term, const pl_hit *hits, size_t nhits,
 			      const pl_render_meta *meta);
 /* A socket with its owners, and one process: shared by the port report and `portlore ls`. */
@@ -42,6 +47,17 @@ json_t *pl_render_ghosts_json(const pl_registry *reg, pl_proto proto, size_t lim
 typedef struct pl_text_opts {
 	bool colour;
 } pl_text_opts;
+
+/* A port report written as it is computed: the head (a "port_report" document without "ports", given
+ * whole to pl_stream_open), then each port as it comes, then the close. text: a table with one line a
+ * port (table) or full blocks; json: one document, "ports" last; jsonl: the head on the first line, then
+ * one line a port ({"kind": "port", ...the element of "ports"}). Every write error is kept for the close:
+ * 0, or -1 when anything could not be written. */
+typedef enum pl_stream_format { PL_STREAM_TEXT, PL_STREAM_JSON, PL_STREAM_JSONL } pl_stream_format;
+typedef struct pl_stream pl_stream;
+pl_stream *pl_stream_open(FILE *out, pl_stream_format fmt, bool table, const pl_text_opts *opts, json_t *head);
+int pl_stream_port(pl_stream *s, json_t *port); /* consumes port */
+int pl_stream_close(pl_stream *s);
 
 /* Draws a document made by the functions above as text. 0, or -1 on a write error. */
 int pl_render_text(FILE *out, const json_t *doc, const pl_text_opts *opts);

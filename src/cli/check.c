@@ -15,8 +15,7 @@
 static const struct option opts[] = {
 	{"tcp", no_argument, NULL, 't'},   {"udp", no_argument, NULL, 'u'},
 	{"count", required_argument, NULL, 'n'}, {"range", required_argument, NULL, 'R'},
-	{"json", no_argument, NULL, 'j'},  {"registry", required_argument, NULL, 'r'},
-	{"color", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0},
 };
 
 /* The reasons as sentences, and their JSON names. */
@@ -108,7 +107,7 @@ static int parse_common(int argc, char **argv, cli_ctx *ctx, const char *cmd, un
 	while ((c = getopt_long(argc, argv, "htu", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			cli_print_usage(stdout, cmd);
+			cli_print_help(cmd);
 			return -1;
 		case 't':
 			*protos |= 1u << PL_PROTO_TCP;

@@ -7,8 +7,7 @@
 
 static const struct option opts[] = {
 	{"tcp", no_argument, NULL, 't'},  {"udp", no_argument, NULL, 'u'},   {"sctp", no_argument, NULL, 'S'},
-	{"all", no_argument, NULL, 'a'},  {"json", no_argument, NULL, 'j'},  {"registry", required_argument, NULL, 'r'},
-	{"color", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	{"all", no_argument, NULL, 'a'},  CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0},
 };
 
 int cmd_ls(int argc, char **argv, cli_ctx *ctx)
@@ -20,8 +19,7 @@ int cmd_ls(int argc, char **argv, cli_ctx *ctx)
 	while ((c = getopt_long(argc, argv, "htuSa", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			cli_print_usage(stdout, "ls");
-			return EXIT_FOUND;
+			return cli_print_help("ls");
 		case 't':
 			q.protos |= 1u << PL_PROTO_TCP;
 			break;

@@ -18,8 +18,7 @@
 
 static const struct option opts[] = {
 	{"listen", required_argument, NULL, 'l'},   {"db", required_argument, NULL, 'd'},
-	{"expose-processes", no_argument, NULL, 'x'}, {"registry", required_argument, NULL, 'r'},
-	{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+	{"expose-processes", no_argument, NULL, 'x'}, CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0},
 };
 
 static void log_stderr(void *ctx, const char *msg)
@@ -77,8 +76,7 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			cli_print_usage(stdout, "serve");
-			return EXIT_FOUND;
+			return cli_print_help("serve");
 		case 'l':
 			listen = optarg;
 			break;

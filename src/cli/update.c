@@ -14,8 +14,7 @@
 
 static const struct option opts[] = {
 	{"from", required_argument, NULL, 'f'}, {"force", no_argument, NULL, 'F'},
-	{"color", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+	CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0},
 };
 
 static int draw_progress(void *ctx, uint64_t done, uint64_t total)
@@ -57,8 +56,7 @@ int cmd_update(int argc, char **argv, cli_ctx *ctx)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			cli_print_usage(stdout, "update");
-			return EXIT_FOUND;
+			return cli_print_help("update");
 		case 'f':
 			from = optarg;
 			break;

@@ -30,6 +30,13 @@ typedef struct pl_text_out {
 #define PL_YELLOW "\033[33m"
 #define PL_RESET "\033[0m"
 
+/* Pieces of the text output that the streaming writer (stream.c) shares with text.c. */
+void pl_text_defang(json_t *j);               /* every string made terminal-safe, in place */
+void pl_text_table_head(const pl_text_out *o); /* the header of the one-line-a-port table */
+void pl_text_port_line(const pl_text_out *o, const json_t *port);
+void pl_text_port_full(const pl_text_out *o, const json_t *port);
+void pl_text_registry_line(const pl_text_out *o, const json_t *doc);
+
 /* The escape code when colouring, else "". */
 static inline const char *pl_on(const pl_text_out *o, const char *code)
 {

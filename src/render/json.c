@@ -253,17 +253,30 @@ static json_t *port_json(const pl_report *rep, const pl_port_report *p)
 			 ghost_json(rep->reg, p), "local", local);
 }
 
+json_t *pl_render_port_json(const pl_report *rep, size_t i)
+{
+	return i < rep->nports ? port_json(rep, &rep->ports[i]) : NULL;
+}
+
+json_t *pl_render_host_json(const pl_host_ports *h)
+{
+	return host_json(h);
+}
+
+json_t *pl_render_query_json(const pl_spec *s)
+{
+	return s->kind == PL_SPEC_NAME ? json_pack("{s:s, s:s, s:o}", "kind", "name", "name", s->name, "transport",
+						   pl_json_text_or_null(pl_proto_name(s->proto)))
+				       : json_pack("{s:s, s:i, s:i, s:o}", "kind", "ports", "first", s->lo, "last", s->hi,
+						   "transport", pl_json_text_or_null(pl_proto_name(s->proto)));
+}
+
 json_t *pl_render_report_json(const pl_report *rep, const pl_render_meta *meta)
 {
 	json_t *ports = json_array();
 	for (size_t i = 0; i < rep->nports; i++)
 		json_array_append_new(ports, port_json(rep, &rep->ports[i]));
-	const pl_spec *s = &rep->spec;
-	json_t *query = s->kind == PL_SPEC_NAME
-				? json_pack("{s:s, s:s, s:o}", "kind", "name", "name", s->name, "transport",
-					    pl_json_text_or_null(pl_proto_name(s->proto)))
-				: json_pack("{s:s, s:i, s:i, s:o}", "kind", "ports", "first", s->lo, "last", s->hi,
-					    "transport", pl_json_text_or_null(pl_proto_name(s->proto)));
+	json_t *query = pl_render_query_json(&rep->spec);
 	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "port_report",
 			 "portlore", meta && meta->version ? meta->version : "", "registry", registry_json(rep->reg, meta),
 			 "query", query, "host", host_json(&rep->host), "ports", ports);

@@ -98,7 +98,7 @@ static void record_block(const pl_text_out *o, const json_t *rec, json_int_t por
 	multiline(o, "notes", pl_json_member(rec, "notes"));
 }
 
-static void registry_line(const pl_text_out *o, const json_t *doc)
+void pl_text_registry_line(const pl_text_out *o, const json_t *doc)
 {
 	const json_t *r = json_object_get(doc, "registry");
 	const char *origin = pl_json_member(r, "origin"), *path = pl_json_member(r, "path");
@@ -216,7 +216,7 @@ static void sockets_text(const pl_text_out *o, const json_t *doc)
 	fprintf(o->f, "%zu socket%s\n", json_array_size(socks), json_array_size(socks) == 1 ? "" : "s");
 }
 
-static void port_full(const pl_text_out *o, const json_t *p)
+void pl_text_port_full(const pl_text_out *o, const json_t *p)
 {
 	const json_t *port = json_object_get(p, "port"), *recs = json_object_get(p, "records"), *r;
 	size_t i;
@@ -249,8 +249,14 @@ static void port_full(const pl_text_out *o, const json_t *p)
 	fputs(pl_on(o, PL_RESET), o->f);
 }
 
+void pl_text_table_head(const pl_text_out *o)
+{
+	fprintf(o->f, "%s%-6s %-8s %-14s %-16s %s%s\n", pl_on(o, PL_BOLD), "PORT", "RANGE", "TRANSPORTS", "SERVICE",
+		"DESCRIPTION", pl_on(o, PL_RESET));
+}
+
 /* One line a port, for ranges: PORT RANGE TRANSPORTS SERVICE DESCRIPTION. */
-static void port_line(const pl_text_out *o, const json_t *p)
+void pl_text_port_line(const pl_text_out *o, const json_t *p)
 {
 	const json_t *recs = json_object_get(p, "records"), *r, *best = NULL;
 	size_t i;
@@ -317,26 +323,41 @@ static void search_text(const pl_text_out *o, const json_t *doc)
 }
 
 /* Strings come from registry files and from processes (a command line is whatever its program says):
- * control characters could drive the terminal: pl_term_clean turns them into '?'. */
-static void defang(json_t *j)
+ * a newline or an escape sequence could forge a line or drive the terminal, so every string is written
+ * with visible escapes (util/escape.c). Only the registry's multi-line notes keep their line breaks, and
+ * multiline() indents those under their label. */
+static bool multiline_key(const char *key)
+{
+	return key && (!strcmp(key, "notes") || !strcmp(key, "unauthorized_use") || !strcmp(key, "service_code"));
+}
+
+static void defang_value(json_t *j, const char *key)
 {
 	size_t i;
 	const char *k;
 	json_t *v;
 	if (json_is_object(j)) {
-		json_object_foreach(j, k, v) defang(v);
+		json_object_foreach(j, k, v) defang_value(v, k);
 	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v) defang(v);
+		json_array_foreach(j, i, v) defang_value(v, NULL);
 	} else if (json_is_string(j)) {
+		const char *str = json_string_value(j);
 		size_t n = json_string_length(j);
-		char *c = malloc(n + 1);
-		if (!c)
+		unsigned flags = multiline_key(key) ? PL_ESC_KEEP_NEWLINE : 0;
+		if (!pl_term_needs_escape(str, n, flags))
 			return;
-		memcpy(c, json_string_value(j), n + 1);
-		if (pl_term_clean(c, n))
-			json_string_setn_nocheck(j, c, n);
+		char *c = pl_term_escape(str, n, flags);
+		if (c)
+			json_string_setn_nocheck(j, c, strlen(c));
+		else
+			json_string_setn_nocheck(j, "?", 1); /* out of memory: never the raw text */
 		free(c);
 	}
+}
+
+void pl_text_defang(json_t *j)
+{
+	defang_value(j, NULL);
 }
 
 static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts);
@@ -346,7 +367,7 @@ int pl_render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 	json_t *safe = json_deep_copy(doc);
 	if (!safe)
 		return -1;
-	defang(safe);
+	pl_text_defang(safe);
 	int rc = render_text(f, safe, opts);
 	json_decref(safe);
 	return rc;
@@ -372,19 +393,18 @@ static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 			     json_integer_value(json_object_get(query, "first")) !=
 				     json_integer_value(json_object_get(query, "last"));
 		if (range) {
-			fprintf(f, "%s%-6s %-8s %-14s %-16s %s%s\n", pl_on(&o, PL_BOLD), "PORT", "RANGE", "TRANSPORTS", "SERVICE",
-				"DESCRIPTION", pl_on(&o, PL_RESET));
-			json_array_foreach(ports, i, p) port_line(&o, p);
+			pl_text_table_head(&o);
+			json_array_foreach(ports, i, p) pl_text_port_line(&o, p);
 		} else {
 			json_array_foreach(ports, i, p) {
 				if (i)
 					fputs("\n", f);
-				port_full(&o, p);
+				pl_text_port_full(&o, p);
 			}
 		}
 	}
 	fputc('\n', f);
-	registry_line(&o, doc);
+	pl_text_registry_line(&o, doc);
 	fflush(f);
 	return ferror(f) ? -1 : 0;
 }
