@@ -64,5 +64,11 @@ int pl_render_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 /* The text of the "diff" and "ghosts" documents, which pl_render_text hands on to (render/lists.c). */
 int pl_render_diff_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 int pl_render_ghosts_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+/* `portlore check` and `pick` (render/host_text.c): their documents as text, and for pick the sentence
+ * saying why fewer ports than wanted passed (e.g. "no ports in 1-100 pass the check (100 checked;
+ * 100 registered in IANA's registry; ...)"). */
+int pl_render_check_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+int pl_render_pick_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+void pl_render_pick_why(const json_t *doc, char *buf, size_t size);
 
 #endif

@@ -47,7 +47,10 @@ static void sentence(const pl_registry *reg, const pl_host_ports *h, const pl_so
 {
 	switch (bit) {
 	case PL_UNSAFE_REGISTERED: {
+		/* Service names and status words apart: "reserved" is IANA's word for a port kept from
+		 * assignment, never the name of a service on it. */
 		char names[256] = "";
+		bool reserved = false;
 		uint32_t idx[64];
 		size_t n = pl_registry_lookup_port(reg, port, PL_PROTO_NONE, idx, 64);
 		for (size_t i = 0; i < n && i < 64; i++) {
@@ -55,14 +58,23 @@ static void sentence(const pl_registry *reg, const pl_host_ports *h, const pl_so
 			pl_registry_record(reg, idx[i], &r);
 			if (r.status == PL_STATUS_UNASSIGNED || (r.proto && !(protos & (1u << r.proto))))
 				continue;
-			const char *what = *r.name ? r.name : pl_status_name(r.status);
-			if (!has_item(names, what) && strlen(names) + strlen(what) + 3 < sizeof names) {
+			if (r.status == PL_STATUS_RESERVED || !*r.name) {
+				reserved |= r.status == PL_STATUS_RESERVED;
+				continue;
+			}
+			if (!has_item(names, r.name) && strlen(names) + strlen(r.name) + 3 < sizeof names) {
 				if (*names)
 					strcat(names, ", ");
-				strcat(names, what);
+				strcat(names, r.name);
 			}
 		}
-		snprintf(buf, size, "registered in IANA's registry: %s", names);
+		if (*names && reserved)
+			snprintf(buf, size, "assigned in IANA's registry to %s, and reserved by IANA for another transport",
+				 names);
+		else if (*names)
+			snprintf(buf, size, "assigned in IANA's registry to %s", names);
+		else
+			snprintf(buf, size, "reserved by IANA: kept from assignment, not free for a new service");
 		break;
 	}
 	case PL_UNSAFE_IN_USE: {
@@ -176,6 +188,13 @@ int cmd_check(int argc, char **argv, cli_ctx *ctx)
 	pl_socket_set *set = host_sockets(ctx, true);
 	unsigned why = pl_check_port(reg, &host, set, spec.lo, protos);
 	json_t *list = json_array();
+	if (spec.lo == 0) {
+		/* Port 0 is not a port anyone takes: it is the kernel's "any port" (bind gives a free ephemeral one). */
+		json_array_append_new(list, json_pack("{s:s, s:s}", "reason", "port_zero", "explanation",
+						      "port 0 means 'any port': a program that binds it gets a free port the "
+						      "kernel picks, so no service can be found at port 0"));
+		why |= 1u << 30;
+	}
 	if (!set) {
 		/* Safe means free here too: when that cannot be seen, the answer is not "safe". */
 		json_array_append_new(list, json_pack("{s:s, s:s}", "reason", "in_use_unknown", "explanation",
@@ -189,27 +208,15 @@ int cmd_check(int argc, char **argv, cli_ctx *ctx)
 		char text[512];
 		sentence(reg, &host, set, spec.lo, protos ? protos : 1u << PL_PROTO_TCP | 1u << PL_PROTO_UDP,
 			 reasons[i].bit, text, sizeof text);
-		json_array_append_new(list, json_pack("{s:s, s:o}", "reason", reasons[i].name, "explanation",
-						      pl_json_text(text)));
+		const char *name = reasons[i].bit == PL_UNSAFE_REGISTERED && !strncmp(text, "reserved", 8) ? "reserved"
+												      : reasons[i].name;
+		json_array_append_new(list, json_pack("{s:s, s:o}", "reason", name, "explanation", pl_json_text(text)));
 	}
-	if (ctx->json) {
-		json_t *doc = json_pack("{s:i, s:s, s:s, s:o, s:i, s:b, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "check",
-					"portlore", PORTLORE_VERSION, "registry", pl_render_registry_json(reg, &meta),
-					"port", spec.lo, "safe", why == 0, "reasons", list);
-		rc = cli_emit(ctx, doc);
-	} else {
-		size_t i;
-		json_t *r;
-		if (why == 0)
-			printf("port %u is safe to take: unassigned, free here, outside the ephemeral range, bindable, "
-			       "and reachable from browsers\n",
-			       spec.lo);
-		else
-			printf("port %u is not safe to take:\n", spec.lo);
-		json_array_foreach(list, i, r) cli_printf("  - %s\n", json_string_value(json_object_get(r, "explanation")));
-		json_decref(list);
-		rc = cli_flush(ctx);
-	}
+	/* One document; the text is drawn from it (render/host_text.c). */
+	json_t *doc = json_pack("{s:i, s:s, s:s, s:o, s:i, s:b, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "check",
+				"portlore", PORTLORE_VERSION, "registry", pl_render_registry_json(reg, &meta), "port",
+				spec.lo, "safe", why == 0, "reasons", list);
+	rc = cli_emit(ctx, doc);
 	pl_socket_set_free(set);
 	pl_registry_close(reg);
 	if (rc)
@@ -238,6 +245,7 @@ int cmd_pick(int argc, char **argv, cli_ctx *ctx)
 	uint32_t span = (uint32_t)range.hi - range.lo + 1;
 	uint16_t *ports = malloc(span * sizeof *ports);
 	json_t *picked = json_array();
+	size_t tally[sizeof reasons / sizeof reasons[0]] = {0}, checked = 0;
 	if (!ports || !picked) {
 		fprintf(stderr, "%s: out of memory\n", ctx->prog);
 		rc = EXIT_RUNTIME;
@@ -253,27 +261,34 @@ int cmd_pick(int argc, char **argv, cli_ctx *ctx)
 		uint16_t t = ports[i];
 		ports[i] = ports[j];
 		ports[j] = t;
-		if (pl_check_port(reg, &host, set, ports[i], protos) == 0)
+		unsigned why = pl_check_port(reg, &host, set, ports[i], protos);
+		if (ports[i] == 0)
+			why |= 1u << 30; /* "any port", never a pick */
+		if (why == 0)
 			json_array_append_new(picked, json_integer(ports[i]));
+		checked++;
+		for (size_t k = 0; k < sizeof reasons / sizeof reasons[0]; k++)
+			tally[k] += (why & reasons[k].bit) != 0;
 	}
-	if (json_array_size(picked) == 0) {
-		fprintf(stderr, "%s: no port in %u-%u passes the check\n", ctx->prog, range.lo, range.hi);
+	/* Why the others did not pass: how many ports each reason ruled out (a port may have several). */
+	json_t *rejected = json_object();
+	for (size_t k = 0; k < sizeof reasons / sizeof reasons[0]; k++)
+		if (tally[k])
+			json_object_set_new(rejected, reasons[k].name, json_integer(tally[k]));
+	if (!set)
+		json_object_set_new(rejected, "in_use_unknown", json_true());
+	json_t *doc = json_pack("{s:i, s:s, s:s, s:o, s:{s:i, s:i}, s:O, s:i, s:I, s:o}", "schema", PL_SCHEMA_VERSION,
+				"kind", "pick", "portlore", PORTLORE_VERSION, "registry",
+				pl_render_registry_json(reg, &meta), "range", "first", range.lo, "last", range.hi, "ports",
+				picked, "wanted", (int)count, "checked", (json_int_t)checked, "rejected", rejected);
+	char why_text[512] = "";
+	if (json_array_size(picked) < count)
+		pl_render_pick_why(doc, why_text, sizeof why_text);
+	rc = cli_emit(ctx, doc);
+	if (!rc && *why_text)
+		cli_error(ctx, "%s", why_text);
+	if (!rc && json_array_size(picked) == 0)
 		rc = EXIT_NOTHING;
-		goto out;
-	}
-	if (ctx->json) {
-		rc = cli_emit(ctx, json_pack("{s:i, s:s, s:s, s:o, s:O}", "schema", PL_SCHEMA_VERSION, "kind", "pick",
-					     "portlore", PORTLORE_VERSION, "registry", pl_render_registry_json(reg, &meta),
-					     "ports", picked));
-	} else {
-		size_t i;
-		json_t *p;
-		json_array_foreach(picked, i, p) printf("%lld\n", (long long)json_integer_value(p));
-		rc = cli_flush(ctx);
-	}
-	if (!rc && json_array_size(picked) < count)
-		fprintf(stderr, "%s: only %zu port%s in %u-%u pass the check\n", ctx->prog, json_array_size(picked),
-			json_array_size(picked) == 1 ? "" : "s", range.lo, range.hi);
 out:
 	json_decref(picked);
 	free(ports);

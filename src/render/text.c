@@ -382,6 +382,10 @@ static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 		return pl_render_diff_text(f, doc, opts);
 	if (!strcmp(kind, "ghosts"))
 		return pl_render_ghosts_text(f, doc, opts);
+	if (!strcmp(kind, "check"))
+		return pl_render_check_text(f, doc, opts);
+	if (!strcmp(kind, "pick"))
+		return pl_render_pick_text(f, doc, opts);
 	if (!strcmp(kind, "search")) {
 		search_text(&o, doc);
 	} else if (!strcmp(kind, "sockets")) {
