@@ -48,6 +48,13 @@ typedef struct pl_text_opts {
 	bool colour;
 } pl_text_opts;
 
+/* How a table is laid out (pl_render_text_table): kept apart from pl_text_opts so that {colour}
+ * initialisers elsewhere stay complete. */
+typedef struct pl_table_opts {
+	int width;  /* the terminal's columns: tables cut long cells to fit; 0 means no limit */
+	bool wide;  /* `ls --wide`: whole command lines, descriptors, queues and users */
+} pl_table_opts;
+
 /* A port report written as it is computed: the head (a "port_report" document without "ports", given
  * whole to pl_stream_open), then each port as it comes, then the close. text: a table with one line a
  * port (table) or full blocks; json: one document, "ports" last; jsonl: the head on the first line, then
@@ -68,6 +75,11 @@ int pl_render_ghosts_text(FILE *out, const json_t *doc, const pl_text_opts *opts
  * saying why fewer ports than wanted passed (e.g. "no ports in 1-100 pass the check (100 checked;
  * 100 registered in IANA's registry; ...)"). */
 int pl_render_check_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+/* `portlore ls` (render/ls_text.c): the sockets document as a table whose columns fit t->width
+ * (doc already made terminal-safe: call it through pl_render_text_table). */
+int pl_render_sockets_text(FILE *out, const json_t *doc, const pl_text_opts *opts, const pl_table_opts *t);
+/* pl_render_text, with a table layout for the documents drawn as tables (t may be NULL). */
+int pl_render_text_table(FILE *out, const json_t *doc, const pl_text_opts *opts, const pl_table_opts *t);
 int pl_render_pick_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 void pl_render_pick_why(const json_t *doc, char *buf, size_t size);
 

@@ -23,6 +23,7 @@ typedef struct cli_ctx {
 	bool jsonl;                /* --jsonl: one JSON document a line, as the answer is computed */
 	int colour;                /* -1 auto, 0 never, 1 always */
 	bool no_local;
+	bool wide;                 /* ls --wide */
 	const char *prog;
 	const struct cli_cmd *cmd; /* the subcommand running (show for a bare port) */
 } cli_ctx;
@@ -77,6 +78,8 @@ void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Flushes stdout: 0, or EXIT_RUNTIME after saying the output could not be written. */
 int cli_flush(const cli_ctx *ctx);
 
+/* The output's width in columns: $COLUMNS, else the terminal's; 0 for a pipe (no limit). */
+int cli_term_width(void);
 /* Colour on stdout? --color, else a terminal and NO_COLOR unset. */
 bool cli_want_colour(const cli_ctx *ctx);
 /* Prints doc as JSON or text per ctx; returns 0 or EXIT_RUNTIME. Consumes doc. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -164,6 +165,19 @@ int cli_flush(const cli_ctx *ctx)
 	return EXIT_RUNTIME;
 }
 
+int cli_term_width(void)
+{
+	/* COLUMNS first (a user's choice, and how tests ask), then the terminal itself; a pipe has no width. */
+	const char *c = getenv("COLUMNS");
+	uint32_t v;
+	if (c && *c && pl_parse_uint(c, strlen(c), 10000, &v) == 0 && v > 0)
+		return (int)v;
+	struct winsize ws;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 0;
+}
+
 bool cli_want_colour(const cli_ctx *ctx)
 {
 	if (ctx->colour >= 0)
@@ -191,7 +205,8 @@ int cli_emit(const cli_ctx *ctx, json_t *doc)
 		rc = rc || ferror(stdout);
 	} else {
 		pl_text_opts o = {cli_want_colour(ctx)};
-		rc = pl_render_text(stdout, doc, &o);
+		pl_table_opts t = {cli_term_width(), ctx->wide};
+		rc = pl_render_text_table(stdout, doc, &o, &t);
 	}
 	json_decref(doc);
 	if (rc) {

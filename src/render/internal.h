@@ -37,6 +37,13 @@ void pl_text_port_line(const pl_text_out *o, const json_t *port);
 void pl_text_port_full(const pl_text_out *o, const json_t *port);
 void pl_text_registry_line(const pl_text_out *o, const json_t *doc);
 
+/* A socket's owners as one line (ls_text.c, shared with the port report): "nginx[812]: nginx -g ...",
+ * or why none is named, whose socket it is, and whether more owners are likely unseen. */
+struct pl_buf;
+void pl_text_owners(struct pl_buf *b, const json_t *sock, bool wide);
+/* "127.0.0.1:80", "[::1]:80" */
+void pl_text_endpoint(char *buf, size_t size, const char *addr, json_int_t port);
+
 /* The escape code when colouring, else "". */
 static inline const char *pl_on(const pl_text_out *o, const char *code)
 {

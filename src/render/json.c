@@ -182,14 +182,26 @@ static const char *owner_status_name(pl_owner_status s)
 json_t *pl_render_socket_json(const pl_socket_set *set, const pl_socket *s)
 {
 	json_t *owners = json_array();
-	for (uint32_t k = 0; k < s->owners_count; k++)
-		json_array_append_new(owners, pl_render_process_json(&set->procs[set->owner_links[s->owners_first + k]]));
+	for (uint32_t k = 0; k < s->owners_count; k++) {
+		uint32_t link = s->owners_first + k;
+		json_t *o = pl_render_process_json(&set->procs[set->owner_links[link]]);
+		/* the descriptor it holds the socket by (ss -p's fd=), null when the backend did not say */
+		json_object_set_new(o, "fd", set->owner_fds && set->owner_fds[link] >= 0 ? json_integer(set->owner_fds[link])
+											   : json_null());
+		json_array_append_new(owners, o);
+	}
 	bool remote = s->remote_port != 0;
 	/* What to do about a hidden owner: as root, nothing will help (a sandbox, another namespace's /proc). */
-	const char *hint = s->owner_status != PL_OWNER_HIDDEN ? NULL
+	const char *hint = s->owner_status != PL_OWNER_HIDDEN && !s->owners_partial ? NULL
 			   : set->caller_root ? "not visible even to root"
 					      : "run as root";
-	return json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:i, s:o, s:o, s:I, s:i, s:s, s:o, s:o}", "transport",
+	char user[64];
+	pl_sockets_user_name(s->uid, user, sizeof user);
+	/* A listener's queues are its accept backlog: queued connections and the limit (ss's Recv-Q/Send-Q). */
+	json_t *backlog = s->listening && s->proto != PL_PROTO_UDP
+				  ? json_pack("{s:I, s:I}", "queued", (json_int_t)s->rqueue, "limit", (json_int_t)s->wqueue)
+				  : json_null();
+	json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:i, s:o, s:o, s:I, s:i, s:s, s:o, s:o}", "transport",
 			 pl_proto_name(s->proto), "family", s->family == AF_INET6 ? "ipv6" : "ipv4", "state",
 			 pl_socket_state_name(s->state, s->proto), "listening", s->listening, "v6only", s->v6only,
 			 "local_address", s->local, "local_port", s->local_port, "remote_address",
@@ -197,6 +209,17 @@ json_t *pl_render_socket_json(const pl_socket_set *set, const pl_socket *s)
 			 remote ? json_integer(s->remote_port) : json_null(), "inode", (json_int_t)s->inode, "uid",
 			 (int)s->uid, "owner_status", owner_status_name(s->owner_status), "owner_hint",
 			 hint ? json_string(hint) : json_null(), "owners", owners);
+	if (j) {
+		json_object_set_new(j, "user", pl_json_text(user));
+		/* false when the owners listed are likely not all of them (pl_socket.owners_partial) */
+		json_object_set_new(j, "owners_complete", json_boolean(s->owner_status == PL_OWNER_FOUND && !s->owners_partial));
+		json_object_set_new(j, "recv_q", json_integer(s->rqueue));
+		json_object_set_new(j, "send_q", json_integer(s->wqueue));
+		json_object_set_new(j, "backlog", backlog);
+	} else {
+		json_decref(backlog);
+	}
+	return j;
 }
 
 static json_t *local_json(const pl_report *rep, const pl_port_report *p)

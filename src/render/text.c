@@ -110,51 +110,24 @@ void pl_text_registry_line(const pl_text_out *o, const json_t *doc)
 	fprintf(o->f, " (%s)%s\n", pl_json_member(r, "source"), pl_on(o, PL_RESET));
 }
 
-static void endpoint(char *buf, size_t size, const char *addr, json_int_t port)
-{
-	if (strchr(addr, ':'))
-		snprintf(buf, size, "[%s]:%lld", addr, (long long)port);
-	else
-		snprintf(buf, size, "%s:%lld", addr, (long long)port);
-}
 
 /* One socket: state, transport, local (and peer) endpoint, then its owners or why they are not shown. */
-static void socket_line(const pl_text_out *o, const json_t *s, bool with_port_col)
+static void socket_line(const pl_text_out *o, const json_t *s)
 {
 	char local[64], peer[64] = "";
-	endpoint(local, sizeof local, pl_json_member(s, "local_address"),
-		 json_integer_value(json_object_get(s, "local_port")));
+	pl_text_endpoint(local, sizeof local, pl_json_member(s, "local_address"),
+			 json_integer_value(json_object_get(s, "local_port")));
 	if (json_is_string(json_object_get(s, "remote_address")))
-		endpoint(peer, sizeof peer, pl_json_member(s, "remote_address"),
-			 json_integer_value(json_object_get(s, "remote_port")));
-	(void)with_port_col;
-	fprintf(o->f, "  %-10s %-4s %-24s %-24s ", pl_json_member(s, "state"), pl_json_member(s, "transport"), local,
+		pl_text_endpoint(peer, sizeof peer, pl_json_member(s, "remote_address"),
+				 json_integer_value(json_object_get(s, "remote_port")));
+	fprintf(o->f, "  %-10s %-5s %-24s %-24s ", pl_json_member(s, "state"), pl_json_member(s, "transport"), local,
 		*peer ? peer : "*");
-	const char *status = pl_json_member(s, "owner_status");
-	const json_t *owners = json_object_get(s, "owners"), *p;
-	size_t i;
-	if (!strcmp(status, "hidden"))
-		fprintf(o->f, "%sowner not visible%s%s", pl_on(o, PL_YELLOW),
-			strcmp(pl_json_member(s, "owner_hint"), "run as root") ? " (hidden even from root)" : ": run as root",
-			pl_on(o, PL_RESET));
-	else if (!strcmp(status, "none"))
-		fprintf(o->f, "%sno process (kernel)%s", pl_on(o, PL_DIM), pl_on(o, PL_RESET));
-	else if (!strcmp(status, "unknown"))
-		fprintf(o->f, "%sowner not looked up%s", pl_on(o, PL_DIM), pl_on(o, PL_RESET));
-	json_array_foreach(owners, i, p) {
-		fprintf(o->f, "%s%s%s%s (pid %lld, %s)", i ? "; " : "", pl_on(o, PL_BOLD), pl_json_member(p, "name"), pl_on(o, PL_RESET),
-			(long long)json_integer_value(json_object_get(p, "pid")), pl_json_member(p, "user"));
-		const char *cmd = pl_json_member(p, "cmdline");
-		if (*cmd)
-			fprintf(o->f, " %.*s%s", 60, cmd, strlen(cmd) > 60 ? "..." : "");
-		if (*pl_json_member(p, "container_id"))
-			fprintf(o->f, " [container %.12s]", pl_json_member(p, "container_id"));
-		else if (*pl_json_member(p, "unit"))
-			fprintf(o->f, " [%s]", pl_json_member(p, "unit"));
-		if (json_is_true(json_object_get(p, "other_netns")))
-			fprintf(o->f, " [other network namespace]");
-	}
-	fputc('\n', o->f);
+	pl_buf b;
+	pl_buf_init(&b, 1u << 20);
+	pl_text_owners(&b, s, false);
+	bool seen = !strcmp(pl_json_member(s, "owner_status"), "found");
+	fprintf(o->f, "%s%s%s\n", seen ? "" : pl_on(o, PL_YELLOW), pl_buf_str(&b), seen ? "" : pl_on(o, PL_RESET));
+	pl_buf_free(&b);
 }
 
 static void local_section(const pl_text_out *o, const json_t *local)
@@ -168,7 +141,7 @@ static void local_section(const pl_text_out *o, const json_t *local)
 	}
 	const json_t *socks = json_object_get(local, "sockets"), *s;
 	size_t i;
-	json_array_foreach(socks, i, s) socket_line(o, s, false);
+	json_array_foreach(socks, i, s) socket_line(o, s);
 	const json_t *v = json_object_get(local, "verdict");
 	const char *verdict = pl_json_member(v, "verdict");
 	fprintf(o->f, "%s", !strcmp(verdict, "mismatch") ? pl_on(o, PL_YELLOW) : !strcmp(verdict, "match") ? pl_on(o, PL_GREEN) : "");
@@ -178,42 +151,6 @@ static void local_section(const pl_text_out *o, const json_t *local)
 		fprintf(o->f, "  %s(confidence: %s)%s\n", pl_on(o, PL_DIM), "names only, no probe or traffic yet", pl_on(o, PL_RESET));
 	if (*pl_json_member(local, "note"))
 		wrapped(o, 2, pl_json_member(local, "note"));
-}
-
-static void sockets_text(const pl_text_out *o, const json_t *doc)
-{
-	const json_t *socks = json_object_get(doc, "sockets"), *s;
-	size_t i;
-	fprintf(o->f, "%s  %-10s %-4s %-24s %-24s %s%s\n", pl_on(o, PL_BOLD), "STATE", "PROTO", "LOCAL", "PEER", "PROCESS",
-		pl_on(o, PL_RESET));
-	json_array_foreach(socks, i, s) {
-		socket_line(o, s, true);
-		const json_t *names = json_object_get(s, "registered"), *v = json_object_get(s, "verdict");
-		char reg[128] = "";
-		size_t k;
-		const json_t *n;
-		json_array_foreach(names, k, n) {
-			if (strlen(reg) + strlen(json_string_value(n)) + 3 < sizeof reg) {
-				if (*reg)
-					strcat(reg, ", ");
-				strcat(reg, json_string_value(n));
-			}
-		}
-		if (json_is_object(v)) {
-			const char *verdict = pl_json_member(v, "verdict");
-			fprintf(o->f, "  %-10s registered: %s%s%s%s\n", "", *reg ? reg : "nothing",
-				!strcmp(verdict, "mismatch") ? pl_on(o, PL_YELLOW) : "",
-				!*reg                        ? ""
-				: !strcmp(verdict, "match")    ? "; it looks like it"
-				: !strcmp(verdict, "mismatch") ? "; this is not it"
-							       : "; whether this is it: unknown",
-				pl_on(o, PL_RESET));
-		}
-	}
-	const json_t *src = json_object_get(doc, "source");
-	if (*pl_json_member(src, "note"))
-		wrapped(o, 2, pl_json_member(src, "note"));
-	fprintf(o->f, "%zu socket%s\n", json_array_size(socks), json_array_size(socks) == 1 ? "" : "s");
 }
 
 void pl_text_port_full(const pl_text_out *o, const json_t *p)
@@ -360,20 +297,25 @@ void pl_text_defang(json_t *j)
 	defang_value(j, NULL);
 }
 
-static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts);
+static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts, const pl_table_opts *t);
 
-int pl_render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
+int pl_render_text_table(FILE *f, const json_t *doc, const pl_text_opts *opts, const pl_table_opts *t)
 {
 	json_t *safe = json_deep_copy(doc);
 	if (!safe)
 		return -1;
 	pl_text_defang(safe);
-	int rc = render_text(f, safe, opts);
+	int rc = render_text(f, safe, opts, t);
 	json_decref(safe);
 	return rc;
 }
 
-static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
+int pl_render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
+{
+	return pl_render_text_table(f, doc, opts, NULL);
+}
+
+static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts, const pl_table_opts *t)
 {
 	pl_text_out o = {f, opts && opts->colour,
 		 json_is_true(json_object_get(json_object_get(doc, "registry"), "has_references"))};
@@ -389,7 +331,8 @@ static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 	if (!strcmp(kind, "search")) {
 		search_text(&o, doc);
 	} else if (!strcmp(kind, "sockets")) {
-		sockets_text(&o, doc);
+		if (pl_render_sockets_text(f, doc, opts, t))
+			return -1;
 	} else {
 		const json_t *ports = json_object_get(doc, "ports"), *query = json_object_get(doc, "query"), *p;
 		size_t i;

@@ -37,6 +37,7 @@ void pl_socket_set_free(pl_socket_set *set)
 	free(set->socks);
 	free(set->procs);
 	free(set->owner_links);
+	free(set->owner_fds);
 	pl_arena_free(set->arena_);
 	free(set);
 }
