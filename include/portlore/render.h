@@ -11,6 +11,8 @@
 #include "portlore/registry.h"
 
 #define PL_SCHEMA_VERSION 1
+/* The one spelling of a registry without a date, after "IANA as of " (text, CLI messages alike). */
+#define PL_UNDATED "an unknown date (undated registry)"
 
 typedef struct pl_render_meta {
 	const char *version;         /* portlore's version */

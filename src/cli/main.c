@@ -130,7 +130,7 @@ static int version(const cli_ctx *ctx)
 	if (rc)
 		return rc;
 	cli_printf("portlore %s\nregistry: IANA as of %s, %s%s%s (%s), %zu records\n", PORTLORE_VERSION,
-	       *pl_registry_date(reg) ? pl_registry_date(reg) : "an unknown date (undated file)", meta.registry_origin, meta.registry_path ? " " : "",
+	       *pl_registry_date(reg) ? pl_registry_date(reg) : PL_UNDATED, meta.registry_origin, meta.registry_path ? " " : "",
 	       meta.registry_path ? meta.registry_path : "", pl_registry_source(reg), pl_registry_count(reg));
 	pl_registry_close(reg);
 	return cli_flush(ctx) ? EXIT_RUNTIME : EXIT_FOUND;

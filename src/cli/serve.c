@@ -139,10 +139,11 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 		return EXIT_RUNTIME;
 	}
 	/* One line tests and scripts can read the bound port from (with --listen ADDR:0). */
-	fprintf(stderr, "%s: serving http://%s/ (registry: IANA as of %s, %s; feedback: %s; processes shown to %s)\n",
-		ctx->prog, pl_web_address(w), *pl_registry_date(reg) ? pl_registry_date(reg) : "?", meta.registry_origin,
-		db, expose ? "every client" : "loopback clients only");
-	fprintf(stderr, "%s: gave up: %s\n", ctx->prog, dropped);
+	/* Start-up news, not a failure: said as such (stderr stays for logs; scripts read the address here). */
+	fprintf(stderr, "%s serve: serving http://%s/ (registry: IANA as of %s, %s; feedback: %s; processes shown to %s)\n",
+		ctx->prog, pl_web_address(w), *pl_registry_date(reg) ? pl_registry_date(reg) : PL_UNDATED,
+		meta.registry_origin, db, expose ? "every client" : "loopback clients only");
+	fprintf(stderr, "%s serve: restrictions in force: %s\n", ctx->prog, dropped);
 	int sig = 0;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "%s: %s: stopping\n", ctx->prog, strsignal(sig));

@@ -122,7 +122,7 @@ int cmd_update(int argc, char **argv, cli_ctx *ctx)
 			   strcmp(pl_registry_date(fresh), pl_registry_date(cur)) < 0) {
 			/* (An undated registry, such as IANA's CSV, cannot be said to be older.) */
 			fprintf(stderr, "%s: %s is dated %s, older than the %s in use (%s): not used (--force to take it)\n",
-				ctx->prog, from, *pl_registry_date(fresh) ? pl_registry_date(fresh) : "(undated)", origin,
+				ctx->prog, from, *pl_registry_date(fresh) ? pl_registry_date(fresh) : PL_UNDATED, origin,
 				pl_registry_date(cur));
 			rc = EXIT_RUNTIME;
 		}
@@ -133,10 +133,11 @@ int cmd_update(int argc, char **argv, cli_ctx *ctx)
 			rc = EXIT_RUNTIME;
 		} else {
 			cli_printf("registry updated: IANA as of %s, %zu records, %zu people (%s)\n  -> %s\n",
-			       *pl_registry_date(fresh) ? pl_registry_date(fresh) : "(undated)", pl_registry_count(fresh),
+			       *pl_registry_date(fresh) ? pl_registry_date(fresh) : PL_UNDATED, pl_registry_count(fresh),
 			       pl_registry_people_count(fresh), pl_registry_source(fresh), cache);
 			if (cur)
-				cli_printf("  replaces the %s of %s (%zu records)\n", origin, pl_registry_date(cur),
+				cli_printf("  replaces the %s of %s (%zu records)\n", origin,
+					   *pl_registry_date(cur) ? pl_registry_date(cur) : PL_UNDATED,
 				       pl_registry_count(cur));
 		}
 	}

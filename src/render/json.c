@@ -123,6 +123,12 @@ static json_t *bind_json(const pl_report *rep, const pl_port_report *p)
 {
 	char text[256];
 	const pl_host_ports *h = &rep->host;
+	if (p->port == 0)
+		/* bind(0) is how a program asks for any free port: it never listens on port 0 itself. */
+		return json_pack("{s:b, s:s, s:b}", "unprivileged", true, "explanation",
+				 "Port 0 is not a port a service can use: binding port 0 asks the kernel for any free "
+				 "port (an ephemeral one), so any user may 'bind' it and nothing ever listens on it.",
+				 "any_port", true);
 	if (!p->bind_known)
 		snprintf(text, sizeof text, "Unknown whether an unprivileged user may bind it: "
 					    "net.ipv4.ip_unprivileged_port_start is unreadable.");
@@ -151,6 +157,10 @@ static json_t *ephemeral_json(const pl_report *rep, const pl_port_report *p)
 		snprintf(text, sizeof text,
 			 "Inside the ephemeral range %d-%d: the kernel may give it to any outgoing connection, so a "
 			 "server that binds it can find it taken.",
+			 h->eph_lo, h->eph_hi);
+	else if (p->reserved_local)
+		snprintf(text, sizeof text,
+			 "Outside the ephemeral range %d-%d, and listed in net.ipv4.ip_local_reserved_ports too.",
 			 h->eph_lo, h->eph_hi);
 	else
 		snprintf(text, sizeof text, "Outside the ephemeral range %d-%d that the kernel uses for outgoing connections.",

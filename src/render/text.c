@@ -103,7 +103,7 @@ void pl_text_registry_line(const pl_text_out *o, const json_t *doc)
 	const json_t *r = json_object_get(doc, "registry");
 	const char *origin = pl_json_member(r, "origin"), *path = pl_json_member(r, "path");
 	const char *date = pl_json_member(r, "date");
-	fprintf(o->f, "%sregistry: IANA as of %s, %s", pl_on(o, PL_DIM), *date ? date : "an unknown date (undated file)",
+	fprintf(o->f, "%sregistry: IANA as of %s, %s", pl_on(o, PL_DIM), *date ? date : PL_UNDATED,
 		origin);
 	if (*path)
 		fprintf(o->f, " %s", path);
