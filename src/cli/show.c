@@ -38,6 +38,19 @@ static int show_one(cli_ctx *ctx, const pl_spec *spec)
 	pl_error err = {0};
 	pl_report_opts ropts = {.proc_root = "/proc", .no_local = ctx->no_local};
 	rc = pl_report_build(reg, spec, &ropts, &rep, &err);
+	if (rc == PL_ENOTFOUND && (ctx->json || ctx->jsonl)) {
+		/* Nothing found is still an answer: a document with no ports, and why (the message on stderr too). */
+		pl_host_ports host;
+		pl_host_ports_read("/proc", &host);
+		json_t *doc = json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:[], s:o}", "schema", PL_SCHEMA_VERSION, "kind",
+					"port_report", "portlore", PORTLORE_VERSION, "registry",
+					pl_render_registry_json(reg, &meta), "query", pl_render_query_json(spec), "host",
+					pl_render_host_json(&host), "ports", "error", json_string(err.msg));
+		int erc = cli_emit(ctx, doc);
+		pl_registry_close(reg);
+		cli_error(ctx, "%s", err.msg);
+		return erc ? erc : EXIT_NOTHING;
+	}
 	if (rc) {
 		pl_registry_close(reg);
 		return report_error(ctx, rc, &err);
