@@ -42,7 +42,7 @@ static const cli_cmd commands[] = {
 	 "  -n, --limit N       at most N results\n"},
 	{"serve", "[--listen ADDR:PORT] [--db FILE] [--expose-processes]",
 	 "serve port pages, a JSON API, feedback and /metrics over HTTP", cmd_serve, G_REGISTRY,
-	 "  --listen ADDR:PORT  where to listen (default 127.0.0.1:2908; port 0 picks one)\n"
+	 "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
 	 "  --db FILE           the feedback database (SQLite)\n"
 	 "  --expose-processes  show process names to every client, not only loopback ones\n"},
 	{"show", "[--json|--jsonl] [--no-local] PORT|PORT/PROTO|FIRST-LAST|NAME...",

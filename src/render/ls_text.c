@@ -170,12 +170,13 @@ int pl_render_sockets_text(FILE *f, const json_t *doc, const pl_text_opts *opts,
 	bool show[NCOLS];
 	for (int c = 0; c < NCOLS; c++)
 		show[c] = wide || (c != C_USER && c != C_FD && c != C_RECVQ && c != C_SENDQ);
-	/* What is left of the width for the processes (at least 20 columns: better to wrap than to say nothing). */
+	/* What is left of the width for the processes (at least 12 columns: on a terminal too narrow even for
+	 * that, a row wraps rather than say nothing of its owner). */
 	size_t used = 0;
 	for (int c = 0; c < C_PROCESS; c++)
 		if (show[c])
 			used += w[c] + 2;
-	size_t room = width > 0 && !wide ? ((size_t)width > used + 20 ? (size_t)width - used : 20) : 0;
+	size_t room = width > 0 && !wide ? ((size_t)width > used + 12 ? (size_t)width - used : 12) : 0;
 	fputs(pl_on(&o, PL_BOLD), f);
 	for (int c = 0; c < NCOLS; c++)
 		if (show[c])
