@@ -42,6 +42,13 @@ size_t pl_term_escape_len(const char *s, size_t len, unsigned flags)
 {
 	size_t out = 0;
 	const unsigned char *p = (const unsigned char *)s;
+	/* The common case first: printable ASCII only, nothing to escape (every string of a range's
+	 * 65536 ports passes here). */
+	size_t plain = 0;
+	while (plain < len && p[plain] >= 0x20 && p[plain] < 0x7f && p[plain] != '\\')
+		plain++;
+	if (plain == len)
+		return len;
 	for (size_t i = 0; i < len;) {
 		unsigned char c = p[i];
 		if (c == '\n' && (flags & PL_ESC_KEEP_NEWLINE)) {
