@@ -115,4 +115,8 @@ for cmd in $CMDS; do
 	fi
 done
 
+# ---- layering: util and sockets never reach up into the registry ----
+bad=$(grep -lE '#include "(portlore/registry\.h|registry/)' "$ROOT"/src/util/* "$ROOT"/src/sockets/* 2>/dev/null)
+check "no util or sockets file includes the registry" test -z "$bad" || echo "# $bad"
+
 finish
