@@ -854,6 +854,7 @@ static void test_state_names_follow_ss(void **state)
 
 int main(void)
 {
+	tu_private_netns();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_diag_finds_tcp4_listener_with_inode_and_uid),
 		cmocka_unit_test(test_diag_finds_tcp6_listeners_and_their_v6only),
