@@ -86,10 +86,16 @@ static void sentence(const pl_registry *reg, const pl_host_ports *h, const pl_so
 					first = &set->socks[i];
 				n++;
 			}
-		char who[96] = "";
-		if (first && first->owner_status == PL_OWNER_FOUND && first->owners_count)
+		char who[160] = "";
+		if (first && first->owner_status == PL_OWNER_FOUND && first->owners_count) {
 			snprintf(who, sizeof who, ", e.g. %s (pid %d)", set->procs[set->owner_links[first->owners_first]].comm,
 				 set->procs[set->owner_links[first->owners_first]].pid);
+		} else if (first && first->owner_status == PL_OWNER_HIDDEN) {
+			char user[64]; /* whose it is, from the socket itself, when its process cannot be seen */
+			pl_sockets_user_name(first->uid, user, sizeof user);
+			snprintf(who, sizeof who, ", owned by %s (%s)", user,
+				 set->caller_root ? "its process is hidden even from root" : "run as root to see its process");
+		}
 		snprintf(buf, size, "in use on this host: %zu socket%s%s", n, n == 1 ? "" : "s", who);
 		break;
 	}
