@@ -25,7 +25,7 @@ static int open_side(const cli_ctx *ctx, const char *arg, side *s)
 	if (!strcmp(arg, "embedded")) {
 		s->meta = (pl_render_meta){PORTLORE_VERSION, "embedded", NULL};
 		if (pl_registry_open_embedded(&s->reg, &err)) {
-			fprintf(stderr, "%s: the embedded registry is unusable: %s\n", ctx->prog, err.msg);
+			cli_error(ctx, "the embedded registry is unusable: %s", err.msg);
 			return EXIT_RUNTIME;
 		}
 		return 0;
@@ -40,7 +40,7 @@ static int open_side(const cli_ctx *ctx, const char *arg, side *s)
 		arg = s->cache;
 	}
 	if (pl_registry_open_file(arg, &s->reg, &err)) {
-		fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);
+		cli_error(ctx, "%s", err.msg);
 		return EXIT_RUNTIME;
 	}
 	return 0;

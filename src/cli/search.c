@@ -56,7 +56,7 @@ int cmd_search(int argc, char **argv, cli_ctx *ctx)
 	pl_error err = {0};
 	int n = pl_registry_search(reg, term, hits, limit, &err);
 	if (n < 0) {
-		fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);
+		cli_error(ctx, "%s", err.msg);
 		free(hits);
 		pl_registry_close(reg);
 		return n == PL_ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "util/util.h"
 #include "web/web.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:8080" /* not 2908: that one is mao's */
@@ -23,7 +24,9 @@ static const struct option opts[] = {
 
 static void log_stderr(void *ctx, const char *msg)
 {
-	fprintf(stderr, "%s: %s\n", (const char *)ctx, msg);
+	char *safe = pl_term_escape(msg, strlen(msg), 0); /* log lines quote clients' requests */
+	fprintf(stderr, "%s: %s\n", (const char *)ctx, safe ? safe : "(unprintable log line)");
+	free(safe);
 }
 
 /* mkdir -p for the default database folder (private: votes are nobody else's business). */
@@ -124,7 +127,7 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 	pl_web *w;
 	pl_error err = {0};
 	if ((rc = pl_web_open(&wo, &w, &err))) {
-		fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);
+		cli_error(ctx, "%s", err.msg);
 		pl_registry_close(reg);
 		return rc == PL_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
@@ -133,7 +136,7 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 	char dropped[512];
 	pl_web_sandbox(pl_web_state_dir(w), dropped, sizeof dropped);
 	if ((rc = pl_web_start(w, &err))) {
-		fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);
+		cli_error(ctx, "%s", err.msg);
 		pl_web_stop(w);
 		pl_registry_close(reg);
 		return EXIT_RUNTIME;

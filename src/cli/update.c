@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "util/util.h"
 
 #define IANA_XML_URL "https://www.iana.org/assignments/service-names-port-numbers/service-names-port-numbers.xml"
 #define MAX_DOWNLOAD (32u << 20)
@@ -86,7 +87,11 @@ int cmd_update(int argc, char **argv, cli_ctx *ctx)
 		pl_fetch_opts fo = {.connect_timeout_s = 20, .total_timeout_s = 300, .max_bytes = MAX_DOWNLOAD};
 		if (isatty(STDERR_FILENO)) {
 			fo.progress = draw_progress;
-			fprintf(stderr, "downloading %s\n", from);
+			{
+			char *safe = pl_term_escape(from, strlen(from), 0); /* a URL is anyone's text */
+			fprintf(stderr, "downloading %s\n", safe ? safe : "?");
+			free(safe);
+		}
 		}
 		char *data;
 		size_t len;
@@ -94,17 +99,17 @@ int cmd_update(int argc, char **argv, cli_ctx *ctx)
 		if (fo.progress)
 			fputc('\n', stderr);
 		if (rc) {
-			fprintf(stderr, "%s: %s; the registry in use is unchanged\n", ctx->prog, err.msg);
+			cli_error(ctx, "%s; the registry in use is unchanged", err.msg);
 			return EXIT_RUNTIME;
 		}
 		rc = pl_registry_open_buffer(data, len, from, &fresh, &err);
 		free(data);
 		if (rc) {
-			fprintf(stderr, "%s: %s; the registry in use is unchanged\n", ctx->prog, err.msg);
+			cli_error(ctx, "%s; the registry in use is unchanged", err.msg);
 			return EXIT_RUNTIME;
 		}
 	} else if (pl_registry_open_file(from, &fresh, &err)) {
-		fprintf(stderr, "%s: %s; the registry in use is unchanged\n", ctx->prog, err.msg);
+		cli_error(ctx, "%s; the registry in use is unchanged", err.msg);
 		return EXIT_RUNTIME;
 	}
 
@@ -114,22 +119,22 @@ int cmd_update(int argc, char **argv, cli_ctx *ctx)
 	if (cur && !force) {
 		/* A download cut short can still parse: refuse one that lost half the records, or that goes back in time. */
 		if (pl_registry_count(fresh) * 2 < pl_registry_count(cur)) {
-			fprintf(stderr, "%s: %s has %zu records, the %s in use %zu: implausibly few, not used "
-					"(--force to take it anyway)\n",
-				ctx->prog, from, pl_registry_count(fresh), origin, pl_registry_count(cur));
+			cli_error(ctx, "%s has %zu records, the %s in use %zu: implausibly few, not used "
+					"(--force to take it anyway)",
+				from, pl_registry_count(fresh), origin, pl_registry_count(cur));
 			rc = EXIT_RUNTIME;
 		} else if (*pl_registry_date(fresh) && *pl_registry_date(cur) &&
 			   strcmp(pl_registry_date(fresh), pl_registry_date(cur)) < 0) {
 			/* (An undated registry, such as IANA's CSV, cannot be said to be older.) */
-			fprintf(stderr, "%s: %s is dated %s, older than the %s in use (%s): not used (--force to take it)\n",
-				ctx->prog, from, *pl_registry_date(fresh) ? pl_registry_date(fresh) : PL_UNDATED, origin,
+			cli_error(ctx, "%s is dated %s, older than the %s in use (%s): not used (--force to take it)",
+				from, *pl_registry_date(fresh) ? pl_registry_date(fresh) : PL_UNDATED, origin,
 				pl_registry_date(cur));
 			rc = EXIT_RUNTIME;
 		}
 	}
 	if (rc == EXIT_FOUND) {
 		if (pl_cache_write(cache, fresh, &err)) {
-			fprintf(stderr, "%s: %s; the registry in use is unchanged\n", ctx->prog, err.msg);
+			cli_error(ctx, "%s; the registry in use is unchanged", err.msg);
 			rc = EXIT_RUNTIME;
 		} else {
 			cli_printf("registry updated: IANA as of %s, %zu records, %zu people (%s)\n  -> %s\n",
