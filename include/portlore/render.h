@@ -25,6 +25,13 @@ json_t *pl_render_report_json(const pl_report *rep, const pl_render_meta *meta);
 /* The parts of a port report, for answers streamed port by port (render/stream.c): one element of
  * "ports" (NULL when i is out of range), the "host" object, and the "query" object of one spec. */
 json_t *pl_render_port_json(const pl_report *rep, size_t i);
+/* Consecutive ports of a range share records (an Unassigned stretch, the dynamic range): a sequence
+ * hands the next port the previous port's record objects (shared, refcounted) instead of building them
+ * again. The JSON is the same; treat shared records as read-only (pl_stream does). */
+typedef struct pl_render_seq pl_render_seq;
+pl_render_seq *pl_render_seq_new(void);
+void pl_render_seq_free(pl_render_seq *seq);
+json_t *pl_render_port_json_seq(const pl_report *rep, size_t i, pl_render_seq *seq);
 json_t *pl_render_host_json(const pl_host_ports *h);
 json_t *pl_render_query_json(const pl_spec *s);
 json_t *pl_render_search_json(const pl_registry *reg, const char *term, const pl_hit *hits, size_t nhits,

@@ -110,6 +110,7 @@ static int show_stream(cli_ctx *ctx, const pl_spec *items, size_t n)
 				       table, &to, head);
 	int worst = 0;
 	size_t shown = 0;
+	pl_render_seq *seq = pl_render_seq_new(); /* NULL (out of memory) only costs speed */
 	bool write_failed = !st;
 	pl_report_opts ropts = {.proc_root = "/proc", .no_local = ctx->no_local || !set, .sockets = set, .host = &host};
 	for (size_t i = 0; i < n && !write_failed; i++) {
@@ -134,11 +135,12 @@ static int show_stream(cli_ctx *ctx, const pl_spec *items, size_t n)
 			if (!set && local_error[0])
 				snprintf(rep->local_error, sizeof rep->local_error, "%s", local_error);
 			for (size_t k = 0; k < rep->nports && !write_failed; k++, shown++)
-				write_failed = pl_stream_port(st, pl_render_port_json(rep, k)) != 0;
+				write_failed = pl_stream_port(st, pl_render_port_json_seq(rep, k, seq)) != 0;
 			pl_report_free(rep);
 		}
 	}
 	rc = pl_stream_close(st) != 0 || write_failed;
+	pl_render_seq_free(seq);
 	pl_socket_set_free(set);
 	pl_registry_close(reg);
 	if (rc && worst != EXIT_RUNTIME) {

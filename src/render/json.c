@@ -1,6 +1,7 @@
 /* Reports as JSON (docs/json-schema.md): the one representation every front end shares. The sentences
  * in "explanation" fields are here too, so that the text output, the API and the page say the same. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <string.h>
 
@@ -262,13 +263,56 @@ static json_t *local_json(const pl_report *rep, const pl_port_report *p)
 			 "sockets", socks, "verdict", verdict);
 }
 
-static json_t *port_json(const pl_report *rep, const pl_port_report *p)
+#define SEQ_MAX 64
+
+/* The previous port's records, by registry index, with their JSON (held). */
+struct pl_render_seq {
+	uint32_t idx[SEQ_MAX];
+	json_t *json[SEQ_MAX];
+	size_t n;
+};
+
+pl_render_seq *pl_render_seq_new(void)
+{
+	return calloc(1, sizeof(pl_render_seq));
+}
+
+void pl_render_seq_free(pl_render_seq *seq)
+{
+	if (!seq)
+		return;
+	for (size_t i = 0; i < seq->n; i++)
+		json_decref(seq->json[i]);
+	free(seq);
+}
+
+static json_t *record_of(const pl_report *rep, uint32_t idx, const pl_render_seq *seq)
+{
+	for (size_t k = 0; seq && k < seq->n; k++)
+		if (seq->idx[k] == idx)
+			return json_incref(seq->json[k]);
+	pl_record rec;
+	return pl_registry_record(rep->reg, idx, &rec) == 0 ? pl_render_record_json(rep->reg, &rec) : NULL;
+}
+
+static json_t *port_json(const pl_report *rep, const pl_port_report *p, pl_render_seq *seq)
 {
 	json_t *records = json_array(), *missing = json_array();
+	pl_render_seq next = {.n = 0};
 	for (size_t i = 0; i < p->nrecords; i++) {
-		pl_record rec;
-		if (pl_registry_record(rep->reg, p->records[i], &rec) == 0)
-			json_array_append_new(records, pl_render_record_json(rep->reg, &rec));
+		json_t *r = record_of(rep, p->records[i], seq);
+		if (!r)
+			continue;
+		if (seq && next.n < SEQ_MAX) {
+			next.idx[next.n] = p->records[i];
+			next.json[next.n++] = json_incref(r);
+		}
+		json_array_append_new(records, r);
+	}
+	if (seq) { /* this port's records become the ones the next port may share */
+		for (size_t k = 0; k < seq->n; k++)
+			json_decref(seq->json[k]);
+		*seq = next;
 	}
 	for (int t = PL_PROTO_TCP; t < PL_PROTO_COUNT; t++)
 		if (p->missing & (1u << t))
@@ -288,7 +332,12 @@ static json_t *port_json(const pl_report *rep, const pl_port_report *p)
 
 json_t *pl_render_port_json(const pl_report *rep, size_t i)
 {
-	return i < rep->nports ? port_json(rep, &rep->ports[i]) : NULL;
+	return i < rep->nports ? port_json(rep, &rep->ports[i], NULL) : NULL;
+}
+
+json_t *pl_render_port_json_seq(const pl_report *rep, size_t i, pl_render_seq *seq)
+{
+	return i < rep->nports ? port_json(rep, &rep->ports[i], seq) : NULL;
 }
 
 json_t *pl_render_host_json(const pl_host_ports *h)
@@ -308,7 +357,7 @@ json_t *pl_render_report_json(const pl_report *rep, const pl_render_meta *meta)
 {
 	json_t *ports = json_array();
 	for (size_t i = 0; i < rep->nports; i++)
-		json_array_append_new(ports, port_json(rep, &rep->ports[i]));
+		json_array_append_new(ports, port_json(rep, &rep->ports[i], NULL));
 	json_t *query = pl_render_query_json(&rep->spec);
 	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "port_report",
 			 "portlore", meta && meta->version ? meta->version : "", "registry", registry_json(rep->reg, meta),
