@@ -16,6 +16,29 @@ void pl_text_endpoint(char *buf, size_t size, const char *addr, json_int_t port)
 		snprintf(buf, size, "%s:%lld", addr, (long long)port);
 }
 
+/* Display width of UTF-8 text, one column a code point (escapes made everything else printable). */
+static size_t cols(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* The byte length of s's first max columns. */
+static size_t cut_at(const char *s, size_t max)
+{
+	size_t n = 0, i = 0;
+	for (; s[i]; i++) {
+		if (((unsigned char)s[i] & 0xC0) != 0x80) {
+			if (n == max)
+				break;
+			n++;
+		}
+	}
+	return i;
+}
+
 void pl_text_owners(pl_buf *b, const json_t *s, bool wide)
 {
 	const char *status = pl_json_member(s, "owner_status"), *user = pl_json_member(s, "user");
@@ -49,36 +72,15 @@ void pl_text_owners(pl_buf *b, const json_t *s, bool wide)
 			pl_buf_printf(b, " [%s]", pl_json_member(p, "unit"));
 		if (json_is_true(json_object_get(p, "other_netns")))
 			pl_buf_printf(b, " [other network namespace]");
+		/* A command line can be kilobytes: cut at 60 columns unless --wide (JSON has it whole). */
 		const char *cmd = pl_json_member(p, "cmdline");
+		size_t cut = wide ? strlen(cmd) : cut_at(cmd, 57);
 		if (*cmd)
-			pl_buf_printf(b, ": %s", cmd);
+			pl_buf_printf(b, ": %.*s%s", (int)cut, cmd, cmd[cut] ? "..." : "");
 	}
 	if (json_is_false(json_object_get(s, "owners_complete")))
 		pl_buf_printf(b, "; and likely more not visible: the socket is owned by %s (%s)", *user ? user : "?",
 			      !strcmp(hint, "run as root") ? "run as root to see them" : "hidden even from root");
-}
-
-/* Display width of UTF-8 text, one column a code point (escapes made everything else printable). */
-static size_t cols(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
-/* The byte length of s's first max columns. */
-static size_t cut_at(const char *s, size_t max)
-{
-	size_t n = 0, i = 0;
-	for (; s[i]; i++) {
-		if (((unsigned char)s[i] & 0xC0) != 0x80) {
-			if (n == max)
-				break;
-			n++;
-		}
-	}
-	return i;
 }
 
 enum { C_STATE, C_PROTO, C_LOCAL, C_PEER, C_SERVICE, C_USER, C_FD, C_RECVQ, C_SENDQ, C_PROCESS, NCOLS };

@@ -188,7 +188,7 @@ void pl_text_port_full(const pl_text_out *o, const json_t *p)
 
 void pl_text_table_head(const pl_text_out *o)
 {
-	fprintf(o->f, "%s%-6s %-8s %-14s %-16s %s%s\n", pl_on(o, PL_BOLD), "PORT", "RANGE", "TRANSPORTS", "SERVICE",
+	fprintf(o->f, "%s%-6s %-8s %-17s %-16s %s%s\n", pl_on(o, PL_BOLD), "PORT", "RANGE", "TRANSPORTS", "SERVICE",
 		"DESCRIPTION", pl_on(o, PL_RESET));
 }
 
@@ -214,13 +214,13 @@ void pl_text_port_line(const pl_text_out *o, const json_t *p)
 		pl_json_member(json_object_get(p, "range"), "class"));
 	if (best) {
 		const char *v = pl_json_member(json_object_get(p, "ghost"), "verdict");
-		fprintf(o->f, "%-14s %s%-16s%s %s%s%s%s", transports, pl_on(o, PL_BOLD), pl_json_member(best, "service"), pl_on(o, PL_RESET),
+		fprintf(o->f, "%-17s %s%-16s%s %s%s%s%s", transports, pl_on(o, PL_BOLD), pl_json_member(best, "service"), pl_on(o, PL_RESET),
 			pl_json_member(best, "description"), strcmp(v, "no") ? pl_on(o, PL_YELLOW) : "",
 			strcmp(v, "ghost") == 0 ? "  [ghost]" : strcmp(v, "likely_ghost") == 0 ? "  [likely ghost]" : "",
 			pl_on(o, PL_RESET));
 	} else {
 		const json_t *first = json_array_get(recs, 0);
-		fprintf(o->f, "%-14s %s%s%s", "-", pl_on(o, PL_DIM), first ? or_dash(pl_json_member(first, "description")) : "Unassigned",
+		fprintf(o->f, "%-17s %-16s %s%s%s", "-", "-", pl_on(o, PL_DIM), first ? or_dash(pl_json_member(first, "description")) : "Unassigned",
 			pl_on(o, PL_RESET));
 	}
 	/* What is here: the first listener's owner, or how many sockets use the port. */
