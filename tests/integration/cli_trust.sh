@@ -71,7 +71,8 @@ for args in "ls" "ls --wide" "$EP" "check $EP" "$((EP - 1))-$((EP + 1))"; do
 done
 run ls
 expect "the newline is shown escaped, as \\n" 0 'x\\nFORGED 6\.6\[[0-9]+\]'
-expect "the escape sequence is shown as \\x1b" 0 '\\x1b\[31mred'
+run ls --wide
+expect "the whole command line (--wide) shows the escape as \\x1b, the tab as \\t, the bad bytes as U+FFFD" 0 'FORGED line\\tand\\x1b\[31mred '$'\xef\xbf\xbd\xef\xbf\xbd''$'
 run ls --json
 check "JSON keeps the name exact (a newline is data there)" jq -e --argjson p "$EP" '[.sockets[] | select(.local_port == $p) | .owners[0].name] == ["x\nFORGED 6.6"]' "$T_DIR/out"
 run $'\xff\x01'
