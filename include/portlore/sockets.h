@@ -104,6 +104,8 @@ typedef struct pl_socket_set {
 	bool caller_root;        /* running as root: a hidden owner is then hidden even from root (a sandbox) */
 	char note[256];          /* a sentence for the user about the above, or "" */
 	void *arena_;            /* private */
+	struct pl_sock_user { uint32_t uid; char name[64]; } *users_; /* private: the sockets' uids, named */
+	size_t nusers_;
 } pl_socket_set;
 
 /* Enumerates sockets (and their owners when q->owners), sorted by (local port, listeners first, proto,
@@ -113,7 +115,8 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 int pl_sockets_resolve_owners(pl_socket_set *set, const char *proc_root, pl_error *err);
 void pl_socket_set_free(pl_socket_set *set);
 const char *pl_socket_state_name(uint8_t state, pl_proto proto); /* "LISTEN", "ESTAB", "UNCONN", ... */
-/* The user name of uid ("root"), or its number when it has none; buf of at least 32 bytes (user.c). */
-void pl_sockets_user_name(uint32_t uid, char *buf, size_t size);
+/* The user name of uid ("root"), or its number when it has none (user.c): from the names the set looked
+ * up once for its sockets' uids (set may be NULL: then looked up now). */
+void pl_sockets_user_name(const pl_socket_set *set, uint32_t uid, char *buf, size_t size);
 
 #endif

@@ -92,7 +92,7 @@ static void sentence(const pl_registry *reg, const pl_host_ports *h, const pl_so
 				 set->procs[set->owner_links[first->owners_first]].pid);
 		} else if (first && first->owner_status == PL_OWNER_HIDDEN) {
 			char user[64]; /* whose it is, from the socket itself, when its process cannot be seen */
-			pl_sockets_user_name(first->uid, user, sizeof user);
+			pl_sockets_user_name(set, first->uid, user, sizeof user);
 			snprintf(who, sizeof who, ", owned by %s (%s)", user,
 				 set->caller_root ? "its process is hidden even from root" : "run as root to see its process");
 		}

@@ -207,7 +207,7 @@ json_t *pl_render_socket_json(const pl_socket_set *set, const pl_socket *s)
 			   : set->caller_root ? "not visible even to root"
 					      : "run as root";
 	char user[64];
-	pl_sockets_user_name(s->uid, user, sizeof user);
+	pl_sockets_user_name(set, s->uid, user, sizeof user);
 	/* A listener's queues are its accept backlog: queued connections and the limit (ss's Recv-Q/Send-Q). */
 	json_t *backlog = s->listening && s->proto != PL_PROTO_UDP
 				  ? json_pack("{s:I, s:I}", "queued", (json_int_t)s->rqueue, "limit", (json_int_t)s->wqueue)

@@ -38,6 +38,7 @@ void pl_socket_set_free(pl_socket_set *set)
 	free(set->procs);
 	free(set->owner_links);
 	free(set->owner_fds);
+	free(set->users_);
 	pl_arena_free(set->arena_);
 	free(set);
 }
@@ -232,6 +233,10 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 
 	if (set->n > 1)
 		qsort(set->socks, set->n, sizeof *set->socks, sock_cmp);
+	if (pl_sockset_fill_users(set)) {
+		rc = pl_error_set(err, PL_ENOMEM, "out of memory");
+		goto fail;
+	}
 
 	if (q->owners) {
 		/* Without owners the sockets still stand (owner_status stays UNKNOWN): the report says what it
