@@ -32,6 +32,14 @@ typedef struct pl_text_out {
 
 /* Pieces of the text output that the streaming writer (stream.c) shares with text.c. */
 void pl_text_defang(json_t *j);               /* every string made terminal-safe, in place */
+/* The same for documents whose parts are shared (a stream reuses records and processes from port to
+ * port): the strings escaped so far are remembered (held), so that a shared one is never escaped twice. */
+typedef struct pl_defang_memo {
+	json_t **done;
+	size_t n, cap;
+} pl_defang_memo;
+void pl_text_defang_memo(json_t *j, pl_defang_memo *memo);
+void pl_defang_memo_free(pl_defang_memo *memo);
 void pl_text_table_head(const pl_text_out *o); /* the header of the one-line-a-port table */
 void pl_text_port_line(const pl_text_out *o, const json_t *port);
 void pl_text_port_full(const pl_text_out *o, const json_t *port);

@@ -15,46 +15,8 @@ struct pl_stream {
 	json_t *head;
 	size_t nports;
 	bool failed;
-	/* The previous port's records, held: a record shared with this port (pl_render_port_json_seq) was
-	 * made terminal-safe already and must not be escaped twice. */
-	json_t *prev[64];
-	size_t nprev;
+	pl_defang_memo memo; /* strings escaped so far: parts shared between ports are escaped once */
 };
-
-static bool seen_before(const pl_stream *s, const json_t *rec)
-{
-	for (size_t i = 0; i < s->nprev; i++)
-		if (s->prev[i] == rec)
-			return true;
-	return false;
-}
-
-/* Escapes the port's strings, records shared with the previous port excepted; remembers its records. */
-static void defang_port(pl_stream *s, json_t *port)
-{
-	const char *k;
-	json_t *v;
-	json_t *held[64];
-	size_t nheld = 0;
-	json_object_foreach(port, k, v) {
-		if (strcmp(k, "records") != 0 || !json_is_array(v)) {
-			pl_text_defang(v);
-			continue;
-		}
-		size_t i;
-		json_t *r;
-		json_array_foreach(v, i, r) {
-			if (!seen_before(s, r))
-				pl_text_defang(r);
-			if (nheld < 64)
-				held[nheld++] = json_incref(r);
-		}
-	}
-	for (size_t i = 0; i < s->nprev; i++)
-		json_decref(s->prev[i]);
-	memcpy(s->prev, held, nheld * sizeof *held);
-	s->nprev = nheld;
-}
 
 #define DUMP_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
 
@@ -106,7 +68,7 @@ int pl_stream_port(pl_stream *s, json_t *port)
 		return -1;
 	}
 	if (s->fmt == PL_STREAM_TEXT) {
-		defang_port(s, port);
+		pl_text_defang_memo(port, &s->memo);
 		if (s->table) {
 			pl_text_port_line(&s->o, port);
 		} else {
@@ -144,8 +106,7 @@ int pl_stream_close(pl_stream *s)
 	}
 	fflush(s->f);
 	bool failed = s->failed || ferror(s->f);
-	for (size_t i = 0; i < s->nprev; i++)
-		json_decref(s->prev[i]);
+	pl_defang_memo_free(&s->memo);
 	json_decref(s->head);
 	free(s);
 	return failed ? -1 : 0;

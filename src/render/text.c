@@ -268,20 +268,43 @@ static bool multiline_key(const char *key)
 	return key && (!strcmp(key, "notes") || !strcmp(key, "unauthorized_use") || !strcmp(key, "service_code"));
 }
 
-static void defang_value(json_t *j, const char *key)
+static bool memo_has(const pl_defang_memo *m, const json_t *j)
+{
+	for (size_t i = 0; m && i < m->n; i++)
+		if (m->done[i] == j)
+			return true;
+	return false;
+}
+
+static void memo_add(pl_defang_memo *m, json_t *j)
+{
+	if (!m)
+		return;
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		json_t **d = realloc(m->done, cap * sizeof *d);
+		if (!d)
+			return; /* then a shared string may be escaped twice: ugly, never unsafe */
+		m->done = d;
+		m->cap = cap;
+	}
+	m->done[m->n++] = json_incref(j);
+}
+
+static void defang_value(json_t *j, const char *key, pl_defang_memo *memo)
 {
 	size_t i;
 	const char *k;
 	json_t *v;
 	if (json_is_object(j)) {
-		json_object_foreach(j, k, v) defang_value(v, k);
+		json_object_foreach(j, k, v) defang_value(v, k, memo);
 	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v) defang_value(v, NULL);
+		json_array_foreach(j, i, v) defang_value(v, NULL, memo);
 	} else if (json_is_string(j)) {
 		const char *str = json_string_value(j);
 		size_t n = json_string_length(j);
 		unsigned flags = multiline_key(key) ? PL_ESC_KEEP_NEWLINE : 0;
-		if (!pl_term_needs_escape(str, n, flags))
+		if (!pl_term_needs_escape(str, n, flags) || memo_has(memo, j))
 			return;
 		char *c = pl_term_escape(str, n, flags);
 		if (c)
@@ -289,12 +312,26 @@ static void defang_value(json_t *j, const char *key)
 		else
 			json_string_setn_nocheck(j, "?", 1); /* out of memory: never the raw text */
 		free(c);
+		memo_add(memo, j);
 	}
 }
 
 void pl_text_defang(json_t *j)
 {
-	defang_value(j, NULL);
+	defang_value(j, NULL, NULL);
+}
+
+void pl_text_defang_memo(json_t *j, pl_defang_memo *memo)
+{
+	defang_value(j, NULL, memo);
+}
+
+void pl_defang_memo_free(pl_defang_memo *memo)
+{
+	for (size_t i = 0; i < memo->n; i++)
+		json_decref(memo->done[i]);
+	free(memo->done);
+	*memo = (pl_defang_memo){0};
 }
 
 static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts, const pl_table_opts *t);

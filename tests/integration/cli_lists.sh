@@ -41,6 +41,15 @@ if command -v prlimit >/dev/null; then
 	check "0-65535 runs within 200 MB of address space (it used 1.3 GB)" test $? = 0
 fi
 
+# A record shared by consecutive ports of a stream is escaped once, not once more per port.
+{
+	printf '# portlore registry table\n#date\t2025-01-01\n#source\tintegration\n'
+	printf 'wide\t5000-5003\ttcp\tback\\slash and \033[31mred\t\t\t\t\t\t\t\t\n'
+} >"$T_DIR/shared.tsv"
+"$PORTLORE" --registry "$T_DIR/shared.tsv" 5000-5003 --no-local >"$T_DIR/out" 2>"$T_DIR/err"
+check "a range record shared by four ports is escaped once on each line" \
+	test "$(grep -cF 'slash and \x1b[31mred' "$T_DIR/out")" = 4 -a "$(grep -cF '\\x1b' "$T_DIR/out")" = 0
+
 # ---- global options: the same before and after the subcommand ----
 for cmd in search ghosts check pick diff ls update serve; do
 	args=""
