@@ -147,6 +147,15 @@ else
 	skip_test "partly visible owners" "needs setpriv"
 fi
 
+# ---- serve's start-up lines read as news, not as failures ----
+"$PORTLORE" serve --listen 127.0.0.1:0 --db "$T_DIR/feedback.db" 2>"$T_DIR/serve.err" &
+SP=$!
+PIDS+=($SP)
+for _ in $(seq 100); do grep -q 'restrictions in force' "$T_DIR/serve.err" 2>/dev/null && break; sleep 0.05; done
+kill "$SP" 2>/dev/null
+check "serve says where it serves and what it gave up, without 'gave up' or an error's shape" bash -c \
+	"grep -q '^portlore serve: serving http://127.0.0.1:[0-9]*/' '$T_DIR/serve.err' && grep -q '^portlore serve: restrictions in force: ' '$T_DIR/serve.err' && ! grep -qi 'gave up\|error\|fail' '$T_DIR/serve.err'"
+
 # ---- a range streams over one socket query, and its listeners are in it ----
 run "$((FA - 2))-$((FA + 2))"
 expect "a range shows a listener inside it" 0 "^$FA +[a-z]+ .*\\[listening: python3"
