@@ -25,7 +25,15 @@ static size_t utf8_seq(const unsigned char *p)
 
 json_t *pl_json_text(const char *s)
 {
-	json_t *j = json_string(s ? s : "");
+	if (!s)
+		s = "";
+	/* Plain ASCII (nearly every string) is valid UTF-8 as it is: spare jansson's check. */
+	size_t n = 0;
+	while (s[n] && (unsigned char)s[n] < 0x80)
+		n++;
+	if (!s[n])
+		return json_stringn_nocheck(s, n);
+	json_t *j = json_string(s);
 	if (j)
 		return j;
 	size_t len = strlen(s);
