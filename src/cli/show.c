@@ -183,13 +183,17 @@ int cmd_show(int argc, char **argv, cli_ctx *ctx)
 		return cli_usage_error(ctx, "show", "no port given");
 	if (ctx->json && ctx->jsonl)
 		return cli_usage_error(ctx, "show", "--json and --jsonl are two formats: choose one");
-	static pl_spec items[MAX_ITEMS];
+	static pl_spec items[MAX_ITEMS + 1];
 	size_t n = 0;
 	for (int i = optind; i < argc; i++) {
-		size_t got = 0;
-		if (pl_spec_parse_list(argv[i], items + n, MAX_ITEMS - n, &got, &err))
-			return cli_usage_error(ctx, NULL, "%s", err.msg);
+		/* Room for one more than allowed, so that too many is told apart from a bad item. */
+		size_t room = MAX_ITEMS + 1 - n, got = 0;
+		int rc = pl_spec_parse_list(argv[i], items + n, room, &got, &err);
 		n += got;
+		if (n > MAX_ITEMS || (rc && got == room))
+			return cli_usage_error(ctx, NULL, "at most %d ports, ranges or names in one call", MAX_ITEMS);
+		if (rc)
+			return cli_usage_error(ctx, NULL, "%s", err.msg);
 	}
 	if (n == 1 && !ctx->jsonl && (items[0].kind == PL_SPEC_NAME || items[0].lo == items[0].hi))
 		return show_one(ctx, &items[0]);
