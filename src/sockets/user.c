@@ -8,10 +8,10 @@
 
 #include "internal.h"
 
-static void lookup(uint32_t uid, char *buf, size_t size)
+void pl_sockets_lookup_user(uint32_t uid, char *buf, size_t size)
 {
 	struct passwd pw, *res = NULL;
-	char tmp[1024];
+	char tmp[4096];
 	if (getpwuid_r((uid_t)uid, &pw, tmp, sizeof tmp, &res) == 0 && res && res->pw_name[0])
 		snprintf(buf, size, "%s", res->pw_name);
 	else
@@ -32,7 +32,7 @@ int pl_sockset_fill_users(pl_socket_set *set)
 			return PL_ENOMEM;
 		set->users_ = u;
 		set->users_[k].uid = uid;
-		lookup(uid, set->users_[k].name, sizeof set->users_[k].name);
+		pl_sockets_lookup_user(uid, set->users_[k].name, sizeof set->users_[k].name);
 		set->nusers_++;
 	}
 	return 0;
@@ -45,5 +45,5 @@ void pl_sockets_user_name(const pl_socket_set *set, uint32_t uid, char *buf, siz
 			snprintf(buf, size, "%s", set->users_[k].name);
 			return;
 		}
-	lookup(uid, buf, size);
+	pl_sockets_lookup_user(uid, buf, size);
 }

@@ -7,8 +7,7 @@
 
 #include "util.h"
 
-/* Length of the valid UTF-8 sequence at p (1-4) within n bytes, or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *p, size_t n)
+size_t pl_utf8_len(const unsigned char *p, size_t n)
 {
 	if (p[0] < 0x80)
 		return 1;
@@ -58,7 +57,7 @@ size_t pl_term_escape_len(const char *s, size_t len, unsigned flags)
 		} else if (c < 0x20 || c == 0x7f) {
 			out += 4, i++;
 		} else {
-			size_t k = utf8_len(p + i, len - i);
+			size_t k = pl_utf8_len(p + i, len - i);
 			if (k == 0)
 				out += 4, i++;
 			else if (invisible(p + i, k))
@@ -89,7 +88,7 @@ char *pl_term_escape(const char *s, size_t len, unsigned flags)
 			w += sprintf(w, "\\x%02x", c);
 			i++;
 		} else {
-			size_t k = utf8_len(p + i, len - i);
+			size_t k = pl_utf8_len(p + i, len - i);
 			if (k == 0) {
 				w += sprintf(w, "\\x%02x", c); /* invalid UTF-8: the byte itself, never raw */
 				i++;

@@ -40,6 +40,10 @@ const char *pl_buf_str(pl_buf *b);
  * (U+0080-U+009F, two bytes in UTF-8) become '?' (a tab a space). Returns whether anything changed. */
 bool pl_term_clean(char *s, size_t len);
 
+/* Length of the valid UTF-8 sequence at p (1-4) within n bytes, or 0 when it is not one (overlongs and
+ * surrogates are not). */
+size_t pl_utf8_len(const unsigned char *p, size_t n);
+
 /* Visible escapes for a terminal (escape.c): "\n", "\t", "\r", "\\", "\xHH" for other control bytes and
  * for each byte of invalid UTF-8, "\uHHHH" for C1 controls and bidirectional overrides. The result is
  * malloc'd (free it), NULL when out of memory. PL_ESC_KEEP_NEWLINE leaves line breaks (multi-line notes). */

@@ -3,20 +3,8 @@
 # processes, a socket inherited by a forked child), found with exact port, address, pid and command;
 # `ls --json` against `ss -tulpnH` at the same moment; the unprivileged view; check and pick.
 . "$(dirname "$0")/lib.sh"
-if ! in_own_netns; then
-	# On the host any listener could change these answers: run them only where nothing else lives.
-	skip_test "socket tests" "they need a network namespace of their own (run as root, with unshare)"
-	finish
-	exit 0
-fi
-PIDS=()
-# Kill what we started, children first (a forked listener keeps the test's stdout open otherwise).
-cleanup() {
-	for p in "${PIDS[@]}"; do pkill -KILL -P "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T_DIR"
-}
-trap 'cleanup 2>/dev/null' EXIT
+need_own_netns "socket tests"
+trap 'kill_started 2>/dev/null' EXIT
 
 # listen SPEC... : a python3 process holding sockets; SPEC is tcp4|tcp6|udp4|udp6:PORT[:reuse][:fork].
 # Prints the ports it bound (one line a socket) to $T_DIR/ports.N and runs until killed.

@@ -4,18 +4,8 @@
 # of `ls` or `portlore PORT` can be forged, partly visible owners said so with the socket's own user,
 # ls filters, descriptors and queues, and a range streamed over one socket query.
 . "$(dirname "$0")/lib.sh"
-if ! in_own_netns; then
-	skip_test "host facts in a namespace" "they need a network namespace of their own (run as root, with unshare)"
-	finish
-	exit 0
-fi
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do pkill -KILL -P "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T_DIR"
-}
-trap 'cleanup 2>/dev/null' EXIT
+need_own_netns "host facts in a namespace"
+trap 'kill_started 2>/dev/null' EXIT
 PY=$(python3 -c 'import sys; print(sys.executable)')
 
 # ---- the reserved-ports sysctl, read whole ----

@@ -12,8 +12,23 @@ if [ -z "${PL_TEST_NETNS:-}" ]; then
 	fi
 	export PL_TEST_NETNS=host
 fi
-# in_own_netns REASON_TO_SKIP...: true inside the test's own namespace
+# in_own_netns: true inside the test's own namespace
 in_own_netns() { [ "$PL_TEST_NETNS" = own ]; }
+# need_own_netns WHAT: a test of live sockets runs only in its own namespace; elsewhere it skips visibly.
+need_own_netns() {
+	in_own_netns && return 0
+	skip_test "$1" "it needs a network namespace of its own (run as root, with unshare)"
+	finish
+	exit 0
+}
+# Processes a script starts go in PIDS (PIDS+=($!)); kill_started kills them, children first (a forked
+# listener keeps the test's stdout open otherwise), and removes T_DIR: trap 'kill_started' EXIT.
+PIDS=()
+kill_started() {
+	for p in "${PIDS[@]}"; do pkill -KILL -P "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T_DIR"
+}
 T_N=0
 T_FAIL=0
 T_DIR=$(mktemp -d /tmp/portlore-it-XXXXXX)
