@@ -72,8 +72,8 @@ int cli_print_help(const char *cmd);
 int cli_cache_path(char *buf, size_t size);
 /* Opens the registry in use: --registry FILE, else the update cache, else the embedded snapshot. */
 int cli_open_registry(const cli_ctx *ctx, pl_registry **reg, pl_render_meta *meta);
-/* printf to stdout with terminal control characters defused (registry text and process names are
- * anyone's: see pl_term_clean). */
+/* One line to stdout: the formatted text with every control character escaped visibly (registry text
+ * and file names are anyone's: a newline in them must not start a line of its own), then a newline. */
 void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Flushes stdout: 0, or EXIT_RUNTIME after saying the output could not be written. */
 int cli_flush(const cli_ctx *ctx);

@@ -149,9 +149,11 @@ void cli_printf(const char *fmt, ...)
 		vsnprintf(buf, (size_t)n + 1, fmt, ap);
 		va_end(ap);
 	}
-	char *safe = pl_term_escape(buf, (size_t)n, PL_ESC_KEEP_NEWLINE);
-	if (safe)
+	char *safe = pl_term_escape(buf, (size_t)n, 0);
+	if (safe) {
 		fputs(safe, stdout);
+		fputc('\n', stdout);
+	}
 	free(safe);
 	if (buf != small)
 		free(buf);

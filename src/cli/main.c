@@ -129,7 +129,8 @@ static int version(const cli_ctx *ctx)
 	int rc = cli_open_registry(ctx, &reg, &meta);
 	if (rc)
 		return rc;
-	cli_printf("portlore %s\nregistry: IANA as of %s, %s%s%s (%s), %zu records\n", PORTLORE_VERSION,
+	cli_printf("portlore %s", PORTLORE_VERSION);
+	cli_printf("registry: IANA as of %s, %s%s%s (%s), %zu records",
 	       *pl_registry_date(reg) ? pl_registry_date(reg) : PL_UNDATED, meta.registry_origin, meta.registry_path ? " " : "",
 	       meta.registry_path ? meta.registry_path : "", pl_registry_source(reg), pl_registry_count(reg));
 	pl_registry_close(reg);

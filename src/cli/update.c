@@ -137,11 +137,12 @@ int cmd_update(int argc, char **argv, cli_ctx *ctx)
 			cli_error(ctx, "%s; the registry in use is unchanged", err.msg);
 			rc = EXIT_RUNTIME;
 		} else {
-			cli_printf("registry updated: IANA as of %s, %zu records, %zu people (%s)\n  -> %s\n",
+			cli_printf("registry updated: IANA as of %s, %zu records, %zu people (%s)",
 			       *pl_registry_date(fresh) ? pl_registry_date(fresh) : PL_UNDATED, pl_registry_count(fresh),
-			       pl_registry_people_count(fresh), pl_registry_source(fresh), cache);
+			       pl_registry_people_count(fresh), pl_registry_source(fresh));
+			cli_printf("  -> %s", cache);
 			if (cur)
-				cli_printf("  replaces the %s of %s (%zu records)\n", origin,
+				cli_printf("  replaces the %s of %s (%zu records)", origin,
 					   *pl_registry_date(cur) ? pl_registry_date(cur) : PL_UNDATED,
 				       pl_registry_count(cur));
 		}
