@@ -16,7 +16,7 @@ BUILD_DEPS = gcc pkg-config meson ninja-build python3 \
 	libjansson-dev zlib1g-dev libxml2-dev libcurl4-openssl-dev libmnl-dev \
 	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev
 TEST_DEPS = libcmocka-dev clang libclang-rt-dev \
-	libxml2-utils jq man-db bash-completion zsh iproute2 lsof util-linux procps sqlite3 curl
+	libxml2-utils jq man-db bash-completion zsh fish iproute2 lsof util-linux procps sqlite3 curl strace time
 # Wanted by the browser test and the web benchmark only: when they cannot be installed, those say they
 # are skipped instead of failing the whole set-up.
 OPTIONAL_DEPS = chromium fonts-noto-color-emoji nginx wrk
@@ -98,6 +98,7 @@ bench: test-deps build
 	bash bench/registry.sh $(BUILD)/portlore
 	bash bench/import.sh $(BUILD)/portlore
 	bash bench/sockets.sh $(BUILD)/portlore
+	bash bench/range.sh $(BUILD)/portlore
 	bash bench/web.sh $(BUILD)/portlore
 
 clean:

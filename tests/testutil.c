@@ -1,7 +1,11 @@
 /* Test helpers; see testutil.h. */
+#include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -72,4 +76,21 @@ const char *tu_write(const char *dir, const char *name, const void *data, size_t
 	assert_int_equal(fwrite(data, 1, len, f), len);
 	assert_int_equal(fclose(f), 0);
 	return path;
+}
+
+bool tu_private_netns(void)
+{
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
+		fprintf(stderr, "# socket tests share the host's network namespace (not root, or unshare refused)\n");
+		return false;
+	}
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+	bool up = fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags |= IFF_UP, ioctl(fd, SIOCSIFFLAGS, &ifr) == 0);
+	if (fd >= 0)
+		close(fd);
+	fprintf(stderr, "# socket tests run in a network namespace of their own%s\n", up ? "" : " (lo could not be brought up)");
+	return up;
 }

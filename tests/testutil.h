@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -22,5 +23,10 @@ char *tu_tmpdir(void);
 void tu_rmtree(const char *dir);
 /* Writes len bytes to dir/name, returning the path (static buffer). */
 const char *tu_write(const char *dir, const char *name, const void *data, size_t len);
+
+/* Socket tests call this first: as root, the process moves to a network namespace of its own with lo up,
+ * so that nothing on the host (a server on 2908, another test) can change what it finds; it says where it
+ * runs on stderr. Returns true when in a private namespace. */
+bool tu_private_netns(void);
 
 #endif

@@ -1,13 +1,13 @@
-# bash completion for portlore
+# bash completion for portlore: every subcommand's own options and the global options it takes
+# (the same lists as `portlore COMMAND --help`; tests/integration/cli_lists.sh holds them to it).
 _portlore()
 {
-	local cur prev words cword
+	local cur prev
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local commands="show search diff ghosts ls check pick serve update"
-	local opts="--json --registry --no-local --color --help --version"
 	case $prev in
-	--registry | --db)
+	--registry | --db | --from)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -19,23 +19,48 @@ _portlore()
 		COMPREPLY=($(compgen -W "tcp udp sctp dccp" -- "$cur"))
 		return
 		;;
-	--limit)
+	--state)
+		COMPREPLY=($(compgen -W "LISTEN UNCONN ESTAB SYN-SENT SYN-RECV FIN-WAIT-1 FIN-WAIT-2 TIME-WAIT CLOSE CLOSE-WAIT LAST-ACK CLOSING" -- "$cur"))
+		return
+		;;
+	--user)
+		COMPREPLY=($(compgen -u -- "$cur"))
+		return
+		;;
+	--limit | --count | --range | --port | --address | --pid | --command | --listen)
 		return
 		;;
 	esac
+	# The subcommand: the first word that is not an option (nor an option's value).
+	local cmd="" i
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		--registry | --color) ((i++)) ;;
+		-*) ;;
+		*) cmd=${COMP_WORDS[i]}; break ;;
+		esac
+	done
+	local opts
+	case $cmd in
+	check) opts="-t --tcp -u --udp --json --registry --color -h --help" ;;
+	diff) opts="--json --registry --color -h --help" ;;
+	ghosts) opts="--transport --limit --json --registry --color -h --help" ;;
+	ls) opts="-t --tcp -u --udp -S --sctp -4 -6 -a --all --port --address --state --user --pid --command -w --wide --json --jsonl --registry --color -h --help" ;;
+	pick) opts="-n --count --range -t --tcp -u --udp --json --registry --color -h --help" ;;
+	search) opts="-n --limit --json --registry --color -h --help" ;;
+	serve) opts="--listen --db --expose-processes --registry -h --help" ;;
+	update) opts="--from --force --color -h --help" ;;
+	*) opts="--json --jsonl --no-local --registry --color -h --help -V --version" ;;
+	esac
 	if [[ $cur == -* ]]; then
-		local extra=""
-		[[ " ${COMP_WORDS[*]} " == *" search "* ]] && extra="--limit"
-		[[ " ${COMP_WORDS[*]} " == *" ghosts "* ]] && extra="--limit --transport"
-		[[ " ${COMP_WORDS[*]} " == *" serve "* ]] && extra="--listen --db --expose-processes"
-		COMPREPLY=($(compgen -W "$opts $extra" -- "$cur"))
+		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 		return
 	fi
-	if [[ $COMP_CWORD -eq 1 ]]; then
+	if [[ -z $cmd ]]; then
 		COMPREPLY=($(compgen -W "$commands" -- "$cur"))
 		return
 	fi
-	if [[ " ${COMP_WORDS[*]:1:COMP_CWORD-1} " == *" diff "* ]]; then
+	if [[ $cmd == diff ]]; then
 		COMPREPLY=($(compgen -W "embedded cache" -- "$cur") $(compgen -f -- "$cur"))
 		return
 	fi

@@ -62,12 +62,17 @@ typedef struct pl_report {
 	pl_port_report *ports;
 	pl_socket_set *sockets; /* NULL with no_local, or when the host could not be read (local_error says why) */
 	char local_error[512];
+	bool sockets_borrowed;  /* sockets came from pl_report_opts.sockets: not freed with the report */
 } pl_report;
 
 typedef struct pl_report_opts {
 	const char *proc_root; /* "/proc" */
 	bool no_local;         /* skip the live sockets part */
 	unsigned protos;       /* which transports' sockets to look at (0: all) */
+	/* A range streamed port by port reads the host once: these, when set, are used instead of reading
+	 * again (borrowed: the report neither copies the socket set nor frees it). */
+	const pl_socket_set *sockets;
+	const pl_host_ports *host;
 } pl_report_opts;
 
 /* PL_ENOTFOUND when a name is unknown to the registry; PL_EINVAL when a digit-led name is neither

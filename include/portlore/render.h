@@ -11,6 +11,8 @@
 #include "portlore/registry.h"
 
 #define PL_SCHEMA_VERSION 1
+/* The one spelling of a registry without a date, after "IANA as of " (text, CLI messages alike). */
+#define PL_UNDATED "an unknown date (undated registry)"
 
 typedef struct pl_render_meta {
 	const char *version;         /* portlore's version */
@@ -20,6 +22,18 @@ typedef struct pl_render_meta {
 
 /* New references; NULL only when out of memory. */
 json_t *pl_render_report_json(const pl_report *rep, const pl_render_meta *meta);
+/* The parts of a port report, for answers streamed port by port (render/stream.c): one element of
+ * "ports" (NULL when i is out of range), the "host" object, and the "query" object of one spec. */
+json_t *pl_render_port_json(const pl_report *rep, size_t i);
+/* Consecutive ports of a range share records (an Unassigned stretch, the dynamic range): a sequence
+ * hands the next port the previous port's record objects (shared, refcounted) instead of building them
+ * again. The JSON is the same; treat shared records as read-only (pl_stream does). */
+typedef struct pl_render_seq pl_render_seq;
+pl_render_seq *pl_render_seq_new(void);
+void pl_render_seq_free(pl_render_seq *seq);
+json_t *pl_render_port_json_seq(const pl_report *rep, size_t i, pl_render_seq *seq);
+json_t *pl_render_host_json(const pl_host_ports *h);
+json_t *pl_render_query_json(const pl_spec *s);
 json_t *pl_render_search_json(const pl_registry *reg, const char *term, const pl_hit *hits, size_t nhits,
 			      const pl_render_meta *meta);
 /* A socket with its owners, and one process: shared by the port report and `portlore ls`. */
@@ -43,10 +57,39 @@ typedef struct pl_text_opts {
 	bool colour;
 } pl_text_opts;
 
+/* How a table is laid out (pl_render_text_table): kept apart from pl_text_opts so that {colour}
+ * initialisers elsewhere stay complete. */
+typedef struct pl_table_opts {
+	int width;  /* the terminal's columns: tables cut long cells to fit; 0 means no limit */
+	bool wide;  /* `ls --wide`: whole command lines, descriptors, queues and users */
+} pl_table_opts;
+
+/* A port report written as it is computed: the head (a "port_report" document without "ports", given
+ * whole to pl_stream_open), then each port as it comes, then the close. text: a table with one line a
+ * port (table) or full blocks; json: one document, "ports" last; jsonl: the head on the first line, then
+ * one line a port ({"kind": "port", ...the element of "ports"}). Every write error is kept for the close:
+ * 0, or -1 when anything could not be written. */
+typedef enum pl_stream_format { PL_STREAM_TEXT, PL_STREAM_JSON, PL_STREAM_JSONL } pl_stream_format;
+typedef struct pl_stream pl_stream;
+pl_stream *pl_stream_open(FILE *out, pl_stream_format fmt, bool table, const pl_text_opts *opts, json_t *head);
+int pl_stream_port(pl_stream *s, json_t *port); /* consumes port */
+int pl_stream_close(pl_stream *s);
+
 /* Draws a document made by the functions above as text. 0, or -1 on a write error. */
 int pl_render_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 /* The text of the "diff" and "ghosts" documents, which pl_render_text hands on to (render/lists.c). */
 int pl_render_diff_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 int pl_render_ghosts_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+/* `portlore check` and `pick` (render/host_text.c): their documents as text, and for pick the sentence
+ * saying why fewer ports than wanted passed (e.g. "no ports in 1-100 pass the check (100 checked;
+ * 100 registered in IANA's registry; ...)"). */
+int pl_render_check_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+/* `portlore ls` (render/ls_text.c): the sockets document as a table whose columns fit t->width
+ * (doc already made terminal-safe: call it through pl_render_text_table). */
+int pl_render_sockets_text(FILE *out, const json_t *doc, const pl_text_opts *opts, const pl_table_opts *t);
+/* pl_render_text, with a table layout for the documents drawn as tables (t may be NULL). */
+int pl_render_text_table(FILE *out, const json_t *doc, const pl_text_opts *opts, const pl_table_opts *t);
+int pl_render_pick_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+void pl_render_pick_why(const json_t *doc, char *buf, size_t size);
 
 #endif

@@ -58,6 +58,9 @@ typedef struct pl_socket {
 	uint32_t rqueue, wqueue;
 	pl_owner_status owner_status;
 	uint32_t owners_first, owners_count; /* a slice of pl_socket_set.owner_links: indices into procs[] */
+	/* FOUND, but the list is likely incomplete: some processes could not be inspected and none of the
+	 * owners seen runs as the socket's uid (the root nginx master missing beside its nobody workers). */
+	bool owners_partial;
 } pl_socket;
 
 typedef struct pl_process {
@@ -91,6 +94,8 @@ typedef struct pl_socket_set {
 	pl_process *procs;
 	size_t nprocs;
 	uint32_t *owner_links;
+	int32_t *owner_fds;      /* parallel to owner_links: the descriptor number the process holds it by
+				  * (the lowest, when several), -1 when unknown; NULL when no backend filled it */
 	size_t nlinks;
 	bool used_procfs;        /* netlink was refused: /proc/net was read instead */
 	bool sctp_missing;       /* SCTP was asked for but the kernel has no SCTP diag (module not loaded) */
@@ -99,6 +104,8 @@ typedef struct pl_socket_set {
 	bool caller_root;        /* running as root: a hidden owner is then hidden even from root (a sandbox) */
 	char note[256];          /* a sentence for the user about the above, or "" */
 	void *arena_;            /* private */
+	struct pl_sock_user { uint32_t uid; char name[64]; } *users_; /* private: the sockets' uids, named */
+	size_t nusers_;
 } pl_socket_set;
 
 /* Enumerates sockets (and their owners when q->owners), sorted by (local port, listeners first, proto,
@@ -108,5 +115,8 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 int pl_sockets_resolve_owners(pl_socket_set *set, const char *proc_root, pl_error *err);
 void pl_socket_set_free(pl_socket_set *set);
 const char *pl_socket_state_name(uint8_t state, pl_proto proto); /* "LISTEN", "ESTAB", "UNCONN", ... */
+/* The user name of uid ("root"), or its number when it has none (user.c): from the names the set looked
+ * up once for its sockets' uids (set may be NULL: then looked up now). */
+void pl_sockets_user_name(const pl_socket_set *set, uint32_t uid, char *buf, size_t size);
 
 #endif

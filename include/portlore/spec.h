@@ -25,4 +25,9 @@ typedef struct pl_spec {
 /* 0, or PL_EINVAL with a message naming what is wrong. */
 int pl_spec_parse(const char *text, pl_spec *out, pl_error *err);
 
+/* Several specs in one text, separated by commas and/or single spaces: "22 80 443", "80,443",
+ * "ssh,2900-2910/udp". Fills at most max items and sets *n; 0, or PL_EINVAL naming the bad item. */
+#define PL_SPEC_LIST_TEXT_MAX 4096
+int pl_spec_parse_list(const char *text, pl_spec *out, size_t max, size_t *n, pl_error *err);
+
 #endif

@@ -15,8 +15,7 @@
 static const struct option opts[] = {
 	{"tcp", no_argument, NULL, 't'},   {"udp", no_argument, NULL, 'u'},
 	{"count", required_argument, NULL, 'n'}, {"range", required_argument, NULL, 'R'},
-	{"json", no_argument, NULL, 'j'},  {"registry", required_argument, NULL, 'r'},
-	{"color", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0},
 };
 
 /* The reasons as sentences, and their JSON names. */
@@ -43,7 +42,7 @@ static void sentence(const pl_registry *reg, const pl_host_ports *h, const pl_so
 			char range[24] = "";
 			if (r.port_lo != r.port_hi)
 				snprintf(range, sizeof range, " %u-%u", r.port_lo, r.port_hi);
-			const char *what = *r.name ? r.name : r.description;
+			const char *what = *r.name ? r.name : r.status == PL_STATUS_RESERVED ? "reserved by IANA" : r.description;
 			/* a named record that is not plainly assigned says so: "sua (de-registered, udp)" */
 			bool status = *r.name && r.status != PL_STATUS_ASSIGNED;
 			at += (size_t)snprintf(buf + at, size - at, "%s%s%s (%s%s%s%s%s)", i ? "; " : "", what, range,
@@ -64,10 +63,16 @@ static void sentence(const pl_registry *reg, const pl_host_ports *h, const pl_so
 					first = &set->socks[i];
 				n++;
 			}
-		char who[96] = "";
-		if (first && first->owner_status == PL_OWNER_FOUND && first->owners_count)
+		char who[160] = "";
+		if (first && first->owner_status == PL_OWNER_FOUND && first->owners_count) {
 			snprintf(who, sizeof who, ", e.g. %s (pid %d)", set->procs[set->owner_links[first->owners_first]].comm,
 				 set->procs[set->owner_links[first->owners_first]].pid);
+		} else if (first && first->owner_status == PL_OWNER_HIDDEN) {
+			char user[64]; /* whose it is, from the socket itself, when its process cannot be seen */
+			pl_sockets_user_name(set, first->uid, user, sizeof user);
+			snprintf(who, sizeof who, ", owned by %s (%s)", user,
+				 set->caller_root ? "its process is hidden even from root" : "run as root to see its process");
+		}
 		snprintf(buf, size, "in use on this host: %zu socket%s%s", n, n == 1 ? "" : "s", who);
 		break;
 	}
@@ -97,7 +102,7 @@ static int parse_common(int argc, char **argv, cli_ctx *ctx, const char *cmd, un
 	while ((c = getopt_long(argc, argv, "htu", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			cli_print_usage(stdout, cmd);
+			cli_print_help(cmd);
 			return -1;
 		case 't':
 			*protos |= 1u << PL_PROTO_TCP;
@@ -166,6 +171,13 @@ int cmd_check(int argc, char **argv, cli_ctx *ctx)
 	pl_socket_set *set = host_sockets(ctx, true);
 	unsigned why = pl_check_port(reg, &host, set, spec.lo, protos);
 	json_t *list = json_array();
+	if (spec.lo == 0) {
+		/* Port 0 is not a port anyone takes: it is the kernel's "any port" (bind gives a free ephemeral one). */
+		json_array_append_new(list, json_pack("{s:s, s:s}", "reason", "port_zero", "explanation",
+						      "port 0 means 'any port': a program that binds it gets a free port the "
+						      "kernel picks, so no service can be found at port 0"));
+		why |= 1u << 30;
+	}
 	if (!set) {
 		/* Safe means free here too: when that cannot be seen, the answer is not "safe". */
 		json_array_append_new(list, json_pack("{s:s, s:s}", "reason", "in_use_unknown", "explanation",
@@ -179,7 +191,9 @@ int cmd_check(int argc, char **argv, cli_ctx *ctx)
 		char text[512];
 		sentence(reg, &host, set, spec.lo, protos ? protos : 1u << PL_PROTO_TCP | 1u << PL_PROTO_UDP,
 			 reasons[i].bit, text, sizeof text);
-		json_t *reason = json_pack("{s:s, s:o}", "reason", reasons[i].name, "explanation", pl_json_text(text));
+		const char *name = reasons[i].bit == PL_UNSAFE_REGISTERED && !strncmp(text, "reserved", 8) ? "reserved"
+												      : reasons[i].name;
+		json_t *reason = json_pack("{s:s, s:o}", "reason", name, "explanation", pl_json_text(text));
 		if (reasons[i].bit == PL_UNSAFE_REGISTERED) {
 			/* the blocking records themselves, in the schema of a report's records */
 			json_t *recs = json_array();
@@ -194,24 +208,11 @@ int cmd_check(int argc, char **argv, cli_ctx *ctx)
 		}
 		json_array_append_new(list, reason);
 	}
-	if (ctx->json) {
-		json_t *doc = json_pack("{s:i, s:s, s:s, s:o, s:i, s:b, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "check",
-					"portlore", PORTLORE_VERSION, "registry", pl_render_registry_json(reg, &meta),
-					"port", spec.lo, "safe", why == 0, "reasons", list);
-		rc = cli_emit(ctx, doc);
-	} else {
-		size_t i;
-		json_t *r;
-		if (why == 0)
-			printf("port %u is safe to take: unassigned, free here, outside the ephemeral range, bindable, "
-			       "and reachable from browsers\n",
-			       spec.lo);
-		else
-			printf("port %u is not safe to take:\n", spec.lo);
-		json_array_foreach(list, i, r) cli_printf("  - %s\n", json_string_value(json_object_get(r, "explanation")));
-		json_decref(list);
-		rc = cli_flush(ctx);
-	}
+	/* One document; the text is drawn from it (render/host_text.c). */
+	json_t *doc = json_pack("{s:i, s:s, s:s, s:o, s:i, s:b, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "check",
+				"portlore", PORTLORE_VERSION, "registry", pl_render_registry_json(reg, &meta), "port",
+				spec.lo, "safe", why == 0, "reasons", list);
+	rc = cli_emit(ctx, doc);
 	pl_socket_set_free(set);
 	pl_registry_close(reg);
 	if (rc)
@@ -240,6 +241,7 @@ int cmd_pick(int argc, char **argv, cli_ctx *ctx)
 	uint32_t span = (uint32_t)range.hi - range.lo + 1;
 	uint16_t *ports = malloc(span * sizeof *ports);
 	json_t *picked = json_array();
+	size_t tally[sizeof reasons / sizeof reasons[0]] = {0}, checked = 0;
 	if (!ports || !picked) {
 		fprintf(stderr, "%s: out of memory\n", ctx->prog);
 		rc = EXIT_RUNTIME;
@@ -255,27 +257,34 @@ int cmd_pick(int argc, char **argv, cli_ctx *ctx)
 		uint16_t t = ports[i];
 		ports[i] = ports[j];
 		ports[j] = t;
-		if (pl_check_port(reg, &host, set, ports[i], protos) == 0)
+		unsigned why = pl_check_port(reg, &host, set, ports[i], protos);
+		if (ports[i] == 0)
+			why |= 1u << 30; /* "any port", never a pick */
+		if (why == 0)
 			json_array_append_new(picked, json_integer(ports[i]));
+		checked++;
+		for (size_t k = 0; k < sizeof reasons / sizeof reasons[0]; k++)
+			tally[k] += (why & reasons[k].bit) != 0;
 	}
-	if (json_array_size(picked) == 0) {
-		fprintf(stderr, "%s: no port in %u-%u passes the check\n", ctx->prog, range.lo, range.hi);
+	/* Why the others did not pass: how many ports each reason ruled out (a port may have several). */
+	json_t *rejected = json_object();
+	for (size_t k = 0; k < sizeof reasons / sizeof reasons[0]; k++)
+		if (tally[k])
+			json_object_set_new(rejected, reasons[k].name, json_integer(tally[k]));
+	if (!set)
+		json_object_set_new(rejected, "in_use_unknown", json_true());
+	json_t *doc = json_pack("{s:i, s:s, s:s, s:o, s:{s:i, s:i}, s:O, s:i, s:I, s:o}", "schema", PL_SCHEMA_VERSION,
+				"kind", "pick", "portlore", PORTLORE_VERSION, "registry",
+				pl_render_registry_json(reg, &meta), "range", "first", range.lo, "last", range.hi, "ports",
+				picked, "wanted", (int)count, "checked", (json_int_t)checked, "rejected", rejected);
+	char why_text[512] = "";
+	if (json_array_size(picked) < count)
+		pl_render_pick_why(doc, why_text, sizeof why_text);
+	rc = cli_emit(ctx, doc);
+	if (!rc && *why_text)
+		cli_error(ctx, "%s", why_text);
+	if (!rc && json_array_size(picked) == 0)
 		rc = EXIT_NOTHING;
-		goto out;
-	}
-	if (ctx->json) {
-		rc = cli_emit(ctx, json_pack("{s:i, s:s, s:s, s:o, s:O}", "schema", PL_SCHEMA_VERSION, "kind", "pick",
-					     "portlore", PORTLORE_VERSION, "registry", pl_render_registry_json(reg, &meta),
-					     "ports", picked));
-	} else {
-		size_t i;
-		json_t *p;
-		json_array_foreach(picked, i, p) printf("%lld\n", (long long)json_integer_value(p));
-		rc = cli_flush(ctx);
-	}
-	if (!rc && json_array_size(picked) < count)
-		fprintf(stderr, "%s: only %zu port%s in %u-%u pass the check\n", ctx->prog, json_array_size(picked),
-			json_array_size(picked) == 1 ? "" : "s", range.lo, range.hi);
 out:
 	json_decref(picked);
 	free(ports);

@@ -5,17 +5,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "util/util.h"
 
+static const struct {
+	unsigned bit;
+	const char *name;
+} globals[] = {{G_JSON, "--json"}, {G_JSONL, "--jsonl"}, {G_NOLOCAL, "--no-local"}, {G_REGISTRY, "--registry"},
+	       {G_COLOR, "--color"}};
+
+bool cli_global_allowed(const cli_ctx *ctx, unsigned g)
+{
+	if (!ctx->cmd || (ctx->cmd->globals & g))
+		return true;
+	for (size_t i = 0; i < sizeof globals / sizeof globals[0]; i++)
+		if (globals[i].bit == g)
+			cli_usage_error(ctx, ctx->cmd->name, "%s does not apply to '%s'", globals[i].name, ctx->cmd->name);
+	return false;
+}
+
 int cli_common_option(int opt, const char *arg, cli_ctx *ctx)
 {
+	unsigned g = opt == 'j' ? G_JSON : opt == 'J' ? G_JSONL : opt == 'L' ? G_NOLOCAL : opt == 'r' ? G_REGISTRY
+		   : opt == 'c' ? G_COLOR : 0;
+	if (g && !cli_global_allowed(ctx, g))
+		return EXIT_USAGE + 100;
 	switch (opt) {
 	case 'j':
 		ctx->json = true;
+		return 1;
+	case 'J':
+		ctx->jsonl = true;
 		return 1;
 	case 'L':
 		ctx->no_local = true;
@@ -65,7 +89,7 @@ int cli_open_registry(const cli_ctx *ctx, pl_registry **reg, pl_render_meta *met
 	meta->registry_path = NULL;
 	if (ctx->registry_path) {
 		if (pl_registry_open_file(ctx->registry_path, reg, &err)) {
-			fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);
+			cli_error(ctx, "%s", err.msg);
 			return EXIT_RUNTIME;
 		}
 		meta->registry_origin = "file";
@@ -87,16 +111,28 @@ int cli_open_registry(const cli_ctx *ctx, pl_registry **reg, pl_render_meta *met
 		bool old_format = strstr(err.msg, "index format version") != NULL;
 		snprintf(aside, sizeof aside, "%s.%s", cache, old_format ? "old-format" : "corrupt");
 		bool moved = err.code == PL_EFORMAT && rename(cache, aside) == 0;
-		fprintf(stderr, "%s: warning: ignoring the registry cache: %s; using the embedded snapshot%s%s "
-				"(run 'portlore update' to refresh it)\n",
-			ctx->prog, err.msg, moved ? "; moved it to " : "", moved ? aside : "");
+		cli_error(ctx, "warning: ignoring the registry cache: %s; using the embedded snapshot%s%s "
+				"(run 'portlore update' to refresh it)",
+			err.msg, moved ? "; moved it to " : "", moved ? aside : "");
 	}
 	if (pl_registry_open_embedded(reg, &err)) {
-		fprintf(stderr, "%s: the embedded registry is unusable: %s\n", ctx->prog, err.msg);
+		cli_error(ctx, "the embedded registry is unusable: %s", err.msg);
 		return EXIT_RUNTIME;
 	}
 	meta->registry_origin = "embedded";
 	return 0;
+}
+
+void cli_error(const cli_ctx *ctx, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	char *safe = pl_term_escape(msg, strlen(msg), 0);
+	fprintf(stderr, "%s: %s\n", ctx->prog, safe ? safe : "(an error whose text could not be shown)");
+	free(safe);
 }
 
 void cli_printf(const char *fmt, ...)
@@ -116,8 +152,12 @@ void cli_printf(const char *fmt, ...)
 		vsnprintf(buf, (size_t)n + 1, fmt, ap);
 		va_end(ap);
 	}
-	pl_term_clean(buf, (size_t)n);
-	fwrite(buf, 1, (size_t)n, stdout);
+	char *safe = pl_term_escape(buf, (size_t)n, 0);
+	if (safe) {
+		fputs(safe, stdout);
+		fputc('\n', stdout);
+	}
+	free(safe);
 	if (buf != small)
 		free(buf);
 }
@@ -130,7 +170,20 @@ int cli_flush(const cli_ctx *ctx)
 	return EXIT_RUNTIME;
 }
 
-static bool want_colour(const cli_ctx *ctx)
+int cli_term_width(void)
+{
+	/* COLUMNS first (a user's choice, and how tests ask), then the terminal itself; a pipe has no width. */
+	const char *c = getenv("COLUMNS");
+	uint32_t v;
+	if (c && *c && pl_parse_uint(c, strlen(c), 10000, &v) == 0 && v > 0)
+		return (int)v;
+	struct winsize ws;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 0;
+}
+
+bool cli_want_colour(const cli_ctx *ctx)
 {
 	if (ctx->colour >= 0)
 		return ctx->colour == 1;
@@ -145,14 +198,20 @@ int cli_emit(const cli_ctx *ctx, json_t *doc)
 		return EXIT_RUNTIME;
 	}
 	int rc = 0;
-	if (ctx->json) {
+	if (ctx->jsonl) {
+		rc = json_dumpf(doc, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		fflush(stdout);
+		rc = rc || ferror(stdout);
+	} else if (ctx->json) {
 		rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', stdout);
 		fflush(stdout);
 		rc = rc || ferror(stdout);
 	} else {
-		pl_text_opts o = {want_colour(ctx)};
-		rc = pl_render_text(stdout, doc, &o);
+		pl_text_opts o = {cli_want_colour(ctx)};
+		pl_table_opts t = {cli_term_width(), ctx->wide};
+		rc = pl_render_text_table(stdout, doc, &o, &t);
 	}
 	json_decref(doc);
 	if (rc) {

@@ -9,10 +9,7 @@
 #include "cli.h"
 
 static const struct option opts[] = {
-	{"json", no_argument, NULL, 'j'},
-	{"color", required_argument, NULL, 'c'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+	CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0},
 };
 
 typedef struct side {
@@ -28,7 +25,7 @@ static int open_side(const cli_ctx *ctx, const char *arg, side *s)
 	if (!strcmp(arg, "embedded")) {
 		s->meta = (pl_render_meta){PORTLORE_VERSION, "embedded", NULL};
 		if (pl_registry_open_embedded(&s->reg, &err)) {
-			fprintf(stderr, "%s: the embedded registry is unusable: %s\n", ctx->prog, err.msg);
+			cli_error(ctx, "the embedded registry is unusable: %s", err.msg);
 			return EXIT_RUNTIME;
 		}
 		return 0;
@@ -43,7 +40,7 @@ static int open_side(const cli_ctx *ctx, const char *arg, side *s)
 		arg = s->cache;
 	}
 	if (pl_registry_open_file(arg, &s->reg, &err)) {
-		fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);
+		cli_error(ctx, "%s", err.msg);
 		return EXIT_RUNTIME;
 	}
 	return 0;
@@ -56,8 +53,7 @@ int cmd_diff(int argc, char **argv, cli_ctx *ctx)
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
-			cli_print_usage(stdout, "diff");
-			return EXIT_FOUND;
+			return cli_print_help("diff");
 		}
 		if (c == '?' || c == ':')
 			return cli_usage_error(ctx, "diff", "%s '%s'", c == '?' ? "unknown option" : "missing value for",

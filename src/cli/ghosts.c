@@ -10,10 +10,8 @@
 #define MAX_LIMIT 1000000
 
 static const struct option opts[] = {
-	{"json", no_argument, NULL, 'j'},           {"limit", required_argument, NULL, 'n'},
-	{"transport", required_argument, NULL, 't'}, {"registry", required_argument, NULL, 'r'},
-	{"color", required_argument, NULL, 'c'},    {"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+	{"limit", required_argument, NULL, 'n'},
+	{"transport", required_argument, NULL, 't'}, CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0},
 };
 
 int cmd_ghosts(int argc, char **argv, cli_ctx *ctx)
@@ -25,8 +23,7 @@ int cmd_ghosts(int argc, char **argv, cli_ctx *ctx)
 	int c;
 	while ((c = getopt_long(argc, argv, "hn:t:", opts, NULL)) != -1) {
 		if (c == 'h') {
-			cli_print_usage(stdout, "ghosts");
-			return EXIT_FOUND;
+			return cli_print_help("ghosts");
 		}
 		if (c == 'n') {
 			if (pl_parse_uint(optarg, strlen(optarg), MAX_LIMIT, &limit) || limit == 0)

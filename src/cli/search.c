@@ -11,9 +11,8 @@
 #define MAX_LIMIT 100000
 
 static const struct option opts[] = {
-	{"json", no_argument, NULL, 'j'},          {"limit", required_argument, NULL, 'n'},
-	{"registry", required_argument, NULL, 'r'}, {"color", required_argument, NULL, 'c'},
-	{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	{"limit", required_argument, NULL, 'n'},
+	CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0},
 };
 
 int cmd_search(int argc, char **argv, cli_ctx *ctx)
@@ -24,8 +23,7 @@ int cmd_search(int argc, char **argv, cli_ctx *ctx)
 	int c;
 	while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {
 		if (c == 'h') {
-			cli_print_usage(stdout, "search");
-			return EXIT_FOUND;
+			return cli_print_help("search");
 		}
 		if (c == 'n') {
 			if (pl_parse_uint(optarg, strlen(optarg), MAX_LIMIT, &limit) || limit == 0)
@@ -58,7 +56,7 @@ int cmd_search(int argc, char **argv, cli_ctx *ctx)
 	pl_error err = {0};
 	int n = pl_registry_search(reg, term, hits, limit, &err);
 	if (n < 0) {
-		fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);
+		cli_error(ctx, "%s", err.msg);
 		free(hits);
 		pl_registry_close(reg);
 		return n == PL_ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;

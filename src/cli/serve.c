@@ -12,19 +12,21 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "util/util.h"
 #include "web/web.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:8080" /* not 2908: that one is mao's */
 
 static const struct option opts[] = {
 	{"listen", required_argument, NULL, 'l'},   {"db", required_argument, NULL, 'd'},
-	{"expose-processes", no_argument, NULL, 'x'}, {"registry", required_argument, NULL, 'r'},
-	{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+	{"expose-processes", no_argument, NULL, 'x'}, CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0},
 };
 
 static void log_stderr(void *ctx, const char *msg)
 {
-	fprintf(stderr, "%s: %s\n", (const char *)ctx, msg);
+	char *safe = pl_term_escape(msg, strlen(msg), 0); /* log lines quote clients' requests */
+	fprintf(stderr, "%s: %s\n", (const char *)ctx, safe ? safe : "(unprintable log line)");
+	free(safe);
 }
 
 /* mkdir -p for the default database folder (private: votes are nobody else's business). */
@@ -77,8 +79,7 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			cli_print_usage(stdout, "serve");
-			return EXIT_FOUND;
+			return cli_print_help("serve");
 		case 'l':
 			listen = optarg;
 			break;
@@ -126,7 +127,7 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 	pl_web *w;
 	pl_error err = {0};
 	if ((rc = pl_web_open(&wo, &w, &err))) {
-		fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);
+		cli_error(ctx, "%s", err.msg);
 		pl_registry_close(reg);
 		return rc == PL_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
@@ -135,16 +136,17 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 	char dropped[512];
 	pl_web_sandbox(pl_web_state_dir(w), dropped, sizeof dropped);
 	if ((rc = pl_web_start(w, &err))) {
-		fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);
+		cli_error(ctx, "%s", err.msg);
 		pl_web_stop(w);
 		pl_registry_close(reg);
 		return EXIT_RUNTIME;
 	}
 	/* One line tests and scripts can read the bound port from (with --listen ADDR:0). */
-	fprintf(stderr, "%s: serving http://%s/ (registry: IANA as of %s, %s; feedback: %s; processes shown to %s)\n",
-		ctx->prog, pl_web_address(w), *pl_registry_date(reg) ? pl_registry_date(reg) : "?", meta.registry_origin,
-		db, expose ? "every client" : "loopback clients only");
-	fprintf(stderr, "%s: gave up: %s\n", ctx->prog, dropped);
+	/* Start-up news, not a failure: said as such (stderr stays for logs; scripts read the address here). */
+	fprintf(stderr, "%s serve: serving http://%s/ (registry: IANA as of %s, %s; feedback: %s; processes shown to %s)\n",
+		ctx->prog, pl_web_address(w), *pl_registry_date(reg) ? pl_registry_date(reg) : PL_UNDATED,
+		meta.registry_origin, db, expose ? "every client" : "loopback clients only");
+	fprintf(stderr, "%s serve: restrictions in force: %s\n", ctx->prog, dropped);
 	int sig = 0;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "%s: %s: stopping\n", ctx->prog, strsignal(sig));

@@ -8,14 +8,14 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "util/util.h"
 
 #define IANA_XML_URL "https://www.iana.org/assignments/service-names-port-numbers/service-names-port-numbers.xml"
 #define MAX_DOWNLOAD (32u << 20)
 
 static const struct option opts[] = {
 	{"from", required_argument, NULL, 'f'}, {"force", no_argument, NULL, 'F'},
-	{"color", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+	CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0},
 };
 
 static int draw_progress(void *ctx, uint64_t done, uint64_t total)
@@ -128,8 +128,7 @@ int cmd_update(int argc, char **argv, cli_ctx *ctx)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			cli_print_usage(stdout, "update");
-			return EXIT_FOUND;
+			return cli_print_help("update");
 		case 'f':
 			from = optarg;
 			break;
@@ -159,7 +158,11 @@ int cmd_update(int argc, char **argv, cli_ctx *ctx)
 		pl_fetch_opts fo = {.connect_timeout_s = 20, .total_timeout_s = 300, .max_bytes = MAX_DOWNLOAD};
 		if (isatty(STDERR_FILENO)) {
 			fo.progress = draw_progress;
-			fprintf(stderr, "downloading %s\n", from);
+			{
+			char *safe = pl_term_escape(from, strlen(from), 0); /* a URL is anyone's text */
+			fprintf(stderr, "downloading %s\n", safe ? safe : "?");
+			free(safe);
+		}
 		}
 		char *data;
 		size_t len;
@@ -167,21 +170,20 @@ int cmd_update(int argc, char **argv, cli_ctx *ctx)
 		if (fo.progress)
 			fputc('\n', stderr);
 		if (rc) {
-			fprintf(stderr, "%s: %s; the registry in use is unchanged\n", ctx->prog, err.msg);
+			cli_error(ctx, "%s; the registry in use is unchanged", err.msg);
 			if (rc != PL_ELIMIT)
-				fprintf(stderr, "%s: without a network, fetch %s elsewhere and run 'portlore update --from "
-						"FILE'\n",
-					ctx->prog, from);
+				cli_error(ctx, "without a network, fetch %s elsewhere and run 'portlore update --from FILE'",
+					  from);
 			return EXIT_RUNTIME;
 		}
 		rc = pl_registry_open_buffer(data, len, from, &fresh, &err);
 		free(data);
 		if (rc) {
-			fprintf(stderr, "%s: %s; the registry in use is unchanged\n", ctx->prog, err.msg);
+			cli_error(ctx, "%s; the registry in use is unchanged", err.msg);
 			return EXIT_RUNTIME;
 		}
 	} else if (pl_registry_open_file(from, &fresh, &err)) {
-		fprintf(stderr, "%s: %s; the registry in use is unchanged\n", ctx->prog, err.msg);
+		cli_error(ctx, "%s; the registry in use is unchanged", err.msg);
 		return EXIT_RUNTIME;
 	}
 
@@ -197,46 +199,47 @@ int cmd_update(int argc, char **argv, cli_ctx *ctx)
 		 * time. Dates compared are IANA's own <updated> dates on both sides (a merged source's publication
 		 * date is never the registry's date), so like is compared with like. */
 		if (pl_registry_count(fresh) * 2 < pl_registry_count(cur)) {
-			fprintf(stderr, "%s: %s has %zu records, the %s in use %zu: implausibly few, not used "
-					"(--force to take it anyway)\n",
-				ctx->prog, from, pl_registry_count(fresh), origin, pl_registry_count(cur));
+			cli_error(ctx, "%s has %zu records, the %s in use %zu: implausibly few, not used "
+					"(--force to take it anyway)",
+				from, pl_registry_count(fresh), origin, pl_registry_count(cur));
 			rc = EXIT_RUNTIME;
 		} else if (!*fdate && *cdate) {
 			/* IANA's CSV carries no date: it cannot be shown newer, so it never silently replaces a dated one */
-			fprintf(stderr, "%s: %s is undated (IANA's CSV carries no date), the %s in use is IANA's of %s: "
-					"not used (--force to take it)\n",
-				ctx->prog, from, origin, cdate);
+			cli_error(ctx, "%s is undated (IANA's CSV carries no date), the %s in use is IANA's of %s: "
+					"not used (--force to take it)",
+				from, origin, cdate);
 			print_stake(&st, origin);
 			rc = EXIT_RUNTIME;
 		} else if (*fdate && *cdate && strcmp(fdate, cdate) < 0) {
-			fprintf(stderr, "%s: %s is IANA's registry as of %s, older than the %s in use (IANA as of %s): "
-					"not used (--force to take it)\n",
-				ctx->prog, from, fdate, origin, cdate);
+			cli_error(ctx, "%s is IANA's registry as of %s, older than the %s in use (IANA as of %s): "
+					"not used (--force to take it)",
+				from, fdate, origin, cdate);
 			print_stake(&st, origin);
 			rc = EXIT_RUNTIME;
 		} else if (*fdate && strcmp(fdate, cdate) == 0 && st.lost_merged) {
-			fprintf(stderr, "%s: %s is IANA's registry as of %s, the release the %s in use is built on; taking "
-					"it would only drop the newer assignments merged on top: not used (--force to take it)\n",
-				ctx->prog, from, fdate, origin);
+			cli_error(ctx, "%s is IANA's registry as of %s, the release the %s in use is built on; taking "
+					"it would only drop the newer assignments merged on top: not used (--force to take it)",
+				from, fdate, origin);
 			print_stake(&st, origin);
 			rc = EXIT_RUNTIME;
 		}
 	}
 	if (rc == EXIT_FOUND) {
 		if (pl_cache_write(cache, fresh, &err)) {
-			fprintf(stderr, "%s: %s; the registry in use is unchanged\n", ctx->prog, err.msg);
+			cli_error(ctx, "%s; the registry in use is unchanged", err.msg);
 			rc = EXIT_RUNTIME;
 		} else {
-			cli_printf("registry updated: IANA as of %s, %zu records, %zu people (%s)\n  -> %s\n",
-			       *pl_registry_date(fresh) ? pl_registry_date(fresh) : "(undated)", pl_registry_count(fresh),
-			       pl_registry_people_count(fresh), pl_registry_source(fresh), cache);
+			cli_printf("registry updated: IANA as of %s, %zu records, %zu people (%s)",
+			       *pl_registry_date(fresh) ? pl_registry_date(fresh) : PL_UNDATED, pl_registry_count(fresh),
+			       pl_registry_people_count(fresh), pl_registry_source(fresh));
+			cli_printf("  -> %s", cache);
 			if (cur)
-				cli_printf("  replaces the %s of %s (%zu records)\n", origin,
-					   *pl_registry_date(cur) ? pl_registry_date(cur) : "(undated)", pl_registry_count(cur));
+				cli_printf("  replaces the %s of %s (%zu records)", origin,
+					   *pl_registry_date(cur) ? pl_registry_date(cur) : PL_UNDATED,
+				       pl_registry_count(cur));
 			if (cur && st.lost_merged)
-				fprintf(stderr, "%s: note: it lacks %zu newer assignment%s the %s had from a packaged source "
-						"(%s)\n",
-					ctx->prog, st.lost_merged, st.lost_merged == 1 ? "" : "s", origin, st.lost);
+				cli_error(ctx, "note: it lacks %zu newer assignment%s the %s had from a packaged source (%s)",
+					  st.lost_merged, st.lost_merged == 1 ? "" : "s", origin, st.lost);
 		}
 	}
 	pl_registry_close(cur);

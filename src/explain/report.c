@@ -101,7 +101,10 @@ static int attach_local(pl_report *rep, const pl_report_opts *opts)
 		q.port = rep->ports[0].port;
 	}
 	pl_error err = {0};
-	if (pl_sockets_query(&q, &rep->sockets, &err)) {
+	if (opts->sockets) {
+		rep->sockets = (pl_socket_set *)opts->sockets;
+		rep->sockets_borrowed = true;
+	} else if (pl_sockets_query(&q, &rep->sockets, &err)) {
 		snprintf(rep->local_error, sizeof rep->local_error, "%s", err.msg);
 		rep->sockets = NULL;
 		return 0; /* the registry's answer stands on its own */
@@ -111,17 +114,29 @@ static int attach_local(pl_report *rep, const pl_report_opts *opts)
 		pl_port_report *p = &rep->ports[i];
 		if (!p->has_port)
 			continue;
+		/* The set is sorted by local port: the port's sockets are one run, found by bisection (a range
+		 * of 65536 ports over a busy host's set stays linear). */
+		size_t lo = 0, hi = set->n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (set->socks[mid].local_port < p->port)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
 		size_t n = 0;
-		for (size_t k = 0; k < set->n; k++)
-			n += set->socks[k].local_port == p->port;
+		while (lo + n < set->n && set->socks[lo + n].local_port == p->port)
+			n++;
 		if (n == 0)
 			continue;
 		p->socks = malloc(n * sizeof *p->socks);
 		if (!p->socks)
 			return PL_ENOMEM;
-		for (size_t k = 0; k < set->n; k++)
-			if (set->socks[k].local_port == p->port)
-				p->socks[p->nsocks++] = (uint32_t)k;
+		for (size_t k = 0; k < n; k++) /* a borrowed set may hold every transport */
+			if (!rep->spec.proto || set->socks[lo + k].proto == rep->spec.proto)
+				p->socks[p->nsocks++] = (uint32_t)(lo + k);
+		if (p->nsocks == 0)
+			continue;
 		const pl_socket *first = &set->socks[p->socks[0]];
 		if (!first->listening) {
 			p->local.verdict = PL_VERDICT_NONE;
@@ -158,7 +173,10 @@ int pl_report_build(const pl_registry *reg, const pl_spec *spec, const pl_report
 		return pl_error_set(err, PL_ENOMEM, "out of memory");
 	rep->reg = reg;
 	rep->spec = *spec;
-	pl_host_ports_read(opts && opts->proc_root ? opts->proc_root : "/proc", &rep->host);
+	if (opts && opts->host)
+		rep->host = *opts->host;
+	else
+		pl_host_ports_read(opts && opts->proc_root ? opts->proc_root : "/proc", &rep->host);
 	int rc = 0;
 	if (spec->kind == PL_SPEC_PORTS) {
 		size_t count = (size_t)spec->hi - spec->lo + 1;
@@ -238,7 +256,8 @@ void pl_report_free(pl_report *rep)
 		free(rep->ports[i].records);
 		free(rep->ports[i].socks);
 	}
-	pl_socket_set_free(rep->sockets);
+	if (!rep->sockets_borrowed)
+		pl_socket_set_free(rep->sockets);
 	free(rep->ports);
 	free(rep);
 }

@@ -30,6 +30,28 @@ typedef struct pl_text_out {
 #define PL_YELLOW "\033[33m"
 #define PL_RESET "\033[0m"
 
+/* Pieces of the text output that the streaming writer (stream.c) shares with text.c. */
+void pl_text_defang(json_t *j);               /* every string made terminal-safe, in place */
+/* The same for documents whose parts are shared (a stream reuses records and processes from port to
+ * port): the strings escaped so far are remembered (held), so that a shared one is never escaped twice. */
+typedef struct pl_defang_memo {
+	json_t **done;
+	size_t n, cap;
+} pl_defang_memo;
+void pl_text_defang_memo(json_t *j, pl_defang_memo *memo);
+void pl_defang_memo_free(pl_defang_memo *memo);
+void pl_text_table_head(const pl_text_out *o); /* the header of the one-line-a-port table */
+void pl_text_port_line(const pl_text_out *o, const json_t *port);
+void pl_text_port_full(const pl_text_out *o, const json_t *port);
+void pl_text_registry_line(const pl_text_out *o, const json_t *doc);
+
+/* A socket's owners as one line (ls_text.c, shared with the port report): "nginx[812]: nginx -g ...",
+ * or why none is named, whose socket it is, and whether more owners are likely unseen. */
+struct pl_buf;
+void pl_text_owners(struct pl_buf *b, const json_t *sock, bool wide);
+/* "127.0.0.1:80", "[::1]:80" */
+void pl_text_endpoint(char *buf, size_t size, const char *addr, json_int_t port);
+
 /* The escape code when colouring, else "". */
 static inline const char *pl_on(const pl_text_out *o, const char *code)
 {

@@ -1,6 +1,7 @@
 /* Reports as JSON (docs/json-schema.md): the one representation every front end shares. The sentences
  * in "explanation" fields are here too, so that the text output, the API and the page say the same. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <string.h>
 
@@ -150,6 +151,12 @@ static json_t *bind_json(const pl_report *rep, const pl_port_report *p)
 {
 	char text[256];
 	const pl_host_ports *h = &rep->host;
+	if (p->port == 0)
+		/* bind(0) is how a program asks for any free port: it never listens on port 0 itself. */
+		return json_pack("{s:b, s:s, s:b}", "unprivileged", true, "explanation",
+				 "Port 0 is not a port a service can use: binding port 0 asks the kernel for any free "
+				 "port (an ephemeral one), so any user may 'bind' it and nothing ever listens on it.",
+				 "any_port", true);
 	if (!p->bind_known)
 		snprintf(text, sizeof text, "Unknown whether an unprivileged user may bind it: "
 					    "net.ipv4.ip_unprivileged_port_start is unreadable.");
@@ -178,6 +185,10 @@ static json_t *ephemeral_json(const pl_report *rep, const pl_port_report *p)
 		snprintf(text, sizeof text,
 			 "Inside the ephemeral range %d-%d: the kernel may give it to any outgoing connection, so a "
 			 "server that binds it can find it taken.",
+			 h->eph_lo, h->eph_hi);
+	else if (p->reserved_local)
+		snprintf(text, sizeof text,
+			 "Outside the ephemeral range %d-%d, and listed in net.ipv4.ip_local_reserved_ports too.",
 			 h->eph_lo, h->eph_hi);
 	else
 		snprintf(text, sizeof text, "Outside the ephemeral range %d-%d that the kernel uses for outgoing connections.",
@@ -209,14 +220,26 @@ static const char *owner_status_name(pl_owner_status s)
 json_t *pl_render_socket_json(const pl_socket_set *set, const pl_socket *s)
 {
 	json_t *owners = json_array();
-	for (uint32_t k = 0; k < s->owners_count; k++)
-		json_array_append_new(owners, pl_render_process_json(&set->procs[set->owner_links[s->owners_first + k]]));
+	for (uint32_t k = 0; k < s->owners_count; k++) {
+		uint32_t link = s->owners_first + k;
+		json_t *o = pl_render_process_json(&set->procs[set->owner_links[link]]);
+		/* the descriptor it holds the socket by (ss -p's fd=), null when the backend did not say */
+		json_object_set_new(o, "fd", set->owner_fds && set->owner_fds[link] >= 0 ? json_integer(set->owner_fds[link])
+											   : json_null());
+		json_array_append_new(owners, o);
+	}
 	bool remote = s->remote_port != 0;
 	/* What to do about a hidden owner: as root, nothing will help (a sandbox, another namespace's /proc). */
-	const char *hint = s->owner_status != PL_OWNER_HIDDEN ? NULL
+	const char *hint = s->owner_status != PL_OWNER_HIDDEN && !s->owners_partial ? NULL
 			   : set->caller_root ? "not visible even to root"
 					      : "run as root";
-	return json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:i, s:o, s:o, s:I, s:i, s:s, s:o, s:o}", "transport",
+	char user[64];
+	pl_sockets_user_name(set, s->uid, user, sizeof user);
+	/* A listener's queues are its accept backlog: queued connections and the limit (ss's Recv-Q/Send-Q). */
+	json_t *backlog = s->listening && s->proto != PL_PROTO_UDP
+				  ? json_pack("{s:I, s:I}", "queued", (json_int_t)s->rqueue, "limit", (json_int_t)s->wqueue)
+				  : json_null();
+	json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:i, s:o, s:o, s:I, s:i, s:s, s:o, s:o}", "transport",
 			 pl_proto_name(s->proto), "family", s->family == AF_INET6 ? "ipv6" : "ipv4", "state",
 			 pl_socket_state_name(s->state, s->proto), "listening", s->listening, "v6only", s->v6only,
 			 "local_address", s->local, "local_port", s->local_port, "remote_address",
@@ -224,6 +247,17 @@ json_t *pl_render_socket_json(const pl_socket_set *set, const pl_socket *s)
 			 remote ? json_integer(s->remote_port) : json_null(), "inode", (json_int_t)s->inode, "uid",
 			 (int)s->uid, "owner_status", owner_status_name(s->owner_status), "owner_hint",
 			 hint ? json_string(hint) : json_null(), "owners", owners);
+	if (j) {
+		json_object_set_new(j, "user", pl_json_text(user));
+		/* false when the owners listed are likely not all of them (pl_socket.owners_partial) */
+		json_object_set_new(j, "owners_complete", json_boolean(s->owner_status == PL_OWNER_FOUND && !s->owners_partial));
+		json_object_set_new(j, "recv_q", json_integer(s->rqueue));
+		json_object_set_new(j, "send_q", json_integer(s->wqueue));
+		json_object_set_new(j, "backlog", backlog);
+	} else {
+		json_decref(backlog);
+	}
+	return j;
 }
 
 static json_t *local_json(const pl_report *rep, const pl_port_report *p)
@@ -256,13 +290,56 @@ static json_t *local_json(const pl_report *rep, const pl_port_report *p)
 			 "sockets", socks, "verdict", verdict);
 }
 
-static json_t *port_json(const pl_report *rep, const pl_port_report *p)
+#define SEQ_MAX 64
+
+/* The previous port's records, by registry index, with their JSON (held). */
+struct pl_render_seq {
+	uint32_t idx[SEQ_MAX];
+	json_t *json[SEQ_MAX];
+	size_t n;
+};
+
+pl_render_seq *pl_render_seq_new(void)
+{
+	return calloc(1, sizeof(pl_render_seq));
+}
+
+void pl_render_seq_free(pl_render_seq *seq)
+{
+	if (!seq)
+		return;
+	for (size_t i = 0; i < seq->n; i++)
+		json_decref(seq->json[i]);
+	free(seq);
+}
+
+static json_t *record_of(const pl_report *rep, uint32_t idx, const pl_render_seq *seq)
+{
+	for (size_t k = 0; seq && k < seq->n; k++)
+		if (seq->idx[k] == idx)
+			return json_incref(seq->json[k]);
+	pl_record rec;
+	return pl_registry_record(rep->reg, idx, &rec) == 0 ? pl_render_record_json(rep->reg, &rec) : NULL;
+}
+
+static json_t *port_json(const pl_report *rep, const pl_port_report *p, pl_render_seq *seq)
 {
 	json_t *records = json_array(), *missing = json_array();
+	pl_render_seq next = {.n = 0};
 	for (size_t i = 0; i < p->nrecords; i++) {
-		pl_record rec;
-		if (pl_registry_record(rep->reg, p->records[i], &rec) == 0)
-			json_array_append_new(records, pl_render_record_json(rep->reg, &rec));
+		json_t *r = record_of(rep, p->records[i], seq);
+		if (!r)
+			continue;
+		if (seq && next.n < SEQ_MAX) {
+			next.idx[next.n] = p->records[i];
+			next.json[next.n++] = json_incref(r);
+		}
+		json_array_append_new(records, r);
+	}
+	if (seq) { /* this port's records become the ones the next port may share */
+		for (size_t k = 0; k < seq->n; k++)
+			json_decref(seq->json[k]);
+		*seq = next;
 	}
 	for (int t = PL_PROTO_TCP; t < PL_PROTO_COUNT; t++)
 		if (p->missing & (1u << t))
@@ -280,17 +357,35 @@ static json_t *port_json(const pl_report *rep, const pl_port_report *p)
 			 ghost_json(rep->reg, p), "local", local);
 }
 
+json_t *pl_render_port_json(const pl_report *rep, size_t i)
+{
+	return i < rep->nports ? port_json(rep, &rep->ports[i], NULL) : NULL;
+}
+
+json_t *pl_render_port_json_seq(const pl_report *rep, size_t i, pl_render_seq *seq)
+{
+	return i < rep->nports ? port_json(rep, &rep->ports[i], seq) : NULL;
+}
+
+json_t *pl_render_host_json(const pl_host_ports *h)
+{
+	return host_json(h);
+}
+
+json_t *pl_render_query_json(const pl_spec *s)
+{
+	return s->kind == PL_SPEC_NAME ? json_pack("{s:s, s:s, s:o}", "kind", "name", "name", s->name, "transport",
+						   pl_json_text_or_null(pl_proto_name(s->proto)))
+				       : json_pack("{s:s, s:i, s:i, s:o}", "kind", "ports", "first", s->lo, "last", s->hi,
+						   "transport", pl_json_text_or_null(pl_proto_name(s->proto)));
+}
+
 json_t *pl_render_report_json(const pl_report *rep, const pl_render_meta *meta)
 {
 	json_t *ports = json_array();
 	for (size_t i = 0; i < rep->nports; i++)
-		json_array_append_new(ports, port_json(rep, &rep->ports[i]));
-	const pl_spec *s = &rep->spec;
-	json_t *query = s->kind == PL_SPEC_NAME
-				? json_pack("{s:s, s:s, s:o}", "kind", "name", "name", s->name, "transport",
-					    pl_json_text_or_null(pl_proto_name(s->proto)))
-				: json_pack("{s:s, s:i, s:i, s:o}", "kind", "ports", "first", s->lo, "last", s->hi,
-					    "transport", pl_json_text_or_null(pl_proto_name(s->proto)));
+		json_array_append_new(ports, port_json(rep, &rep->ports[i], NULL));
+	json_t *query = pl_render_query_json(&rep->spec);
 	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "port_report",
 			 "portlore", meta && meta->version ? meta->version : "", "registry", registry_json(rep->reg, meta),
 			 "query", query, "host", host_json(&rep->host), "ports", ports);

@@ -265,7 +265,7 @@ static void registry_line(const pl_text_out *o, const char *label, const json_t 
 {
 	const char *date = pl_json_member(r, "date"), *path = pl_json_member(r, "path");
 	fprintf(o->f, "%s%sIANA as of %s, %s%s%s (%s)%s\n", pl_on(o, PL_DIM), label,
-		*date ? date : "an unknown date (undated file)", pl_json_member(r, "origin"), *path ? " " : "", path,
+		*date ? date : PL_UNDATED, pl_json_member(r, "origin"), *path ? " " : "", path,
 		pl_json_member(r, "source"), pl_on(o, PL_RESET));
 }
 

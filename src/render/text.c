@@ -112,63 +112,36 @@ static void record_block(const pl_text_out *o, const json_t *rec, json_int_t por
 	}
 }
 
-static void registry_line(const pl_text_out *o, const json_t *doc)
+void pl_text_registry_line(const pl_text_out *o, const json_t *doc)
 {
 	const json_t *r = json_object_get(doc, "registry");
 	const char *origin = pl_json_member(r, "origin"), *path = pl_json_member(r, "path");
 	const char *date = pl_json_member(r, "date");
-	fprintf(o->f, "%sregistry: IANA as of %s, %s", pl_on(o, PL_DIM), *date ? date : "an unknown date (undated file)",
+	fprintf(o->f, "%sregistry: IANA as of %s, %s", pl_on(o, PL_DIM), *date ? date : PL_UNDATED,
 		origin);
 	if (*path)
 		fprintf(o->f, " %s", path);
 	fprintf(o->f, " (%s)%s\n", pl_json_member(r, "source"), pl_on(o, PL_RESET));
 }
 
-static void endpoint(char *buf, size_t size, const char *addr, json_int_t port)
-{
-	if (strchr(addr, ':'))
-		snprintf(buf, size, "[%s]:%lld", addr, (long long)port);
-	else
-		snprintf(buf, size, "%s:%lld", addr, (long long)port);
-}
 
 /* One socket: state, transport, local (and peer) endpoint, then its owners or why they are not shown. */
-static void socket_line(const pl_text_out *o, const json_t *s, bool with_port_col)
+static void socket_line(const pl_text_out *o, const json_t *s)
 {
 	char local[64], peer[64] = "";
-	endpoint(local, sizeof local, pl_json_member(s, "local_address"),
-		 json_integer_value(json_object_get(s, "local_port")));
+	pl_text_endpoint(local, sizeof local, pl_json_member(s, "local_address"),
+			 json_integer_value(json_object_get(s, "local_port")));
 	if (json_is_string(json_object_get(s, "remote_address")))
-		endpoint(peer, sizeof peer, pl_json_member(s, "remote_address"),
-			 json_integer_value(json_object_get(s, "remote_port")));
-	(void)with_port_col;
-	fprintf(o->f, "  %-10s %-4s %-24s %-24s ", pl_json_member(s, "state"), pl_json_member(s, "transport"), local,
+		pl_text_endpoint(peer, sizeof peer, pl_json_member(s, "remote_address"),
+				 json_integer_value(json_object_get(s, "remote_port")));
+	fprintf(o->f, "  %-10s %-5s %-24s %-24s ", pl_json_member(s, "state"), pl_json_member(s, "transport"), local,
 		*peer ? peer : "*");
-	const char *status = pl_json_member(s, "owner_status");
-	const json_t *owners = json_object_get(s, "owners"), *p;
-	size_t i;
-	if (!strcmp(status, "hidden"))
-		fprintf(o->f, "%sowner not visible%s%s", pl_on(o, PL_YELLOW),
-			strcmp(pl_json_member(s, "owner_hint"), "run as root") ? " (hidden even from root)" : ": run as root",
-			pl_on(o, PL_RESET));
-	else if (!strcmp(status, "none"))
-		fprintf(o->f, "%sno process (kernel)%s", pl_on(o, PL_DIM), pl_on(o, PL_RESET));
-	else if (!strcmp(status, "unknown"))
-		fprintf(o->f, "%sowner not looked up%s", pl_on(o, PL_DIM), pl_on(o, PL_RESET));
-	json_array_foreach(owners, i, p) {
-		fprintf(o->f, "%s%s%s%s (pid %lld, %s)", i ? "; " : "", pl_on(o, PL_BOLD), pl_json_member(p, "name"), pl_on(o, PL_RESET),
-			(long long)json_integer_value(json_object_get(p, "pid")), pl_json_member(p, "user"));
-		const char *cmd = pl_json_member(p, "cmdline");
-		if (*cmd)
-			fprintf(o->f, " %.*s%s", 60, cmd, strlen(cmd) > 60 ? "..." : "");
-		if (*pl_json_member(p, "container_id"))
-			fprintf(o->f, " [container %.12s]", pl_json_member(p, "container_id"));
-		else if (*pl_json_member(p, "unit"))
-			fprintf(o->f, " [%s]", pl_json_member(p, "unit"));
-		if (json_is_true(json_object_get(p, "other_netns")))
-			fprintf(o->f, " [other network namespace]");
-	}
-	fputc('\n', o->f);
+	pl_buf b;
+	pl_buf_init(&b, 1u << 20);
+	pl_text_owners(&b, s, false);
+	bool seen = !strcmp(pl_json_member(s, "owner_status"), "found");
+	fprintf(o->f, "%s%s%s\n", seen ? "" : pl_on(o, PL_YELLOW), pl_buf_str(&b), seen ? "" : pl_on(o, PL_RESET));
+	pl_buf_free(&b);
 }
 
 static void local_section(const pl_text_out *o, const json_t *local)
@@ -182,7 +155,7 @@ static void local_section(const pl_text_out *o, const json_t *local)
 	}
 	const json_t *socks = json_object_get(local, "sockets"), *s;
 	size_t i;
-	json_array_foreach(socks, i, s) socket_line(o, s, false);
+	json_array_foreach(socks, i, s) socket_line(o, s);
 	const json_t *v = json_object_get(local, "verdict");
 	const char *verdict = pl_json_member(v, "verdict");
 	fprintf(o->f, "%s", !strcmp(verdict, "mismatch") ? pl_on(o, PL_YELLOW) : !strcmp(verdict, "match") ? pl_on(o, PL_GREEN) : "");
@@ -194,43 +167,7 @@ static void local_section(const pl_text_out *o, const json_t *local)
 		wrapped(o, 2, pl_json_member(local, "note"));
 }
 
-static void sockets_text(const pl_text_out *o, const json_t *doc)
-{
-	const json_t *socks = json_object_get(doc, "sockets"), *s;
-	size_t i;
-	fprintf(o->f, "%s  %-10s %-4s %-24s %-24s %s%s\n", pl_on(o, PL_BOLD), "STATE", "PROTO", "LOCAL", "PEER", "PROCESS",
-		pl_on(o, PL_RESET));
-	json_array_foreach(socks, i, s) {
-		socket_line(o, s, true);
-		const json_t *names = json_object_get(s, "registered"), *v = json_object_get(s, "verdict");
-		char reg[128] = "";
-		size_t k;
-		const json_t *n;
-		json_array_foreach(names, k, n) {
-			if (strlen(reg) + strlen(json_string_value(n)) + 3 < sizeof reg) {
-				if (*reg)
-					strcat(reg, ", ");
-				strcat(reg, json_string_value(n));
-			}
-		}
-		if (json_is_object(v)) {
-			const char *verdict = pl_json_member(v, "verdict");
-			fprintf(o->f, "  %-10s registered: %s%s%s%s\n", "", *reg ? reg : "nothing",
-				!strcmp(verdict, "mismatch") ? pl_on(o, PL_YELLOW) : "",
-				!*reg                        ? ""
-				: !strcmp(verdict, "match")    ? "; it looks like it"
-				: !strcmp(verdict, "mismatch") ? "; this is not it"
-							       : "; whether this is it: unknown",
-				pl_on(o, PL_RESET));
-		}
-	}
-	const json_t *src = json_object_get(doc, "source");
-	if (*pl_json_member(src, "note"))
-		wrapped(o, 2, pl_json_member(src, "note"));
-	fprintf(o->f, "%zu socket%s\n", json_array_size(socks), json_array_size(socks) == 1 ? "" : "s");
-}
-
-static void port_full(const pl_text_out *o, const json_t *p)
+void pl_text_port_full(const pl_text_out *o, const json_t *p)
 {
 	const json_t *port = json_object_get(p, "port"), *recs = json_object_get(p, "records"), *r;
 	size_t i;
@@ -263,8 +200,14 @@ static void port_full(const pl_text_out *o, const json_t *p)
 	fputs(pl_on(o, PL_RESET), o->f);
 }
 
+void pl_text_table_head(const pl_text_out *o)
+{
+	fprintf(o->f, "%s%-6s %-8s %-17s %-16s %s%s\n", pl_on(o, PL_BOLD), "PORT", "RANGE", "TRANSPORTS", "SERVICE",
+		"DESCRIPTION", pl_on(o, PL_RESET));
+}
+
 /* One line a port, for ranges: PORT RANGE TRANSPORTS SERVICE DESCRIPTION. */
-static void port_line(const pl_text_out *o, const json_t *p)
+void pl_text_port_line(const pl_text_out *o, const json_t *p)
 {
 	const json_t *recs = json_object_get(p, "records"), *r, *best = NULL;
 	size_t i;
@@ -285,13 +228,13 @@ static void port_line(const pl_text_out *o, const json_t *p)
 		pl_json_member(json_object_get(p, "range"), "class"));
 	if (best) {
 		const char *v = pl_json_member(json_object_get(p, "ghost"), "verdict");
-		fprintf(o->f, "%-14s %s%-16s%s %s%s%s%s", transports, pl_on(o, PL_BOLD), pl_json_member(best, "service"), pl_on(o, PL_RESET),
+		fprintf(o->f, "%-17s %s%-16s%s %s%s%s%s", transports, pl_on(o, PL_BOLD), pl_json_member(best, "service"), pl_on(o, PL_RESET),
 			pl_json_member(best, "description"), strcmp(v, "no") ? pl_on(o, PL_YELLOW) : "",
 			strcmp(v, "ghost") == 0 ? "  [ghost]" : strcmp(v, "likely_ghost") == 0 ? "  [likely ghost]" : "",
 			pl_on(o, PL_RESET));
 	} else {
 		const json_t *first = json_array_get(recs, 0);
-		fprintf(o->f, "%-14s %s%s%s", "-", pl_on(o, PL_DIM), first ? or_dash(pl_json_member(first, "description")) : "Unassigned",
+		fprintf(o->f, "%-17s %-16s %s%s%s", "-", "-", pl_on(o, PL_DIM), first ? or_dash(pl_json_member(first, "description")) : "Unassigned",
 			pl_on(o, PL_RESET));
 	}
 	/* What is here: the first listener's owner, or how many sockets use the port. */
@@ -331,42 +274,99 @@ static void search_text(const pl_text_out *o, const json_t *doc)
 }
 
 /* Strings come from registry files and from processes (a command line is whatever its program says):
- * control characters could drive the terminal: pl_term_clean turns them into '?'. */
-static void defang(json_t *j)
+ * a newline or an escape sequence could forge a line or drive the terminal, so every string is written
+ * with visible escapes (util/escape.c). Only the registry's multi-line notes keep their line breaks, and
+ * multiline() indents those under their label. */
+static bool multiline_key(const char *key)
+{
+	return key && (!strcmp(key, "notes") || !strcmp(key, "unauthorized_use") || !strcmp(key, "service_code"));
+}
+
+static bool memo_has(const pl_defang_memo *m, const json_t *j)
+{
+	for (size_t i = 0; m && i < m->n; i++)
+		if (m->done[i] == j)
+			return true;
+	return false;
+}
+
+static void memo_add(pl_defang_memo *m, json_t *j)
+{
+	if (!m)
+		return;
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		json_t **d = realloc(m->done, cap * sizeof *d);
+		if (!d)
+			return; /* then a shared string may be escaped twice: ugly, never unsafe */
+		m->done = d;
+		m->cap = cap;
+	}
+	m->done[m->n++] = json_incref(j);
+}
+
+static void defang_value(json_t *j, const char *key, pl_defang_memo *memo)
 {
 	size_t i;
 	const char *k;
 	json_t *v;
 	if (json_is_object(j)) {
-		json_object_foreach(j, k, v) defang(v);
+		json_object_foreach(j, k, v) defang_value(v, k, memo);
 	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v) defang(v);
+		json_array_foreach(j, i, v) defang_value(v, NULL, memo);
 	} else if (json_is_string(j)) {
+		const char *str = json_string_value(j);
 		size_t n = json_string_length(j);
-		char *c = malloc(n + 1);
-		if (!c)
+		unsigned flags = multiline_key(key) ? PL_ESC_KEEP_NEWLINE : 0;
+		if (!pl_term_needs_escape(str, n, flags) || memo_has(memo, j))
 			return;
-		memcpy(c, json_string_value(j), n + 1);
-		if (pl_term_clean(c, n))
-			json_string_setn_nocheck(j, c, n);
+		char *c = pl_term_escape(str, n, flags);
+		if (c)
+			json_string_setn_nocheck(j, c, strlen(c));
+		else
+			json_string_setn_nocheck(j, "?", 1); /* out of memory: never the raw text */
 		free(c);
+		memo_add(memo, j);
 	}
 }
 
-static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts);
+void pl_text_defang(json_t *j)
+{
+	defang_value(j, NULL, NULL);
+}
 
-int pl_render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
+void pl_text_defang_memo(json_t *j, pl_defang_memo *memo)
+{
+	defang_value(j, NULL, memo);
+}
+
+void pl_defang_memo_free(pl_defang_memo *memo)
+{
+	for (size_t i = 0; i < memo->n; i++)
+		json_decref(memo->done[i]);
+	free(memo->done);
+	*memo = (pl_defang_memo){0};
+}
+
+static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts, const pl_table_opts *t);
+
+int pl_render_text_table(FILE *f, const json_t *doc, const pl_text_opts *opts, const pl_table_opts *t)
 {
 	json_t *safe = json_deep_copy(doc);
 	if (!safe)
 		return -1;
-	defang(safe);
-	int rc = render_text(f, safe, opts);
+	pl_text_defang(safe);
+	int rc = render_text(f, safe, opts, t);
 	json_decref(safe);
 	return rc;
 }
 
-static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
+int pl_render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
+{
+	return pl_render_text_table(f, doc, opts, NULL);
+}
+
+static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts, const pl_table_opts *t)
 {
 	pl_text_out o = {f, opts && opts->colour,
 		 json_is_true(json_object_get(json_object_get(doc, "registry"), "has_references"))};
@@ -375,10 +375,15 @@ static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 		return pl_render_diff_text(f, doc, opts);
 	if (!strcmp(kind, "ghosts"))
 		return pl_render_ghosts_text(f, doc, opts);
+	if (!strcmp(kind, "check"))
+		return pl_render_check_text(f, doc, opts);
+	if (!strcmp(kind, "pick"))
+		return pl_render_pick_text(f, doc, opts);
 	if (!strcmp(kind, "search")) {
 		search_text(&o, doc);
 	} else if (!strcmp(kind, "sockets")) {
-		sockets_text(&o, doc);
+		if (pl_render_sockets_text(f, doc, opts, t))
+			return -1;
 	} else {
 		const json_t *ports = json_object_get(doc, "ports"), *query = json_object_get(doc, "query"), *p;
 		size_t i;
@@ -386,19 +391,18 @@ static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 			     json_integer_value(json_object_get(query, "first")) !=
 				     json_integer_value(json_object_get(query, "last"));
 		if (range) {
-			fprintf(f, "%s%-6s %-8s %-14s %-16s %s%s\n", pl_on(&o, PL_BOLD), "PORT", "RANGE", "TRANSPORTS", "SERVICE",
-				"DESCRIPTION", pl_on(&o, PL_RESET));
-			json_array_foreach(ports, i, p) port_line(&o, p);
+			pl_text_table_head(&o);
+			json_array_foreach(ports, i, p) pl_text_port_line(&o, p);
 		} else {
 			json_array_foreach(ports, i, p) {
 				if (i)
 					fputs("\n", f);
-				port_full(&o, p);
+				pl_text_port_full(&o, p);
 			}
 		}
 	}
 	fputc('\n', f);
-	registry_line(&o, doc);
+	pl_text_registry_line(&o, doc);
 	fflush(f);
 	return ferror(f) ? -1 : 0;
 }

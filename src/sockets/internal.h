@@ -12,6 +12,10 @@
 
 /* Appends a copy of *s to set->socks; 0 or PL_ENOMEM. */
 int pl_sockset_push(pl_socket_set *set, const pl_socket *s);
+/* A uid's user name, or its number (user.c): one getpwuid_r, no cache. */
+void pl_sockets_lookup_user(uint32_t uid, char *buf, size_t size);
+/* Names the uids of the set's sockets once (user.c); 0 or PL_ENOMEM. */
+int pl_sockset_fill_users(pl_socket_set *set);
 /* Appends a sentence to set->note ("; "-separated), cut at the note's size. */
 void pl_sockset_note(pl_socket_set *set, const char *text);
 

@@ -25,6 +25,7 @@ struct want {
 struct hit {
 	uint32_t sock, proc;
 	int pid;
+	int fd;
 };
 
 typedef struct walk {
@@ -53,7 +54,9 @@ static int hit_cmp(const void *a, const void *b)
 	const struct hit *x = a, *y = b;
 	if (x->sock != y->sock)
 		return x->sock < y->sock ? -1 : 1;
-	return x->pid < y->pid ? -1 : x->pid > y->pid;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->fd < y->fd ? -1 : x->fd > y->fd; /* the lowest descriptor first: the one kept */
 }
 
 /* "socket:[12345]" exactly; anything else (a pipe, "anon_inode:[...]", a file) is not ours. */
@@ -106,7 +109,7 @@ static int add_proc(walk *w, int pid, uint32_t *index)
 	return 0;
 }
 
-static int add_hit(walk *w, uint32_t sock, uint32_t proc, int pid)
+static int add_hit(walk *w, uint32_t sock, uint32_t proc, int pid, int fd)
 {
 	if (w->nhits == w->caphits) {
 		size_t cap = w->caphits ? w->caphits * 2 : 64;
@@ -116,7 +119,7 @@ static int add_hit(walk *w, uint32_t sock, uint32_t proc, int pid)
 		w->hits = h;
 		w->caphits = cap;
 	}
-	w->hits[w->nhits++] = (struct hit){sock, proc, pid};
+	w->hits[w->nhits++] = (struct hit){sock, proc, pid, fd};
 	return 0;
 }
 
@@ -169,7 +172,10 @@ static int scan_fds(walk *w, int fdir, int pid)
 						return rc;
 					added = true;
 				}
-				int rc = add_hit(w, w->wants[i].sock, proc, pid);
+				uint32_t fd;
+				if (pl_parse_uint(d->d_name, strlen(d->d_name), INT_MAX, &fd))
+					fd = UINT32_MAX;
+				int rc = add_hit(w, w->wants[i].sock, proc, pid, fd == UINT32_MAX ? -1 : (int)fd);
 				if (rc)
 					return rc;
 			}
@@ -227,18 +233,21 @@ static int link_owners(walk *w)
 			w->hits[nlinks++] = w->hits[i];
 	if (nlinks) {
 		set->owner_links = malloc(nlinks * sizeof *set->owner_links);
-		if (!set->owner_links)
+		set->owner_fds = malloc(nlinks * sizeof *set->owner_fds);
+		if (!set->owner_links || !set->owner_fds)
 			return PL_ENOMEM;
 	}
-	for (size_t i = 0; i < nlinks; i++)
+	for (size_t i = 0; i < nlinks; i++) {
 		set->owner_links[i] = w->hits[i].proc;
+		set->owner_fds[i] = w->hits[i].fd;
+	}
 	set->nlinks = nlinks;
 
 	/* Without hidepid, another user's fd folder answers EACCES and is counted in unreadable; with
 	 * hidepid=invisible its processes are simply not listed. So an unprivileged caller cannot tell
 	 * "held by nobody" from "held by someone we cannot see" for a socket another uid created. */
 	uid_t euid = geteuid();
-	bool hidden = false;
+	bool hidden = false, partial = false;
 	size_t h = 0;
 	for (size_t i = 0; i < set->n; i++) {
 		pl_socket *s = &set->socks[i];
@@ -246,15 +255,23 @@ static int link_owners(walk *w)
 		while (h < nlinks && w->hits[h].sock == i)
 			h++;
 		s->owners_count = (uint32_t)(h - s->owners_first);
-		if (s->owners_count)
+		if (s->owners_count) {
 			s->owner_status = PL_OWNER_FOUND;
+			/* Some processes unseen (unreadable, or another user's under hidepid) and no owner seen
+			 * runs as the socket's uid: whoever created it is likely among the unseen. */
+			bool uid_seen = false;
+			for (uint32_t k = 0; k < s->owners_count; k++)
+				uid_seen |= set->procs[set->owner_links[s->owners_first + k]].uid == s->uid;
+			s->owners_partial = !uid_seen && (w->unreadable || (euid != 0 && s->uid != euid));
+			partial |= s->owners_partial;
+		}
 		else if (s->inode && (w->unreadable || (euid != 0 && s->uid != euid)))
 			s->owner_status = PL_OWNER_HIDDEN;
 		else
 			s->owner_status = PL_OWNER_NONE;
 		hidden |= s->owner_status == PL_OWNER_HIDDEN;
 	}
-	if (hidden) {
+	if (hidden || partial) {
 		set->owners_partial = true;
 		char text[160];
 		/* Root too can be refused: a process with capabilities root lacks here, an LSM, another user
@@ -279,12 +296,15 @@ int pl_sockets_resolve_owners(pl_socket_set *set, const char *proc_root, pl_erro
 		return pl_error_set(err, PL_EINVAL, "socket set without an arena");
 	free(set->procs);
 	free(set->owner_links);
+	free(set->owner_fds);
 	set->procs = NULL;
 	set->owner_links = NULL;
+	set->owner_fds = NULL;
 	set->nprocs = set->nlinks = 0;
 	set->owners_partial = false;
 	for (size_t i = 0; i < set->n; i++) {
 		set->socks[i].owner_status = PL_OWNER_UNKNOWN;
+		set->socks[i].owners_partial = false;
 		set->socks[i].owners_first = set->socks[i].owners_count = 0;
 	}
 
@@ -329,8 +349,10 @@ out:
 	if (rc) {
 		free(set->procs);
 		free(set->owner_links);
+		free(set->owner_fds);
 		set->procs = NULL;
 		set->owner_links = NULL;
+		set->owner_fds = NULL;
 		set->nprocs = set->nlinks = 0;
 		for (size_t i = 0; i < set->n; i++)
 			set->socks[i].owner_status = PL_OWNER_UNKNOWN;

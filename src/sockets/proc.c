@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -174,12 +173,7 @@ static void user_name(pl_proc_ctx *c, uint32_t uid, char *out, size_t size)
 			snprintf(out, size, "%s", c->users[i].name);
 			return;
 		}
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-	if (getpwuid_r((uid_t)uid, &pw, buf, sizeof buf, &res) == 0 && res && res->pw_name[0])
-		snprintf(out, size, "%s", res->pw_name);
-	else
-		snprintf(out, size, "%u", uid);
+	pl_sockets_lookup_user(uid, out, size);
 	if (c->nusers < (int)(sizeof c->users / sizeof c->users[0])) {
 		c->users[c->nusers].uid = uid;
 		snprintf(c->users[c->nusers].name, sizeof c->users[0].name, "%s", out);

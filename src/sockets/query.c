@@ -37,6 +37,8 @@ void pl_socket_set_free(pl_socket_set *set)
 	free(set->socks);
 	free(set->procs);
 	free(set->owner_links);
+	free(set->owner_fds);
+	free(set->users_);
 	pl_arena_free(set->arena_);
 	free(set);
 }
@@ -219,12 +221,22 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 		pl_sockset_note(set, q->force_procfs ? "read /proc/net as asked" :
 			"netlink sock_diag has no TCP or UDP handler: read /proc/net instead");
 	}
-	if (set->sctp_missing)
-		pl_sockset_note(set, procfs ? "SCTP: not listed from /proc/net" :
-			"SCTP: the kernel has no sctp_diag (module not loaded)");
+	if (set->sctp_missing) {
+		/* /proc/net/sctp exists exactly when the kernel has SCTP (the module creates it): without it
+		 * there is no SCTP socket to miss, and sctp_diag is worth naming only beside SCTP itself. */
+		snprintf(path, sizeof path, "%s/net/sctp", proc_root);
+		bool has_sctp = stat(path, &st) == 0;
+		pl_sockset_note(set, !has_sctp ? "this kernel has no SCTP, so no SCTP socket exists"
+			: procfs ? "SCTP: not listed from /proc/net"
+			: "SCTP sockets are not listed: this kernel has SCTP but not sctp_diag (modprobe sctp_diag)");
+	}
 
 	if (set->n > 1)
 		qsort(set->socks, set->n, sizeof *set->socks, sock_cmp);
+	if (pl_sockset_fill_users(set)) {
+		rc = pl_error_set(err, PL_ENOMEM, "out of memory");
+		goto fail;
+	}
 
 	if (q->owners) {
 		/* Without owners the sockets still stand (owner_status stays UNKNOWN): the report says what it

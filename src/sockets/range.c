@@ -13,20 +13,22 @@
 
 static int read_ints(const char *proc_root, const char *name, uint32_t *v, int want)
 {
-	char path[512], buf[128];
+	char path[512], *buf;
+	size_t len;
 	snprintf(path, sizeof path, "%s/sys/net/ipv4/%s", proc_root, name);
-	if (pl_read_small(path, buf, sizeof buf))
+	if (pl_read_proc(path, 4096, &buf, &len, NULL))
 		return -1;
 	const char *p = buf;
-	for (int i = 0; i < want; i++) {
+	int rc = 0;
+	for (int i = 0; i < want && rc == 0; i++) {
 		while (*p == ' ' || *p == '\t')
 			p++;
 		size_t n = strspn(p, "0123456789");
-		if (pl_parse_uint(p, n, 65536, &v[i]))
-			return -1;
+		rc = pl_parse_uint(p, n, 65536, &v[i]) ? -1 : 0;
 		p += n;
 	}
-	return 0;
+	free(buf);
+	return rc;
 }
 
 static int parse_reserved(const char *buf, pl_host_ports *h);
@@ -37,8 +39,9 @@ static int read_reserved(const char *proc_root, pl_host_ports *h)
 	char path[512], *buf;
 	size_t len;
 	snprintf(path, sizeof path, "%s/sys/net/ipv4/ip_local_reserved_ports", proc_root);
-	/* Read whole: a long list cut short would turn "40000" into "40". */
-	if (pl_read_file(path, 1u << 20, &buf, &len, NULL))
+	/* Read whole, in one read: the kernel answers nothing at a non-zero offset, so a read in pieces
+	 * turned "20000-20010,8080" into "2" (tests/integration/cli_hostports.sh). */
+	if (pl_read_proc(path, 1u << 20, &buf, &len, NULL))
 		return -1;
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
 		buf[--len] = '\0';

@@ -91,3 +91,39 @@ int pl_spec_parse(const char *text, pl_spec *out, pl_error *err)
 	out->numeric_like = body[0] >= '0' && body[0] <= '9';
 	return 0;
 }
+
+int pl_spec_parse_list(const char *text, pl_spec *out, size_t max, size_t *n, pl_error *err)
+{
+	*n = 0;
+	size_t len = strlen(text);
+	if (len > PL_SPEC_LIST_TEXT_MAX)
+		return pl_error_set(err, PL_EINVAL, "port list longer than %d characters", PL_SPEC_LIST_TEXT_MAX);
+	const char *p = text;
+	if (!*p)
+		return pl_spec_parse(text, out, err); /* the empty-spec message */
+	for (;;) {
+		size_t w = strcspn(p, ", ");
+		if (w == 0)
+			return pl_error_set(err, PL_EINVAL, "'%s' has an empty item: separate ports with one comma or space, "
+					    "e.g. 22,80,443", text);
+		if (*n >= max)
+			return pl_error_set(err, PL_EINVAL, "more than %zu ports or ranges in one call", max);
+		char item[PL_SPEC_MAX + 1];
+		if (w > PL_SPEC_MAX)
+			return pl_error_set(err, PL_EINVAL, "port spec '%.*s...' longer than %d characters", 20, p, PL_SPEC_MAX);
+		memcpy(item, p, w);
+		item[w] = '\0';
+		int rc = pl_spec_parse(item, &out[*n], err);
+		if (rc)
+			return rc;
+		(*n)++;
+		p += w;
+		if (!*p)
+			return 0;
+		p++; /* one separator; ", " counts as one too */
+		if (p[-1] == ',' && *p == ' ')
+			p++;
+		if (!*p)
+			return pl_error_set(err, PL_EINVAL, "'%s' ends with a separator: drop the trailing '%c'", text, p[-1]);
+	}
+}

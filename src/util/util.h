@@ -40,6 +40,23 @@ const char *pl_buf_str(pl_buf *b);
  * (U+0080-U+009F, two bytes in UTF-8) become '?' (a tab a space). Returns whether anything changed. */
 bool pl_term_clean(char *s, size_t len);
 
+/* Length of the valid UTF-8 sequence at p (1-4) within n bytes, or 0 when it is not one (overlongs and
+ * surrogates are not). */
+size_t pl_utf8_len(const unsigned char *p, size_t n);
+
+/* Visible escapes for a terminal (escape.c): "\n", "\t", "\r", "\\", "\xHH" for other control bytes and
+ * for each byte of invalid UTF-8, "\uHHHH" for C1 controls and bidirectional overrides. The result is
+ * malloc'd (free it), NULL when out of memory. PL_ESC_KEEP_NEWLINE leaves line breaks (multi-line notes). */
+#define PL_ESC_KEEP_NEWLINE 1u
+char *pl_term_escape(const char *s, size_t len, unsigned flags);
+size_t pl_term_escape_len(const char *s, size_t len, unsigned flags);
+bool pl_term_needs_escape(const char *s, size_t len, unsigned flags);
+
+/* Reads a /proc or /sys file whole, in one read from offset 0 of a buffer big enough (grown and read
+ * again when filled): a sysctl reports size 0 and answers end-of-file to any read at a non-zero offset,
+ * so reading it in pieces gets only its first piece (procfile.c). *data is NUL-terminated, free() it. */
+int pl_read_proc(const char *path, size_t max, char **data, size_t *len, pl_error *err);
+
 /* Reads a whole regular file of at most max bytes; *data is NUL-terminated, free() it. */
 int pl_read_file(const char *path, size_t max, char **data, size_t *len, pl_error *err);
 /* Reads a small text file (a sysctl) into buf, stripping the trailing newline. */

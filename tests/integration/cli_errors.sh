@@ -21,8 +21,9 @@ bad "unknown service name" 1 "no service named 'nosuchservicex'" nosuchservicex
 bad "unknown option" 2 "unknown option '--frobnicate'" --frobnicate 2908
 bad "unknown option after the port" 2 "unknown option '--frobnicate'" 2908 --frobnicate
 bad "no port at all" 2 "no port given"
-bad "two specs" 2 "one port spec at a time" 22 80
-bad "spec with spaces" 2 "neither a port" "29 08"
+bad "a list with an empty item" 2 "has an empty item" 80,,443
+bad "a list ending with a comma" 2 "ends with a separator" 80,
+bad "a list with one bad item names it" 2 "port '70000' is out of range" "22 70000"
 bad "markup is refused" 2 "neither a port" "<b>"
 bad "--color with a bad value" 2 "--color takes auto, always or never" --color sometimes 22
 bad "search without a term" 2 "no search term" search
@@ -36,7 +37,7 @@ bad "an empty registry file" 3 "empty" --registry "$T_DIR/empty" 22
 bad "--registry does not mix with diff" 2 "diff compares the two registries" --registry "$T_DIR/empty" diff embedded embedded
 
 bad "after --, -1 is still a bad port" 2 "'-1' is not a port" -- -1
-bad "after --, options are operands" 2 "one port spec at a time" -- 22 --json
+bad "after --, options are operands" 2 "'--json' is not a port" -- 22 --json
 "$PORTLORE" check 22 >/dev/full 2>"$T_DIR/err"
 rc=$?
 [ "$rc" = 3 ] && grep -q "cannot write the output" "$T_DIR/err" && _tap 1 "a failed write is a runtime error (check)" || _tap 0 "a failed write is a runtime error (check)" "exit $rc"

@@ -10,7 +10,7 @@ expect "--version names the registry" 0 '^portlore [0-9]+\.[0-9]+\.[0-9]+'
 expect "--version shows the registry date" 0 'registry: IANA as of [0-9-]{10}'
 
 # Every subcommand's usage line appears in the man page.
-for cmd in show search ls check pick update; do
+for cmd in show search ls check pick update diff ghosts serve; do
 	usage=$("$PORTLORE" "$cmd" --help | sed -n 's/^usage: portlore //p')
 	if grep -qF -- "$(printf '%s' "$usage" | sed 's/^[a-z]* //')" <(sed 's/\\-/-/g; s/\\fB//g; s/\\fR//g; s/\\fI//g' "$ROOT/docs/portlore.1"); then
 		_tap 1 "man page carries the usage of $cmd"

@@ -19,15 +19,15 @@ for spec in "27001 flex-lm 27000-27009" "4250 vrml-multi-use 4200-4299" "3323 ac
 	expect "check $1 exits 1 naming $2" 1 "does not leave it free: $2 $3 \(every transport\)"
 done
 run check 51
-expect "check 51 exits 1: Reserved" 1 'does not leave it free: Reserved \(every transport\)'
+expect "check 51 exits 1: Reserved" 1 'does not leave it free: reserved by IANA \(every transport\)'
 for p in 225 1011 49151; do
 	run "$p" --no-local --json
 	check "$p stays Reserved" jq -e '[.ports[0].records[].status] | (index("reserved") != null) and (index("unassigned") == null)' "$T_DIR/out"
 done
 run pick --range 4200-4299
-expect "pick never hands out vrml-multi-use's range" 1 '' 'no port in 4200-4299 passes the check'
+expect "pick never hands out vrml-multi-use's range" 1 '' 'no ports in 4200-4299 pass the check'
 run pick --range 1011-1020
-expect "pick never hands out Reserved ports" 1 '' 'no port in 1011-1020'
+expect "pick never hands out Reserved ports" 1 '' 'no ports in 1011-1020'
 run check 2905/udp
 expect "check 2905/udp: De-registered is not free either" 1 'De-registered \(udp\)'
 run 9006 --no-local --json

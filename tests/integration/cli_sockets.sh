@@ -3,14 +3,8 @@
 # processes, a socket inherited by a forked child), found with exact port, address, pid and command;
 # `ls --json` against `ss -tulpnH` at the same moment; the unprivileged view; check and pick.
 . "$(dirname "$0")/lib.sh"
-PIDS=()
-# Kill what we started, children first (a forked listener keeps the test's stdout open otherwise).
-cleanup() {
-	for p in "${PIDS[@]}"; do pkill -KILL -P "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T_DIR"
-}
-trap 'cleanup 2>/dev/null' EXIT
+need_own_netns "socket tests"
+trap 'kill_started 2>/dev/null' EXIT
 
 # listen SPEC... : a python3 process holding sockets; SPEC is tcp4|tcp6|udp4|udp6:PORT[:reuse][:fork].
 # Prints the ports it bound (one line a socket) to $T_DIR/ports.N and runs until killed.
@@ -99,7 +93,7 @@ check "an inherited socket lists parent and child" jq -e --argjson p "$PFP" --ar
 	'.ports[0].local.sockets | length == 1 and ([.[0].owners[].pid] | sort == ([$p, $c] | sort))' "$T_DIR/out"
 
 run "$P4"
-expect "text shows the listener with its owner" 0 "LISTEN +tcp +127\.0\.0\.1:$P4 .*python3 \(pid $PID4"
+expect "text shows the listener with its owner" 0 "LISTEN +tcp +127\.0\.0\.1:$P4 .*python3\[$PID4\]"
 
 # The verdict, on a registered port when it is free here: a python3 on 2908 is not mao.
 if ! ss -Htuln 'sport = :2908' | grep -q .; then
@@ -160,7 +154,7 @@ expect "ls rejects unknown options" 2 '' "unknown option '--bogus'"
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/ XDG_CACHE_HOME=/nonexistent "$PORTLORE" "$P4" >"$T_DIR/out" 2>"$T_DIR/err"
 	RC=$?
-	expect "as nobody: the listener is shown with 'owner not visible'" 0 "LISTEN +tcp +127\.0\.0\.1:$P4 +\* +owner not visible: run as root"
+	expect "as nobody: the listener is shown with 'owner not visible'" 0 "LISTEN +tcp +127\.0\.0\.1:$P4 +\* +owner not visible: socket owned by root \(run as root to see it\)"
 else
 	skip_test "unprivileged view" "needs root and setpriv"
 fi
@@ -187,7 +181,7 @@ ok=1
 for p in $OUT; do "$PORTLORE" check "$p" >/dev/null 2>&1 || { ok=0; echo "# check refused $p"; }; done
 _tap "$ok" "every picked port passes check"
 run pick --range 2908-2908
-expect "pick in a range with no safe port exits 1" 1 '' 'no port in 2908-2908'
+expect "pick in a range with no safe port exits 1 and says why" 1 '' 'no ports in 2908-2908 pass the check \(1 checked; 1 registered'
 run check 70000
 expect "check rejects a bad port" 2 '' 'out of range'
 

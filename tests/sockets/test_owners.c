@@ -626,6 +626,7 @@ static void test_owners_unprivileged_caller_sees_root_listener_as_hidden(void **
 
 int main(int argc, char **argv)
 {
+	tu_private_netns();
 	size_t n = 0;
 	for (int i = 0; i < argc; i++)
 		n += (size_t)snprintf(self_cmdline + n, sizeof self_cmdline - n, "%s%s", i ? " " : "", argv[i]);

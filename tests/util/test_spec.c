@@ -121,6 +121,30 @@ static void test_spec_typo_port_parses_as_numeric_like_name(void **state)
 	assert_true(s.numeric_like);
 }
 
+static void test_spec_list_takes_commas_and_spaces(void **state)
+{
+	(void)state;
+	pl_spec items[8];
+	size_t n;
+	pl_error err = {0};
+	assert_int_equal(pl_spec_parse_list("22 80 443", items, 8, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(items[2].lo, 443);
+	assert_int_equal(pl_spec_parse_list("80,443", items, 8, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(pl_spec_parse_list("ssh, 2900-2910/udp", items, 8, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(items[0].kind, PL_SPEC_NAME);
+	assert_int_equal(items[1].proto, PL_PROTO_UDP);
+	assert_int_equal(items[1].hi, 2910);
+	assert_int_equal(pl_spec_parse_list("80,,443", items, 8, &n, &err), PL_EINVAL);
+	assert_non_null(strstr(err.msg, "empty item"));
+	assert_int_equal(pl_spec_parse_list("80,", items, 8, &n, &err), PL_EINVAL);
+	assert_int_equal(pl_spec_parse_list("1 2 3", items, 2, &n, &err), PL_EINVAL);
+	assert_int_equal(pl_spec_parse_list("22 70000", items, 8, &n, &err), PL_EINVAL);
+	assert_non_null(strstr(err.msg, "70000"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +158,7 @@ int main(void)
 		cmocka_unit_test(test_spec_refuses_reversed_range),
 		cmocka_unit_test(test_spec_refuses_garbage),
 		cmocka_unit_test(test_spec_typo_port_parses_as_numeric_like_name),
+		cmocka_unit_test(test_spec_list_takes_commas_and_spaces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

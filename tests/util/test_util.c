@@ -65,6 +65,41 @@ static void test_read_file_refuses_oversize_and_missing(void **state)
 	free(dir);
 }
 
+static void test_term_escape_makes_every_control_visible(void **state)
+{
+	(void)state;
+	static const char in[] = "a\nb\tc\rd\\e\x1b[31m\x7f\xff\xc2\x85\xe2\x80\xae\xc3\xa9";
+	char *out = pl_term_escape(in, sizeof in - 1, 0);
+	assert_non_null(out);
+	assert_string_equal(out, "a\\nb\\tc\\rd\\\\e\\x1b[31m\\x7f\\xff\\u0085\\u202e\xc3\xa9");
+	assert_int_equal(strlen(out), pl_term_escape_len(in, sizeof in - 1, 0));
+	free(out);
+	out = pl_term_escape("notes\nline 2", 12, PL_ESC_KEEP_NEWLINE);
+	assert_string_equal(out, "notes\nline 2");
+	free(out);
+	assert_false(pl_term_needs_escape("plain text, caf\xc3\xa9", 17, 0));
+	assert_true(pl_term_needs_escape("a\\b", 3, 0));
+	/* a truncated sequence at the end is invalid, byte by byte */
+	out = pl_term_escape("x\xe2\x80", 3, 0);
+	assert_string_equal(out, "x\\xe2\\x80");
+	free(out);
+}
+
+static void test_read_proc_reads_a_sysctl_whole(void **state)
+{
+	(void)state;
+	char *data;
+	size_t len;
+	/* size 0 in stat, generated on read: the case a read in pieces got wrong */
+	if (pl_read_proc("/proc/sys/net/ipv4/ip_local_port_range", 4096, &data, &len, NULL) != 0)
+		skip();
+	assert_true(len > 3);
+	assert_non_null(strchr(data, '\t'));
+	free(data);
+	/* a file larger than the limit is refused, not cut */
+	assert_int_equal(pl_read_proc("/proc/self/maps", 16, &data, &len, NULL), PL_ELIMIT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -72,6 +107,8 @@ int main(void)
 		cmocka_unit_test(test_strcasestr_ignores_ascii_case),
 		cmocka_unit_test(test_buf_respects_its_cap),
 		cmocka_unit_test(test_read_file_refuses_oversize_and_missing),
+		cmocka_unit_test(test_term_escape_makes_every_control_visible),
+		cmocka_unit_test(test_read_proc_reads_a_sysctl_whole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,48 @@
+# fish completion for portlore: every subcommand's own options and the global options it takes
+# (the same lists as `portlore COMMAND --help`; tests/integration/cli_lists.sh holds them to it).
+set -l cmds show search diff ghosts ls check pick serve update
+complete -c portlore -f
+complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -a "show" -d "explain ports, ranges or services"
+complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -a "search" -d "search names, descriptions, assignees"
+complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -a "ls" -d "listening sockets, owners, verdicts"
+complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -a "check" -d "is the port safe to take?"
+complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -a "pick" -d "random ports that pass check"
+complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -a "diff" -d "what changed between two registries"
+complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -a "ghosts" -d "every ghost registration"
+complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -a "update" -d "fetch IANA's registry into the cache"
+complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -a "serve" -d "web pages, JSON API, /metrics"
+
+# Global options, where each is taken (the same before and after the subcommand).
+complete -c portlore -s h -l help -d "this help"
+complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -s V -l version -d "version and registry in use"
+complete -c portlore -n "not __fish_seen_subcommand_from serve update" -l json -d "one JSON document"
+complete -c portlore -n "not __fish_seen_subcommand_from search diff ghosts check pick serve update" -l jsonl -d "JSON Lines, as computed"
+complete -c portlore -n "not __fish_seen_subcommand_from search diff ghosts ls check pick serve update" -l no-local -d "registry answer only"
+complete -c portlore -n "not __fish_seen_subcommand_from update" -l registry -r -F -d "use this registry file"
+complete -c portlore -n "not __fish_seen_subcommand_from serve" -l color -x -a "auto always never" -d "when to colour"
+
+complete -c portlore -n "__fish_seen_subcommand_from check pick ls" -s t -l tcp -d "TCP only"
+complete -c portlore -n "__fish_seen_subcommand_from check pick ls" -s u -l udp -d "UDP only"
+complete -c portlore -n "__fish_seen_subcommand_from ls" -s S -l sctp -d "SCTP only"
+complete -c portlore -n "__fish_seen_subcommand_from ls" -s 4 -d "IPv4 only"
+complete -c portlore -n "__fish_seen_subcommand_from ls" -s 6 -d "IPv6 only"
+complete -c portlore -n "__fish_seen_subcommand_from ls" -s a -l all -d "every socket, not only listeners"
+complete -c portlore -n "__fish_seen_subcommand_from ls" -l port -x -d "local port or FIRST-LAST"
+complete -c portlore -n "__fish_seen_subcommand_from ls" -l address -x -d "local address"
+complete -c portlore -n "__fish_seen_subcommand_from ls" -l state -x -a "LISTEN UNCONN ESTAB SYN-SENT SYN-RECV FIN-WAIT-1 FIN-WAIT-2 TIME-WAIT CLOSE CLOSE-WAIT LAST-ACK CLOSING" -d "socket state"
+complete -c portlore -n "__fish_seen_subcommand_from ls" -l user -x -a "(__fish_complete_users)" -d "owned by user"
+complete -c portlore -n "__fish_seen_subcommand_from ls" -l pid -x -a "(__fish_complete_pids)" -d "held by process"
+complete -c portlore -n "__fish_seen_subcommand_from ls" -l command -x -d "process name or command line contains"
+complete -c portlore -n "__fish_seen_subcommand_from ls" -s w -l wide -d "whole command lines, fds, queues"
+complete -c portlore -n "__fish_seen_subcommand_from pick" -s n -l count -x -d "how many ports"
+complete -c portlore -n "__fish_seen_subcommand_from pick" -l range -x -d "FIRST-LAST"
+complete -c portlore -n "__fish_seen_subcommand_from search" -s n -l limit -x -d "at most N results"
+complete -c portlore -n "__fish_seen_subcommand_from ghosts" -l limit -x -d "the first N ghosts"
+complete -c portlore -n "__fish_seen_subcommand_from ghosts" -l transport -x -a "tcp udp sctp dccp" -d "only this transport"
+complete -c portlore -n "__fish_seen_subcommand_from diff" -a "embedded cache" -d "registry"
+complete -c portlore -n "__fish_seen_subcommand_from diff" -F
+complete -c portlore -n "__fish_seen_subcommand_from update" -l from -r -F -d "a file or an http(s) URL"
+complete -c portlore -n "__fish_seen_subcommand_from update" -l force -d "replace the cache even with an older registry"
+complete -c portlore -n "__fish_seen_subcommand_from serve" -l listen -x -d "ADDR:PORT"
+complete -c portlore -n "__fish_seen_subcommand_from serve" -l db -r -F -d "feedback database"
+complete -c portlore -n "__fish_seen_subcommand_from serve" -l expose-processes -d "show processes to every client"
