@@ -97,6 +97,9 @@ bool pl_record_is_ghost(const pl_record *rec);
 /* The rule applied to a service at its port: a ghost only when every record of that name there (each
  * transport) is one, so ssh's terse sctp row does not make ssh a ghost. Use this for verdicts. */
 bool pl_record_service_is_ghost(const pl_record *rec);
+/* The whole ghost rule: pl_record_service_is_ghost, and no source of evidence (evidence.h: known uses,
+ * Wireshark, Nmap's top ports, netbase) shows its port in use. ghosts.c. */
+bool pl_record_is_true_ghost(const pl_record *rec);
 
 /* ---- search ---- */
 typedef enum pl_match {
@@ -163,7 +166,9 @@ typedef struct pl_service {
 	uint16_t port_lo, port_hi;
 	const uint32_t *records; /* indices of its records (one a transport, as a rule), in registry order */
 	size_t nrecords;
-	bool ghost; /* pl_record_service_is_ghost holds for each of its records */
+	bool ghost; /* thin (below) and no source of evidence shows its port in use (evidence.h): a true ghost */
+	bool thin;  /* pl_record_service_is_ghost holds for each of its records: IANA's paperwork says nothing */
+	int use;    /* pl_use_level of its port (PL_USE_NONE for a name-only service) */
 } pl_service;
 
 typedef int (*pl_service_fn)(const pl_service *svc, void *ctx);

@@ -38,6 +38,10 @@ json_t *pl_render_diff_json(const pl_registry *before, const pl_render_meta *bef
 /* `portlore ghosts`: every ghost service (of transport proto unless PL_PROTO_NONE), the first limit of
  * them when limit is not 0, with the counts of ghosts and of services (render/lists.c). */
 json_t *pl_render_ghosts_json(const pl_registry *reg, pl_proto proto, size_t limit, const pl_render_meta *meta);
+/* The same, and with thin, the thin registrations whose port is in use ("thin_in_use", each with its
+ * evidence), listed apart from the ghosts. */
+json_t *pl_render_ghosts_json_ex(const pl_registry *reg, pl_proto proto, size_t limit, bool thin,
+				 const pl_render_meta *meta);
 
 typedef struct pl_text_opts {
 	bool colour;

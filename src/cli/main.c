@@ -13,7 +13,7 @@ static const cli_cmd commands[] = {
 	{"check", "[--tcp|--udp] [--json] PORT", "is the port safe to take for a new service? (exit 0 yes, 1 no)",
 	 cmd_check},
 	{"diff", "[--json] OLD NEW", "what changed between two registries (a file, 'embedded' or 'cache')", cmd_diff},
-	{"ghosts", "[--transport T] [--json] [--limit N]", "list every ghost registration, with its contact",
+	{"ghosts", "[--transport T] [--in-use] [--json] [--limit N]", "list every ghost registration, with its contact",
 	 cmd_ghosts},
 	{"ls", "[--tcp|--udp|--sctp] [--all] [--json]", "every listening socket here, with owners and verdicts",
 	 cmd_ls},

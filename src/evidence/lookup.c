@@ -1,0 +1,138 @@
+/* Lookups in the embedded evidence tables (tables.h): binary searches by port over read-only arrays.
+ * The known-use rows are turned into pl_known_use values (pointers) once, on first use, so that the
+ * binary starts without relocating them. */
+#include <pthread.h>
+#include <string.h>
+
+#include "evidence/tables.h"
+#include "portlore/evidence.h"
+
+#define S(off) (pl_ev_str + (off))
+
+static pl_known_use uses[1024];
+static size_t nuses;
+static pthread_once_t uses_once = PTHREAD_ONCE_INIT;
+
+static void uses_init(void)
+{
+	_Static_assert(sizeof uses / sizeof uses[0] >= 1024, "room for the known-use table");
+	nuses = pl_ev_nuses < sizeof uses / sizeof uses[0] ? pl_ev_nuses : sizeof uses / sizeof uses[0];
+	for (size_t i = 0; i < nuses; i++) {
+		const struct pl_ev_use *u = &pl_ev_uses[i];
+		uses[i] = (pl_known_use){S(u->software), S(u->protocol), S(u->source), (pl_proto)u->proto, u->lo, u->hi};
+	}
+}
+
+const pl_known_use *pl_evidence_known_use_at(size_t i)
+{
+	pthread_once(&uses_once, uses_init);
+	return i < nuses ? &uses[i] : NULL;
+}
+
+static bool proto_fits(pl_proto want, pl_proto have)
+{
+	return want == PL_PROTO_NONE || have == PL_PROTO_NONE || want == have;
+}
+
+/* Single ports before ranges, narrow ranges before wide ones, table order (best known first) within. */
+size_t pl_evidence_known_uses(uint16_t port, pl_proto proto, const pl_known_use **out, size_t max)
+{
+	pthread_once(&uses_once, uses_init);
+	size_t total = 0;
+	unsigned spans[] = {0, 10, 100, 65535};
+	for (size_t s = 0; s < sizeof spans / sizeof spans[0]; s++)
+		for (size_t i = 0; i < nuses && uses[i].port_lo <= port; i++) {
+			const pl_known_use *u = &uses[i];
+			unsigned span = (unsigned)u->port_hi - u->port_lo;
+			if (port > u->port_hi || !proto_fits(proto, u->proto) || span > spans[s] ||
+			    (s > 0 && span <= spans[s - 1]))
+				continue;
+			if (out && total < max)
+				out[total] = u;
+			total++;
+		}
+	return total;
+}
+
+/* First index whose port is >= port, in an array sorted by port (stride bytes apart, port at offset 0). */
+static size_t lower_bound(const void *base, size_t n, size_t stride, uint16_t port)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint16_t p;
+		memcpy(&p, (const char *)base + mid * stride, sizeof p);
+		if (p < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+size_t pl_evidence_dissectors(uint16_t port, pl_proto proto, pl_dissector *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = lower_bound(pl_ev_dissectors, pl_ev_ndissectors, sizeof pl_ev_dissectors[0], port);
+	     i < pl_ev_ndissectors && pl_ev_dissectors[i].port == port; i++) {
+		const struct pl_ev_dissector *d = &pl_ev_dissectors[i];
+		if (!proto_fits(proto, (pl_proto)d->proto))
+			continue;
+		/* One entry a dissector: its TLS registration on the same port adds nothing to say. */
+		bool dup = false;
+		for (size_t k = 0; k < n && k < max; k++)
+			dup |= out && !strcmp(out[k].filter, S(d->filter)) && out[k].proto == (pl_proto)d->proto;
+		if (dup)
+			continue;
+		if (out && n < max)
+			out[n] = (pl_dissector){S(d->filter), S(d->name), S(d->full), (pl_proto)d->proto};
+		n++;
+	}
+	return n;
+}
+
+int pl_evidence_frequency(uint16_t port, pl_proto proto, pl_open_freq *out)
+{
+	for (size_t i = lower_bound(pl_ev_freqs, pl_ev_nfreqs, sizeof pl_ev_freqs[0], port);
+	     i < pl_ev_nfreqs && pl_ev_freqs[i].port == port; i++) {
+		const struct pl_ev_freq *f = &pl_ev_freqs[i];
+		if (f->proto != proto)
+			continue;
+		*out = (pl_open_freq){proto, f->per_million / 1e6, f->rank, pl_ev_ranked[f->proto], S(f->name)};
+		return 1;
+	}
+	return 0;
+}
+
+size_t pl_evidence_netbase(uint16_t port, pl_proto proto, pl_service_entry *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = lower_bound(pl_ev_netbase, pl_ev_nnetbase, sizeof pl_ev_netbase[0], port);
+	     i < pl_ev_nnetbase && pl_ev_netbase[i].port == port; i++) {
+		const struct pl_ev_service *s = &pl_ev_netbase[i];
+		if (!proto_fits(proto, (pl_proto)s->proto))
+			continue;
+		if (out && n < max)
+			out[n] = (pl_service_entry){S(s->name), S(s->aliases), (pl_proto)s->proto};
+		n++;
+	}
+	return n;
+}
+
+size_t pl_evidence_sources(pl_evidence_source *out, size_t max)
+{
+	size_t n = 0;
+	if (n < max)
+		out[n] = (pl_evidence_source){"known_uses",
+					      "portlore's curated table of software listening on ports by default "
+					      "(data/known-uses.tsv, each row citing its source)",
+					      "MIT (portlore); facts only"};
+	n++;
+	for (size_t i = 0; i < pl_ev_nmeta; i++, n++)
+		if (n < max)
+			out[n] = (pl_evidence_source){S(pl_ev_meta[i].key), S(pl_ev_meta[i].source), S(pl_ev_meta[i].licence)};
+	if (n < max)
+		out[n] = (pl_evidence_source){"host_services", "this host's /etc/services, read at run time", ""};
+	n++;
+	return n < max ? n : max;
+}

@@ -1,0 +1,148 @@
+/* The host's own /etc/services, read at run time: what this machine's administrators (or its distribution)
+ * call a port. Parsed strictly and boundedly into entries sorted by port; the text stays in one buffer. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "portlore/evidence.h"
+#include "util/util.h"
+
+#define MAX_FILE (4u << 20)
+
+struct entry {
+	uint16_t port;
+	uint8_t proto;
+	const char *name, *aliases;
+};
+
+struct pl_services_file {
+	char *text;
+	struct entry *e;
+	size_t n;
+};
+
+static int cmp_entry(const void *pa, const void *pb)
+{
+	const struct entry *a = pa, *b = pb;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	return (int)a->proto - (int)b->proto;
+}
+
+/* "name port/proto alias... # comment", fields separated by blanks; anything else is skipped. */
+static void parse_line(pl_services_file *f, char *line)
+{
+	char *hash = strchr(line, '#');
+	if (hash)
+		*hash = '\0';
+	char *save = NULL, *name = strtok_r(line, " \t\r", &save), *pp = strtok_r(NULL, " \t\r", &save);
+	if (!name || !pp)
+		return;
+	char *slash = strchr(pp, '/');
+	uint32_t port;
+	pl_proto proto;
+	if (!slash || pl_parse_uint(pp, (size_t)(slash - pp), 65535, &port) ||
+	    pl_proto_parse(slash + 1, strlen(slash + 1), &proto) || proto == PL_PROTO_NONE)
+		return;
+	/* The aliases, rejoined with single spaces in place. */
+	char *aliases = strtok_r(NULL, " \t\r", &save), *end = aliases;
+	for (char *a = aliases; a; a = strtok_r(NULL, " \t\r", &save)) {
+		if (a != end)
+			memmove(end, a, strlen(a) + 1);
+		end += strlen(end);
+		*end = ' ';
+		end++;
+	}
+	if (aliases)
+		end[-1] = '\0';
+	f->e[f->n++] = (struct entry){(uint16_t)port, (uint8_t)proto, name, aliases ? aliases : ""};
+}
+
+int pl_services_file_load(const char *path, pl_services_file **out, pl_error *err)
+{
+	pl_services_file *f = calloc(1, sizeof *f);
+	size_t len;
+	if (!f)
+		return pl_error_set(err, PL_ENOMEM, "out of memory");
+	int rc = pl_read_file(path, MAX_FILE, &f->text, &len, err);
+	if (rc) {
+		free(f);
+		return rc;
+	}
+	size_t lines = 1;
+	for (size_t i = 0; i < len; i++)
+		lines += f->text[i] == '\n';
+	f->e = malloc(lines * sizeof *f->e);
+	if (!f->e) {
+		pl_services_file_free(f);
+		return pl_error_set(err, PL_ENOMEM, "out of memory");
+	}
+	for (char *line = f->text, *next; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		parse_line(f, line);
+	}
+	qsort(f->e, f->n, sizeof *f->e, cmp_entry);
+	*out = f;
+	return 0;
+}
+
+void pl_services_file_free(pl_services_file *f)
+{
+	if (!f)
+		return;
+	free(f->text);
+	free(f->e);
+	free(f);
+}
+
+size_t pl_services_file_lookup(const pl_services_file *f, uint16_t port, pl_proto proto, pl_service_entry *out,
+			       size_t max)
+{
+	if (!f)
+		return 0;
+	size_t lo = 0, hi = f->n, n = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (f->e[mid].port < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < f->n && f->e[i].port == port; i++) {
+		if (proto != PL_PROTO_NONE && f->e[i].proto != proto)
+			continue;
+		if (out && n < max)
+			out[n] = (pl_service_entry){f->e[i].name, f->e[i].aliases, (pl_proto)f->e[i].proto};
+		n++;
+	}
+	return n;
+}
+
+static bool word_in(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; *p;) {
+		size_t w = strcspn(p, " ");
+		if (w == n && pl_strncaseeq(p, name, n))
+			return true;
+		p += w;
+		p += *p == ' ';
+	}
+	return false;
+}
+
+size_t pl_services_file_by_name(const pl_services_file *f, const char *name, uint16_t *ports, pl_proto *protos,
+				size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; f && i < f->n; i++)
+		if (pl_strcasecmp(f->e[i].name, name) == 0 || word_in(f->e[i].aliases, name)) {
+			if (n < max) {
+				ports[n] = f->e[i].port;
+				protos[n] = (pl_proto)f->e[i].proto;
+			}
+			n++;
+		}
+	return n;
+}
