@@ -35,6 +35,8 @@ typedef struct pl_dissector {
 	pl_proto proto;
 } pl_dissector;
 size_t pl_evidence_dissectors(uint16_t port, pl_proto proto, pl_dissector *out, size_t max);
+/* Every dissector registration in table order (by port): false past the end. port may be NULL. */
+bool pl_evidence_dissector_at(size_t i, pl_dissector *out, uint16_t *port);
 
 /* ---- how often the port is found open (Nmap's nmap-services) ---- */
 typedef struct pl_open_freq {

@@ -22,6 +22,10 @@ typedef struct pl_render_meta {
 json_t *pl_render_report_json(const pl_report *rep, const pl_render_meta *meta);
 json_t *pl_render_search_json(const pl_registry *reg, const char *term, const pl_hit *hits, size_t nhits,
 			      const pl_render_meta *meta);
+/* The same with the number of matches in all (pl_registry_search_ex): "total", and "cut" when the results
+ * hold fewer. */
+json_t *pl_render_search_json_ex(const pl_registry *reg, const char *term, const pl_hit *hits, size_t nhits,
+				 size_t total, const pl_render_meta *meta);
 /* A socket with its owners, and one process: shared by the port report and `portlore ls`. */
 json_t *pl_render_socket_json(const pl_socket_set *set, const pl_socket *s);
 json_t *pl_render_process_json(const pl_process *p);

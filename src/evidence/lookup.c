@@ -91,6 +91,17 @@ size_t pl_evidence_dissectors(uint16_t port, pl_proto proto, pl_dissector *out, 
 	return n;
 }
 
+bool pl_evidence_dissector_at(size_t i, pl_dissector *out, uint16_t *port)
+{
+	if (i >= pl_ev_ndissectors)
+		return false;
+	const struct pl_ev_dissector *d = &pl_ev_dissectors[i];
+	*out = (pl_dissector){S(d->filter), S(d->name), S(d->full), (pl_proto)d->proto};
+	if (port)
+		*port = d->port;
+	return true;
+}
+
 int pl_evidence_frequency(uint16_t port, pl_proto proto, pl_open_freq *out)
 {
 	for (size_t i = lower_bound(pl_ev_freqs, pl_ev_nfreqs, sizeof pl_ev_freqs[0], port);

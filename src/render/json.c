@@ -296,12 +296,19 @@ static const char *match_name(pl_match m)
 	case PL_MATCH_EXACT: return "exact";
 	case PL_MATCH_PREFIX: return "prefix";
 	case PL_MATCH_WORD: return "word";
+	case PL_MATCH_ALIAS: return "alias";
 	default: return "substring";
 	}
 }
 
 json_t *pl_render_search_json(const pl_registry *reg, const char *term, const pl_hit *hits, size_t nhits,
 			      const pl_render_meta *meta)
+{
+	return pl_render_search_json_ex(reg, term, hits, nhits, nhits, meta);
+}
+
+json_t *pl_render_search_json_ex(const pl_registry *reg, const char *term, const pl_hit *hits, size_t nhits,
+				 size_t total, const pl_render_meta *meta)
 {
 	json_t *results = json_array();
 	for (size_t i = 0; i < nhits; i++) {
@@ -312,9 +319,11 @@ json_t *pl_render_search_json(const pl_registry *reg, const char *term, const pl
 		json_object_set_new(r, "match", json_string(match_name(hits[i].match)));
 		json_array_append_new(results, r);
 	}
-	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "search", "portlore",
+	if (total < nhits)
+		total = nhits;
+	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:I, s:b, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "search", "portlore",
 			 meta && meta->version ? meta->version : "", "registry", registry_json(reg, meta), "query", pl_json_text(term),
-			 "results", results);
+			 "total", (json_int_t)total, "cut", total > nhits, "results", results);
 }
 
 /* `portlore ls`: each socket with the services registered for its port and transport, and the verdict. */

@@ -320,6 +320,12 @@ static void search_text(const pl_text_out *o, const json_t *doc)
 			or_dash(pl_json_member(r, "service")), pl_json_member(r, "match"), pl_json_member(r, "description"),
 			json_is_true(json_object_get(r, "ghost")) ? (o->sure ? "  [ghost]" : "  [likely ghost]") : "");
 	}
+	long long total = json_integer_value(json_object_get(doc, "total"));
+	if (json_is_true(json_object_get(doc, "cut")))
+		fprintf(o->f, "%s%zu of %lld matches shown (--limit N shows more)%s\n", pl_on(o, PL_DIM), json_array_size(results),
+			total, pl_on(o, PL_RESET));
+	else if (total)
+		fprintf(o->f, "%s%lld match%s%s\n", pl_on(o, PL_DIM), total, total == 1 ? "" : "es", pl_on(o, PL_RESET));
 }
 
 /* Strings come from registry files and from processes (a command line is whatever its program says):
