@@ -3,6 +3,7 @@
  * domain 53, "remote desktop" ms-wbt-server 3389: a known use's protocol key or words of its software, a
  * Wireshark dissector's name), ranked right after an exact name with a port; several words must all match.
  * Results come from the registry's search index (search_index.c), built on first use and kept. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,10 +146,61 @@ struct alias {
 
 static bool phrase_in(const char *text, const char *phrase, size_t n)
 {
-	for (const char *at = pl_strcasestr(text, phrase); at; at = pl_strcasestr(at + 1, phrase))
+	for (const char *at = strstr(text, phrase); at; at = strstr(at + 1, phrase))
 		if (boundary(text, at, n))
 			return true;
 	return false;
+}
+
+/* The evidence tables' names, lower-cased once for the process: they never change. */
+static struct names {
+	const pl_known_use **use;
+	char **software; /* lower-case, one per use */
+	size_t nuses;
+	char **dissector; /* lower-case short names, one per registration */
+	const char **filter;
+	uint16_t *port;
+	pl_proto *proto;
+	size_t ndissectors;
+} names;
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+static char *lower_dup(const char *s)
+{
+	char *d = strdup(s);
+	for (char *c = d; c && *c; c++)
+		*c = pl_ascii_lower(*c);
+	return d;
+}
+
+static void names_init(void)
+{
+	size_t n = 0, m = 0;
+	pl_dissector d;
+	while (pl_evidence_known_use_at(n))
+		n++;
+	while (pl_evidence_dissector_at(m, &d, NULL))
+		m++;
+	names.use = calloc(n ? n : 1, sizeof *names.use);
+	names.software = calloc(n ? n : 1, sizeof *names.software);
+	names.dissector = calloc(m ? m : 1, sizeof *names.dissector);
+	names.filter = calloc(m ? m : 1, sizeof *names.filter);
+	names.port = calloc(m ? m : 1, sizeof *names.port);
+	names.proto = calloc(m ? m : 1, sizeof *names.proto);
+	if (!names.use || !names.software || !names.dissector || !names.filter || !names.port || !names.proto)
+		return; /* no aliases, then: search still works */
+	for (size_t i = 0; i < n; i++) {
+		names.use[i] = pl_evidence_known_use_at(i);
+		names.software[i] = lower_dup(names.use[i]->software);
+	}
+	for (size_t i = 0; i < m; i++) {
+		pl_evidence_dissector_at(i, &d, &names.port[i]);
+		names.dissector[i] = lower_dup(d.name);
+		names.filter[i] = d.filter;
+		names.proto[i] = d.proto;
+	}
+	names.nuses = n;
+	names.ndissectors = m;
 }
 
 static void add_alias(struct alias *a, size_t *na, size_t cap, uint16_t port, uint16_t hi, pl_proto proto, int strength)
@@ -187,21 +239,19 @@ static int cmp_alias(const void *pa, const void *pb)
 static size_t aliases(const char *phrase, size_t n, struct alias *a, size_t cap)
 {
 	size_t na = 0;
-	for (size_t i = 0;; i++) {
-		const pl_known_use *u = pl_evidence_known_use_at(i);
-		if (!u)
-			break;
-		if (pl_strcasecmp(u->protocol, phrase) == 0)
+	pthread_once(&names_once, names_init);
+	for (size_t i = 0; i < names.nuses; i++) {
+		const pl_known_use *u = names.use[i];
+		if (!strcmp(u->protocol, phrase))
 			add_alias(a, &na, cap, u->port_lo, u->port_hi, u->proto, 2);
-		else if (n >= 3 && phrase_in(u->software, phrase, n))
+		else if (n >= 3 && names.software[i] && phrase_in(names.software[i], phrase, n))
 			add_alias(a, &na, cap, u->port_lo, u->port_hi, u->proto, 1);
 	}
 	/* Wireshark's dissector names: "vnc" on 5900 and 5500. */
-	pl_dissector d;
-	uint16_t dport;
-	for (size_t i = 0; pl_evidence_dissector_at(i, &d, &dport); i++)
-		if (!strcmp(d.filter, phrase) || !pl_strcasecmp(d.name, phrase))
-			add_alias(a, &na, cap, dport, dport, d.proto, 2);
+	for (size_t i = 0; i < names.ndissectors; i++)
+		if ((names.dissector[i] && names.dissector[i][0] == phrase[0] && !strcmp(names.dissector[i], phrase)) ||
+		    (names.filter[i][0] == phrase[0] && !strcmp(names.filter[i], phrase)))
+			add_alias(a, &na, cap, names.port[i], names.port[i], names.proto[i], 2);
 	qsort(a, na, sizeof *a, cmp_alias);
 	return na;
 }
@@ -213,6 +263,8 @@ struct hitlist {
 	size_t max, n, total;
 	unsigned char *seen; /* a bit per slot */
 	const pl_search_index *x;
+	const uint32_t *cand; /* the slots holding the term, sorted (one word), or NULL */
+	size_t ncand, outside; /* outside: alias hits not among cand */
 };
 
 static bool seen(const struct hitlist *h, uint32_t s)
@@ -232,6 +284,8 @@ static void emit(struct hitlist *h, uint32_t s, pl_match m)
 		return;
 	mark(h, s);
 	h->total++;
+	if (m == PL_MATCH_ALIAS && h->cand && !bsearch(&s, h->cand, h->ncand, sizeof s, cmp_u32))
+		h->outside++;
 	if (h->n < h->max)
 		h->hits[h->n++] = (pl_hit){h->x->rec[s], m};
 }
@@ -266,14 +320,20 @@ static void one_word(struct hitlist *h, const pl_registry *reg, const char *w, s
 	const pl_search_index *x = h->x;
 	if (!x->full) {
 		/* Class by class over the candidates, which are in slot order: the same order as below. */
-		for (size_t i = 0; i < ncand; i++)
-			if (classify(x, cand[i], w, n) == PL_MATCH_EXACT && has_port_slot(x, reg, cand[i]))
+		signed char *cls = malloc(ncand ? ncand : 1);
+		if (!cls)
+			return;
+		for (size_t i = 0; i < ncand; i++) {
+			cls[i] = (signed char)classify(x, cand[i], w, n);
+			if (cls[i] == PL_MATCH_EXACT && has_port_slot(x, reg, cand[i]))
 				emit(h, cand[i], PL_MATCH_EXACT);
+		}
 		emit_aliases(h, reg, w, n);
 		for (int m = PL_MATCH_EXACT; m <= PL_MATCH_SUBSTRING; m++)
 			for (size_t i = 0; i < ncand; i++)
-				if (classify(x, cand[i], w, n) == m)
+				if (cls[i] == m)
 					emit(h, cand[i], (pl_match)m);
+		free(cls);
 		return;
 	}
 	/* Names starting with w: a range of by_name. */
@@ -289,26 +349,34 @@ static void one_word(struct hitlist *h, const pl_registry *reg, const char *w, s
 	size_t end = lo;
 	while (end < x->n && !strncmp(x->text + x->off[x->by_name[end]], w, n))
 		end++;
+	/* In slot order through a bitmap: cheaper than sorting a long range ("a" starts a thousand names). */
 	uint32_t *pre = malloc((end - lo + 1) * sizeof *pre);
+	uint64_t *bm = calloc(x->n / 64 + 1, sizeof *bm);
 	size_t npre = 0, nexact = 0;
-	if (pre) {
+	if (pre && bm) {
 		for (size_t i = lo; i < end; i++)
-			pre[npre++] = x->by_name[i];
-		qsort(pre, npre, sizeof *pre, cmp_u32);
-		/* Exact names first (those with a port, then the aliases, then name-only ones). */
-		for (size_t i = 0; i < npre; i++)
-			if (classify(x, pre[i], w, n) == PL_MATCH_EXACT && has_port_slot(x, reg, pre[i])) {
+			bm[x->by_name[i] >> 6] |= 1ull << (x->by_name[i] & 63);
+		for (size_t wd = 0; wd <= x->n / 64; wd++)
+			for (uint64_t v = bm[wd]; v; v &= v - 1)
+				pre[npre++] = (uint32_t)(wd * 64 + (size_t)__builtin_ctzll(v));
+		/* Exact names first (those with a port, then the aliases, then name-only ones): a name of
+		 * exactly n bytes is exact, as the range holds only names starting with w. */
+		for (size_t i = 0; i < npre; i++) {
+			const char *t = x->text + x->off[pre[i]];
+			if (t[n] == PL_SEARCH_SEP && has_port_slot(x, reg, pre[i])) {
 				emit(h, pre[i], PL_MATCH_EXACT);
 				nexact++;
 			}
+		}
 		emit_aliases(h, reg, w, n);
 		for (size_t i = 0; i < npre; i++)
-			if (classify(x, pre[i], w, n) == PL_MATCH_EXACT)
+			if (x->text[x->off[pre[i]] + n] == PL_SEARCH_SEP)
 				emit(h, pre[i], PL_MATCH_EXACT);
-		for (size_t i = 0; i < npre; i++)
+		for (size_t i = 0; i < npre && h->n < h->max; i++)
 			emit(h, pre[i], PL_MATCH_PREFIX);
-		free(pre);
 	}
+	free(pre);
+	free(bm);
 	(void)nexact;
 	/* Whole words: a range of the sorted words, in slot order. */
 	if (alnum) {
@@ -322,15 +390,19 @@ static void one_word(struct hitlist *h, const pl_registry *reg, const char *w, s
 			else
 				hi = mid;
 		}
-		for (size_t i = lo; i < x->nwords && x->words[i].len == n && !memcmp(x->text + x->words[i].at, w, n); i++)
+		for (size_t i = lo; i < x->nwords && h->n < h->max && x->words[i].len == n &&
+				    !memcmp(x->text + x->words[i].at, w, n);
+		     i++)
 			emit(h, x->words[i].slot, PL_MATCH_WORD);
 	} else {
-		for (size_t i = 0; i < ncand; i++)
+		for (size_t i = 0; i < ncand && h->n < h->max; i++)
 			if (classify(x, cand[i], w, n) == PL_MATCH_WORD)
 				emit(h, cand[i], PL_MATCH_WORD);
 	}
-	for (size_t i = 0; i < ncand; i++)
+	for (size_t i = 0; i < ncand && h->n < h->max; i++)
 		emit(h, cand[i], PL_MATCH_SUBSTRING);
+	/* Every class is a part of the candidates: all of them count, and the aliases outside. */
+	h->total = ncand + h->outside;
 }
 
 struct classed {
@@ -429,13 +501,15 @@ int pl_registry_search_ex(const pl_registry *reg, const char *term, pl_hit *hits
 		free(bits);
 		return pl_error_set(err, PL_ENOMEM, "out of memory");
 	}
-	struct hitlist h = {hits, max, 0, 0, bits, x};
+	struct hitlist h = {hits, max, 0, 0, bits, x, NULL, 0, 0};
 	if (nwords == 1) {
 		size_t wn = strlen(words[0]);
 		bool alnum = true;
 		for (size_t i = 0; i < wn; i++)
 			alnum &= pl_ascii_isalnum(words[0][i]);
 		size_t nc = candidates(x, words[0], wn, cand);
+		h.cand = cand;
+		h.ncand = nc;
 		one_word(&h, reg, words[0], wn, cand, nc, alnum);
 	} else {
 		rc = many_words(&h, reg, phrase, words, nwords, cand, tmp);

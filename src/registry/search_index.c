@@ -10,11 +10,43 @@
 #include "search_index.h"
 #include "util/util.h"
 
-static void append_lower(pl_buf *b, const char *s, int *rc)
+/* A growing text written a byte at a time without a call per byte. */
+struct text {
+	char *data;
+	size_t len, cap;
+	int rc;
+};
+
+static void put(struct text *t, const char *s, size_t n)
 {
-	for (; *s && *rc == 0; s++) {
-		char c = pl_ascii_lower(*s);
-		*rc = pl_buf_addc(b, c == PL_SEARCH_SEP || c == '\n' || c == '\t' ? ' ' : c);
+	if (t->rc)
+		return;
+	if (t->len + n + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 1 << 16;
+		while (cap < t->len + n + 1)
+			cap *= 2;
+		char *d = realloc(t->data, cap);
+		if (!d) {
+			t->rc = PL_ENOMEM;
+			return;
+		}
+		t->data = d;
+		t->cap = cap;
+	}
+	memcpy(t->data + t->len, s, n);
+	t->len += n;
+}
+
+static void put_lower(struct text *t, const char *s)
+{
+	size_t n = strlen(s);
+	put(t, s, n);
+	if (t->rc)
+		return;
+	for (char *c = t->data + t->len - n; c < t->data + t->len; c++) {
+		*c = *c >= 'A' && *c <= 'Z' ? (char)(*c + 32) : *c;
+		if (*c == PL_SEARCH_SEP || *c == '\n' || *c == '\t')
+			*c = ' ';
 	}
 }
 
@@ -78,35 +110,34 @@ static int build_text(const pl_registry *reg, pl_search_index *x)
 		free(order);
 		return PL_ENOMEM;
 	}
-	pl_buf b;
-	pl_buf_init(&b, (size_t)1 << 30);
-	int rc = 0;
-	for (size_t s = 0; s < x->n && rc == 0; s++) {
+	struct text b = {0};
+	static const char sep[] = {PL_SEARCH_SEP};
+	for (size_t s = 0; s < x->n && b.rc == 0; s++) {
 		pl_record r;
 		x->rec[s] = order[s].rec;
 		x->slot_of[order[s].rec] = (uint32_t)s;
 		pl_registry_record(reg, order[s].rec, &r);
 		x->off[s] = (uint32_t)b.len;
-		append_lower(&b, r.name, &rc);
-		rc = rc ? rc : pl_buf_addc(&b, PL_SEARCH_SEP);
-		append_lower(&b, r.description, &rc);
-		for (int role = PL_ROLE_ASSIGNEE; role <= PL_ROLE_CONTACT && rc == 0; role++)
-			for (size_t i = 0; i < pl_record_people_count(&r, (pl_role)role) && rc == 0; i++) {
+		put_lower(&b, r.name);
+		put(&b, sep, 1);
+		put_lower(&b, r.description);
+		for (int role = PL_ROLE_ASSIGNEE; role <= PL_ROLE_CONTACT; role++)
+			for (size_t i = 0; i < pl_record_people_count(&r, (pl_role)role); i++) {
 				const char *id = pl_record_person_id(&r, (pl_role)role, i);
 				pl_person person;
-				rc = pl_buf_addc(&b, PL_SEARCH_SEP);
-				append_lower(&b, id, &rc);
-				if (rc == 0 && pl_registry_person(reg, id, &person) == 0 && *person.name) {
-					rc = pl_buf_addc(&b, PL_SEARCH_SEP);
-					append_lower(&b, person.name, &rc);
+				put(&b, sep, 1);
+				put_lower(&b, id);
+				if (pl_registry_person(reg, id, &person) == 0 && *person.name) {
+					put(&b, sep, 1);
+					put_lower(&b, person.name);
 				}
 			}
-		rc = rc ? rc : pl_buf_addc(&b, '\0');
+		put(&b, "", 1);
 	}
 	free(order);
-	if (rc || b.len > UINT32_MAX) {
-		pl_buf_free(&b);
-		return rc ? rc : PL_ELIMIT;
+	if (b.rc || b.len > UINT32_MAX) {
+		free(b.data);
+		return b.rc ? b.rc : PL_ELIMIT;
 	}
 	x->off[x->n] = (uint32_t)b.len;
 	x->text = b.data ? b.data : calloc(1, 1);
