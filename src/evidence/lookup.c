@@ -1,7 +1,7 @@
 /* Lookups in the embedded evidence tables (tables.h): binary searches by port over read-only arrays.
  * The known-use rows are turned into pl_known_use values (pointers) once, on first use, so that the
  * binary starts without relocating them. */
-#include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "evidence/tables.h"
@@ -9,24 +9,36 @@
 
 #define S(off) (pl_ev_str + (off))
 
-static pl_known_use uses[1024];
-static size_t nuses;
-static pthread_once_t uses_once = PTHREAD_ONCE_INIT;
+/* Each row becomes a pl_known_use when first asked for (a port report asks for a handful): a state per
+ * row, 0 empty, 1 being filled, 2 ready, so that threads never see half a value. */
+#define MAX_USES 1024
+static pl_known_use uses[MAX_USES];
+static unsigned char state[MAX_USES];
 
-static void uses_init(void)
+static const pl_known_use *use_at(size_t i)
 {
-	_Static_assert(sizeof uses / sizeof uses[0] >= 1024, "room for the known-use table");
-	nuses = pl_ev_nuses < sizeof uses / sizeof uses[0] ? pl_ev_nuses : sizeof uses / sizeof uses[0];
-	for (size_t i = 0; i < nuses; i++) {
+	if (__atomic_load_n(&state[i], __ATOMIC_ACQUIRE) == 2)
+		return &uses[i];
+	unsigned char empty = 0;
+	if (__atomic_compare_exchange_n(&state[i], &empty, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		const struct pl_ev_use *u = &pl_ev_uses[i];
 		uses[i] = (pl_known_use){S(u->software), S(u->protocol), S(u->source), (pl_proto)u->proto, u->lo, u->hi};
+		__atomic_store_n(&state[i], 2, __ATOMIC_RELEASE);
+	} else {
+		while (__atomic_load_n(&state[i], __ATOMIC_ACQUIRE) != 2)
+			; /* another thread is copying 40 bytes */
 	}
+	return &uses[i];
+}
+
+static size_t nuses_total(void)
+{
+	return pl_ev_nuses < MAX_USES ? pl_ev_nuses : MAX_USES;
 }
 
 const pl_known_use *pl_evidence_known_use_at(size_t i)
 {
-	pthread_once(&uses_once, uses_init);
-	return i < nuses ? &uses[i] : NULL;
+	return i < nuses_total() ? use_at(i) : NULL;
 }
 
 static bool proto_fits(pl_proto want, pl_proto have)
@@ -37,18 +49,17 @@ static bool proto_fits(pl_proto want, pl_proto have)
 /* Single ports before ranges, narrow ranges before wide ones, table order (best known first) within. */
 size_t pl_evidence_known_uses(uint16_t port, pl_proto proto, const pl_known_use **out, size_t max)
 {
-	pthread_once(&uses_once, uses_init);
-	size_t total = 0;
+	size_t total = 0, n = nuses_total();
 	unsigned spans[] = {0, 10, 100, 65535};
 	for (size_t s = 0; s < sizeof spans / sizeof spans[0]; s++)
-		for (size_t i = 0; i < nuses && uses[i].port_lo <= port; i++) {
-			const pl_known_use *u = &uses[i];
-			unsigned span = (unsigned)u->port_hi - u->port_lo;
-			if (port > u->port_hi || !proto_fits(proto, u->proto) || span > spans[s] ||
+		for (size_t i = 0; i < n && pl_ev_uses[i].lo <= port; i++) {
+			const struct pl_ev_use *u = &pl_ev_uses[i];
+			unsigned span = (unsigned)u->hi - u->lo;
+			if (port > u->hi || !proto_fits(proto, (pl_proto)u->proto) || span > spans[s] ||
 			    (s > 0 && span <= spans[s - 1]))
 				continue;
 			if (out && total < max)
-				out[total] = u;
+				out[total] = use_at(i);
 			total++;
 		}
 	return total;
@@ -104,7 +115,8 @@ bool pl_evidence_dissector_at(size_t i, pl_dissector *out, uint16_t *port)
 
 int pl_evidence_frequency(uint16_t port, pl_proto proto, pl_open_freq *out)
 {
-	for (size_t i = lower_bound(pl_ev_freqs, pl_ev_nfreqs, sizeof pl_ev_freqs[0], port);
+	size_t first = pl_ev_freq_start[port >> 8], last = pl_ev_freq_start[(port >> 8) + 1];
+	for (size_t i = first + lower_bound(pl_ev_freqs + first, last - first, sizeof pl_ev_freqs[0], port);
 	     i < pl_ev_nfreqs && pl_ev_freqs[i].port == port; i++) {
 		const struct pl_ev_freq *f = &pl_ev_freqs[i];
 		if (f->proto != proto)

@@ -18,6 +18,7 @@ extern const struct pl_ev_dissector pl_ev_dissectors[];
 extern const size_t pl_ev_ndissectors;
 extern const struct pl_ev_freq pl_ev_freqs[];
 extern const size_t pl_ev_nfreqs;
+extern const uint32_t pl_ev_freq_start[257]; /* first row of each block of 256 ports */
 extern const uint32_t pl_ev_ranked[5]; /* how many ports of each transport have a frequency */
 extern const struct pl_ev_service pl_ev_netbase[];
 extern const size_t pl_ev_nnetbase;
