@@ -71,7 +71,7 @@ def nmap(out, path):
                 rows.append((int(port), proto, clean(p[0]), p[2]))
     with open(f"{out}/nmap-services.tsv", "w") as o:
         o.write(f"# source: Nmap open-port frequencies (Debian nmap-common {ver}, /usr/share/nmap/nmap-services)\n")
-        o.write("# licence: Nmap Public Source License (nmap-services data); facts only: port, transport, "
+        o.write("# licence: Nmap (Debian: nmap-GPL-2); facts only: port, transport, "
                 "name, frequency; ports never found open (frequency 0) are left out\n")
         o.write("# port\ttransport\tname\tfrequency\n")
         for r in sorted(rows):

@@ -60,6 +60,8 @@ size_t pl_evidence_netbase(uint16_t port, pl_proto proto, pl_service_entry *out,
 typedef struct pl_services_file pl_services_file;
 /* Reads an /etc/services file (at most 4 MiB). PL_EIO when it cannot be read; the caller may go on without. */
 int pl_services_file_load(const char *path, pl_services_file **out, pl_error *err);
+/* The same from bytes in memory (copied). */
+int pl_services_file_parse(const char *buf, size_t len, pl_services_file **out, pl_error *err);
 void pl_services_file_free(pl_services_file *f);
 size_t pl_services_file_lookup(const pl_services_file *f, uint16_t port, pl_proto proto, pl_service_entry *out,
 			       size_t max);
@@ -84,6 +86,9 @@ size_t pl_evidence_sources(pl_evidence_source *out, size_t max);
  * `nmap` scans by default); within the top 100 it is wide use by itself. */
 #define PL_EVIDENCE_RANK_USED 1000
 #define PL_EVIDENCE_RANK_WIDE 100
+/* A known use counts as evidence for its ports only when it names at most this many (a default, not a
+ * pool such as Windows' dynamic RPC ports or Kubernetes' NodePort range); wider ones are shown only. */
+#define PL_EVIDENCE_SPAN_COUNTED 100
 
 typedef enum pl_use_level {
 	PL_USE_NONE = 0, /* every source is silent */

@@ -81,20 +81,18 @@ static void parse_line(pl_services_file *f, char *p, char *end)
 	f->e[f->n++] = (struct entry){(uint16_t)port, (uint8_t)proto, name, aliases};
 }
 
-int pl_services_file_load(const char *path, pl_services_file **out, pl_error *err)
+/* Takes text (malloc'd, NUL-terminated, len bytes) and parses it in place. */
+static int parse_owned(char *text, size_t len, pl_services_file **out, pl_error *err)
 {
 	pl_services_file *f = calloc(1, sizeof *f);
-	size_t len;
-	if (!f)
+	if (!f) {
+		free(text);
 		return pl_error_set(err, PL_ENOMEM, "out of memory");
-	int rc = pl_read_file(path, MAX_FILE, &f->text, &len, err);
-	if (rc) {
-		free(f);
-		return rc;
 	}
+	f->text = text;
 	size_t lines = 1;
-	for (size_t i = 0; i < len; i++)
-		lines += f->text[i] == '\n';
+	for (const char *p = text; (p = memchr(p, '\n', len - (size_t)(p - text))); p++)
+		lines++;
 	f->e = malloc(lines * sizeof *f->e);
 	if (!f->e) {
 		pl_services_file_free(f);
@@ -109,6 +107,26 @@ int pl_services_file_load(const char *path, pl_services_file **out, pl_error *er
 	qsort(f->e, f->n, sizeof *f->e, cmp_entry);
 	*out = f;
 	return 0;
+}
+
+int pl_services_file_load(const char *path, pl_services_file **out, pl_error *err)
+{
+	char *text;
+	size_t len;
+	int rc = pl_read_file(path, MAX_FILE, &text, &len, err);
+	return rc ? rc : parse_owned(text, len, out, err);
+}
+
+int pl_services_file_parse(const char *buf, size_t len, pl_services_file **out, pl_error *err)
+{
+	if (len > MAX_FILE)
+		return pl_error_set(err, PL_ELIMIT, "services file larger than %u bytes", MAX_FILE);
+	char *text = malloc(len + 1);
+	if (!text)
+		return pl_error_set(err, PL_ENOMEM, "out of memory");
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	return parse_owned(text, len, out, err);
 }
 
 void pl_services_file_free(pl_services_file *f)

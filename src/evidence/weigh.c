@@ -43,8 +43,9 @@ void pl_evidence_gather(uint16_t port, pl_proto proto, const pl_services_file *h
 
 	unsigned sig = 0;
 	bool top = false;
-	if (ev->nuses)
-		sig |= PL_SIGNAL_KNOWN_USE;
+	for (size_t i = 0; i < ev->nuses; i++)
+		if ((unsigned)ev->uses[i]->port_hi - ev->uses[i]->port_lo < PL_EVIDENCE_SPAN_COUNTED)
+			sig |= PL_SIGNAL_KNOWN_USE;
 	if (ev->ndissectors)
 		sig |= PL_SIGNAL_WIRESHARK;
 	for (size_t i = 0; i < ev->nfreq; i++) {
@@ -121,15 +122,20 @@ size_t pl_evidence_reasons(const pl_evidence *ev, bool speaking, char (*lines)[2
 {
 	size_t n = 0;
 #define LINE (n < max)
-	if (ev->nuses && speaking && n < max) {
+	if ((ev->signals & PL_SIGNAL_KNOWN_USE) && speaking && n < max) {
 		size_t at = (size_t)snprintf(lines[n], 256, "known use%s: ", ev->uses_total > 1 ? "s" : "");
 		for (size_t i = 0; i < ev->nuses && i < 3 && at < 256; i++)
 			at += (size_t)snprintf(lines[n] + at, 256 - at, "%s%s", i ? "; " : "", ev->uses[i]->software);
 		if (ev->uses_total > 3 && at < 256)
 			snprintf(lines[n] + at, 256 - at, " (and %zu more)", ev->uses_total - 3);
 		n++;
-	} else if (!ev->nuses && !speaking && LINE) {
-		snprintf(lines[n++], 256, "no software is known to listen on it by default");
+	} else if (!(ev->signals & PL_SIGNAL_KNOWN_USE) && !speaking && LINE) {
+		if (ev->nuses)
+			snprintf(lines[n++], 256, "no software is known to listen on it by default (it only lies in %s's "
+						  "range of %u-%u)",
+				 ev->uses[0]->software, ev->uses[0]->port_lo, ev->uses[0]->port_hi);
+		else
+			snprintf(lines[n++], 256, "no software is known to listen on it by default");
 	}
 	if (ev->ndissectors && speaking && n < max) {
 		size_t at = (size_t)snprintf(lines[n], 256, "Wireshark dissects it as ");

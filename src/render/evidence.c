@@ -152,7 +152,7 @@ void pl_render_evidence_text(const pl_text_out *o, const json_t *p)
 		}
 		line(o, "  %s", s, NULL);
 	}
-	if (!json_array_size(uses) && !json_array_size(diss) && strcmp(pl_json_member(ev, "use"), "none") == 0)
+	if (strcmp(pl_json_member(ev, "use"), "none") == 0)
 		fprintf(o->f, "  No software is known to use port %lld by default, and no source shows it in use: whatever "
 			      "listens here\n  chose the number itself (a custom service, a development server, a container) "
 			      "or is scanning.\n", port);

@@ -341,8 +341,8 @@ static bool likely_evidence(pctx *c)
 	const json_t *ev = json_object_get(c->p, "evidence"), *v;
 	const json_t *uses = json_object_get(ev, "known_uses"), *freq = json_object_get(ev, "frequency"),
 		     *diss = json_object_get(ev, "dissectors");
-	if (!json_array_size(uses) && !json_array_size(diss) && !strcmp(member(ev, "use"), "none"))
-		return false;
+	if (!strcmp(member(ev, "use"), "none"))
+		return false; /* a pool such as Windows' dynamic ports may hold it: that says nothing specific */
 	size_t i;
 	if (json_array_size(uses)) {
 		ADD("<ul class=\"known-uses\">\n");
