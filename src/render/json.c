@@ -82,7 +82,7 @@ static json_t *host_json(const pl_host_ports *h)
  * "evidence" object, or null without a port), and names that evidence either way. */
 static json_t *ghost_json(const pl_registry *reg, const pl_port_report *p, const json_t *ev)
 {
-	char text[1536], said[1024] = "", silent[1024] = "";
+	char text[4096], said[1024] = "", silent[1024] = "";
 	pl_render_join(said, sizeof said, json_object_get(ev, "reasons"), "; ");
 	pl_render_join(silent, sizeof silent, json_object_get(ev, "silent"), "; ");
 	const char *use = json_is_object(ev) ? pl_json_member(ev, "use") : "";
