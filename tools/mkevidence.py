@@ -83,7 +83,10 @@ def main():
     c.append("const struct pl_ev_use pl_ev_uses[] = {")
     for lo, hi, p, sw, key, src, _ in items:
         c.append("\t{%d, %d, %d, %d, %d, %d}," % (lo, hi, p, pool.add(sw), pool.add(key), pool.add(src)))
-    c += ["};", "const size_t pl_ev_nuses = %d;" % len(items), ""]
+    c += ["};", "const size_t pl_ev_nuses = %d;" % len(items)]
+    ranges = [i for i, r in enumerate(items) if r[1] != r[0]]
+    c += ["const uint32_t pl_ev_ranges[] = {%s};" % (", ".join(map(str, ranges)) or "0"),
+          "const size_t pl_ev_nranges = %d;" % len(ranges), ""]
 
     ws_src, ws_lic, ws = rows(ws_p)
     c.append("const struct pl_ev_dissector pl_ev_dissectors[] = {")

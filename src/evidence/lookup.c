@@ -46,20 +46,43 @@ static bool proto_fits(pl_proto want, pl_proto have)
 	return want == PL_PROTO_NONE || have == PL_PROTO_NONE || want == have;
 }
 
-/* Single ports before ranges, narrow ranges before wide ones, table order (best known first) within. */
+/* First row whose lo is >= port (rows are sorted by lo). */
+static size_t uses_lower_bound(size_t n, uint16_t port)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (pl_ev_uses[mid].lo < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Single ports before ranges, narrow ranges before wide ones, table order (best known first) within. The
+ * rows of exactly this port are found by binary search; ranges (a few dozen rows) are scanned. */
 size_t pl_evidence_known_uses(uint16_t port, pl_proto proto, const pl_known_use **out, size_t max)
 {
 	size_t total = 0, n = nuses_total();
-	unsigned spans[] = {0, 10, 100, 65535};
-	for (size_t s = 0; s < sizeof spans / sizeof spans[0]; s++)
-		for (size_t i = 0; i < n && pl_ev_uses[i].lo <= port; i++) {
-			const struct pl_ev_use *u = &pl_ev_uses[i];
+	for (size_t i = uses_lower_bound(n, port); i < n && pl_ev_uses[i].lo == port; i++) {
+		const struct pl_ev_use *u = &pl_ev_uses[i];
+		if (u->hi != u->lo || !proto_fits(proto, (pl_proto)u->proto))
+			continue;
+		if (out && total < max)
+			out[total] = use_at(i);
+		total++;
+	}
+	static const unsigned spans[] = {0, 10, 100, 65535};
+	for (size_t s = 1; s < sizeof spans / sizeof spans[0]; s++)
+		for (size_t i = 0; i < pl_ev_nranges; i++) {
+			const struct pl_ev_use *u = &pl_ev_uses[pl_ev_ranges[i]];
 			unsigned span = (unsigned)u->hi - u->lo;
-			if (port > u->hi || !proto_fits(proto, (pl_proto)u->proto) || span > spans[s] ||
-			    (s > 0 && span <= spans[s - 1]))
+			if (port < u->lo || port > u->hi || !proto_fits(proto, (pl_proto)u->proto) || span > spans[s] ||
+			    span <= spans[s - 1])
 				continue;
 			if (out && total < max)
-				out[total] = use_at(i);
+				out[total] = use_at(pl_ev_ranges[i]);
 			total++;
 		}
 	return total;

@@ -14,6 +14,8 @@ struct pl_ev_meta { uint32_t key, source, licence; };
 
 extern const struct pl_ev_use pl_ev_uses[];
 extern const size_t pl_ev_nuses;
+extern const uint32_t pl_ev_ranges[]; /* the rows of pl_ev_uses that cover more than one port, in order */
+extern const size_t pl_ev_nranges;
 extern const struct pl_ev_dissector pl_ev_dissectors[];
 extern const size_t pl_ev_ndissectors;
 extern const struct pl_ev_freq pl_ev_freqs[];

@@ -60,8 +60,15 @@ json_t *pl_render_evidence_json(const pl_report *rep, const pl_port_report *p)
 						      "counts", f->rank <= PL_EVIDENCE_RANK_USED, "nmap_name",
 						      pl_json_text_or_null(f->name)));
 	}
+	/* What was silent matters where a registration is judged; elsewhere it would be 65,536 times the same. */
+	bool assigned = false;
+	for (size_t i = 0; i < p->nrecords && !assigned; i++) {
+		pl_record r;
+		assigned = pl_registry_record(rep->reg, p->records[i], &r) == 0 && r.status == PL_STATUS_ASSIGNED && *r.name;
+	}
 	return json_pack("{s:s, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o}", "use", pl_use_level_name(ev.level), "reasons",
-			 lines_json(&ev, true), "silent", lines_json(&ev, false), "known_uses", uses, "known_uses_total",
+			 lines_json(&ev, true), "silent", assigned ? lines_json(&ev, false) : json_array(), "known_uses",
+			 uses, "known_uses_total",
 			 (json_int_t)ev.uses_total, "dissectors", diss, "frequency", freq, "netbase",
 			 names_json(ev.netbase, ev.nnetbase), "host_services",
 			 rep->services ? names_json(ev.host, ev.nhost) : json_null());
