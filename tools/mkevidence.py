@@ -111,8 +111,8 @@ def main():
     c.append("const struct pl_ev_freq pl_ev_freqs[] = {")
     for n, f in nm:
         p, port = PROTO[f[1]], int(f[0])
-        name = "" if f[2] == "unknown" else f[2]
-        c.append("\t{%d, %d, %d, %d, %d}," % (port, p, rank[(port, p)], round(float(f[3]) * 1e6), pool.add(name)))
+        # Nmap's names follow IANA's: the frequency is the fact we take.
+        c.append("\t{%d, %d, %du}," % (port, rank[(port, p)], round(float(f[3]) * 1e6) | p << 24))
     c += ["};", "const size_t pl_ev_nfreqs = %d;" % len(nm),
           # Where each block of 256 ports starts: a lookup touches one page of the table, not a dozen.
           "const uint32_t pl_ev_freq_start[257] = {%s};" % ", ".join(

@@ -44,7 +44,6 @@ typedef struct pl_open_freq {
 	double frequency;  /* fraction of scanned hosts, 0-1 */
 	unsigned rank;     /* 1 = most often found open among ports of this transport */
 	unsigned ranked;   /* how many ports of this transport have a frequency */
-	const char *name;  /* Nmap's name for it, "" when Nmap calls it unknown */
 } pl_open_freq;
 /* 1 and *out filled when the port was ever found open over proto, else 0. */
 int pl_evidence_frequency(uint16_t port, pl_proto proto, pl_open_freq *out);

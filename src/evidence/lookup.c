@@ -142,9 +142,9 @@ int pl_evidence_frequency(uint16_t port, pl_proto proto, pl_open_freq *out)
 	for (size_t i = first + lower_bound(pl_ev_freqs + first, last - first, sizeof pl_ev_freqs[0], port);
 	     i < pl_ev_nfreqs && pl_ev_freqs[i].port == port; i++) {
 		const struct pl_ev_freq *f = &pl_ev_freqs[i];
-		if (f->proto != proto)
+		if (PL_EV_FREQ_PROTO(f) != (unsigned)proto)
 			continue;
-		*out = (pl_open_freq){proto, f->per_million / 1e6, f->rank, pl_ev_ranked[f->proto], S(f->name)};
+		*out = (pl_open_freq){proto, PL_EV_FREQ_PER_MILLION(f) / 1e6, f->rank, pl_ev_ranked[PL_EV_FREQ_PROTO(f)]};
 		return 1;
 	}
 	return 0;

@@ -52,13 +52,12 @@ json_t *pl_render_evidence_json(const pl_report *rep, const pl_port_report *p)
 						      proto_or_null(ev.dissectors[i].proto)));
 	for (size_t i = 0; i < ev.nfreq; i++) {
 		const pl_open_freq *f = &ev.freq[i];
-		json_array_append_new(freq, json_pack("{s:s, s:f, s:i, s:i, s:o, s:b, s:o}", "transport", pl_proto_name(f->proto),
+		json_array_append_new(freq, json_pack("{s:s, s:f, s:i, s:i, s:o, s:b}", "transport", pl_proto_name(f->proto),
 						      "frequency", f->frequency, "rank", (json_int_t)f->rank, "ranked",
 						      (json_int_t)f->ranked, "among",
 						      f->rank <= PL_EVIDENCE_RANK_USED ? json_integer(pl_evidence_rank_bucket(f->rank))
 										       : json_null(),
-						      "counts", f->rank <= PL_EVIDENCE_RANK_USED, "nmap_name",
-						      pl_json_text_or_null(f->name)));
+						      "counts", f->rank <= PL_EVIDENCE_RANK_USED));
 	}
 	/* What was silent matters where a registration is judged; elsewhere it would be 65,536 times the same. */
 	bool assigned = false;
