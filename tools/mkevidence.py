@@ -5,6 +5,7 @@ Every string lives once in one pool and the arrays hold offsets into it, so that
 relocation when the binary starts: they are read-only data that costs nothing until a lookup touches it.
 Usage: tools/mkevidence.py KNOWN_USES WIRESHARK NMAP NETBASE OUTPUT.c
 """
+import re
 import sys
 
 PROTO = {"": 0, "any": 0, "tcp": 1, "udp": 2, "sctp": 3, "dccp": 4}
@@ -131,7 +132,9 @@ def main():
     meta = [("wireshark", ws_src, ws_lic), ("nmap", nm_src, nm_lic), ("netbase", nb_src, nb_lic)]
     c.append("const struct pl_ev_meta pl_ev_meta[] = {")
     for key, src, lic in meta:
-        c.append("\t{%d, %d, %d}," % (pool.add(key), pool.add(src), pool.add(lic)))
+        # "(Debian tshark 4.0.17-0+deb12u3, ...)" in the source line: the short label the text output cites.
+        m = re.search(r"(Debian [\w.+-]+ [^\s,)]+)", src)
+        c.append("\t{%d, %d, %d, %d}," % (pool.add(key), pool.add(src), pool.add(lic), pool.add(m.group(1) if m else key)))
     c += ["};", "const size_t pl_ev_nmeta = %d;" % len(meta), ""]
     c.append("const char pl_ev_str[] =\n\t%s;" % pool.c())
     with open(out_p, "w") as o:

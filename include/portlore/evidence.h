@@ -73,6 +73,7 @@ typedef struct pl_evidence_source {
 	const char *key;     /* "wireshark", "nmap", "netbase", "known_uses", "host_services" */
 	const char *source;  /* what and which version, e.g. "... (Debian tshark 4.0.17-0+deb12u3, ...)" */
 	const char *licence;
+	const char *version; /* a short label: "Debian tshark 4.0.17-0+deb12u3", "459 rows", "run time" */
 } pl_evidence_source;
 size_t pl_evidence_sources(pl_evidence_source *out, size_t max);
 

@@ -2,6 +2,7 @@
  * The known-use rows are turned into pl_known_use values (pointers) once, on first use, so that the
  * binary starts without relocating them. */
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "evidence/tables.h"
@@ -168,17 +169,21 @@ size_t pl_evidence_netbase(uint16_t port, pl_proto proto, pl_service_entry *out,
 size_t pl_evidence_sources(pl_evidence_source *out, size_t max)
 {
 	size_t n = 0;
+	static char rows[32];
+	snprintf(rows, sizeof rows, "portlore known uses (%zu rows)", nuses_total());
 	if (n < max)
 		out[n] = (pl_evidence_source){"known_uses",
 					      "portlore's curated table of software listening on ports by default "
 					      "(data/known-uses.tsv, each row citing its source)",
-					      "MIT (portlore); facts only"};
+					      "MIT (portlore); facts only", rows};
 	n++;
 	for (size_t i = 0; i < pl_ev_nmeta; i++, n++)
 		if (n < max)
-			out[n] = (pl_evidence_source){S(pl_ev_meta[i].key), S(pl_ev_meta[i].source), S(pl_ev_meta[i].licence)};
+			out[n] = (pl_evidence_source){S(pl_ev_meta[i].key), S(pl_ev_meta[i].source), S(pl_ev_meta[i].licence),
+						      S(pl_ev_meta[i].version)};
 	if (n < max)
-		out[n] = (pl_evidence_source){"host_services", "this host's /etc/services, read at run time", ""};
+		out[n] = (pl_evidence_source){"host_services", "this host's /etc/services, read at run time", "",
+					      "this host's /etc/services"};
 	n++;
 	return n < max ? n : max;
 }

@@ -13,7 +13,7 @@ struct pl_ev_freq { uint16_t port, rank; uint32_t packed; };
 #define PL_EV_FREQ_PROTO(f) ((f)->packed >> 24)
 #define PL_EV_FREQ_PER_MILLION(f) ((f)->packed & 0xffffffu)
 struct pl_ev_service { uint16_t port; uint8_t proto; uint32_t name, aliases; };
-struct pl_ev_meta { uint32_t key, source, licence; };
+struct pl_ev_meta { uint32_t key, source, licence, version; };
 
 extern const struct pl_ev_use pl_ev_uses[];
 extern const size_t pl_ev_nuses;

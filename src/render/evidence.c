@@ -79,8 +79,8 @@ json_t *pl_render_evidence_sources_json(void)
 	size_t n = pl_evidence_sources(src, 8);
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:o}", "key", src[i].key, "source", src[i].source, "licence",
-						   pl_json_text_or_null(src[i].licence)));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o}", "key", src[i].key, "source", src[i].source,
+						   "version", src[i].version, "licence", pl_json_text_or_null(src[i].licence)));
 	return a;
 }
 
@@ -95,6 +95,18 @@ void pl_render_join(char *out, size_t size, const json_t *arr, const char *sep)
 			break;
 		at += (size_t)snprintf(out + at, size - at, "%s%s", i ? sep : "", json_string_value(v));
 	}
+}
+
+/* "evidence: Debian tshark 4.0.17-0+deb12u3 · ..." under the registry line: every source, its version. */
+void pl_render_evidence_sources_text(const pl_text_out *o, const json_t *doc)
+{
+	const json_t *src = json_object_get(doc, "evidence_sources"), *v;
+	size_t i;
+	if (!json_array_size(src))
+		return;
+	fprintf(o->f, "%sevidence: ", pl_on(o, PL_DIM));
+	json_array_foreach(src, i, v) fprintf(o->f, "%s%s", i ? " · " : "", pl_json_member(v, "version"));
+	fprintf(o->f, "%s\n", pl_on(o, PL_RESET));
 }
 
 /* ---- text: "What is more likely on port N" ---- */

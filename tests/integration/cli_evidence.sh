@@ -59,6 +59,8 @@ run 3000 --no-local --json
 check "JSON: each known use carries its source" jq -e '.ports[0].evidence.known_uses | length > 2 and all(.source | length > 10)' "$T_DIR/out"
 check "JSON: the sources and their versions are named" jq -e '[.evidence_sources[].key] | contains(["wireshark", "nmap", "netbase", "known_uses"])' "$T_DIR/out"
 check "JSON: Wireshark's version is named" jq -e '.evidence_sources[] | select(.key == "wireshark") | .source | test("tshark [0-9]")' "$T_DIR/out"
+run 3306 --no-local
+expect "text: each source of evidence is named with its version" 0 'evidence: .*Debian tshark [0-9].*Debian nmap-common [0-9].*Debian netbase [0-9]'
 run 2911 --no-local
 expect "a port nothing is known of gets the generic paragraph" 0 "No software is known to use port 2911"
 
