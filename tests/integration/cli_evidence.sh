@@ -103,8 +103,9 @@ else
 	NS="pl10-evidence-$$"
 	PIDS=()
 	cleanup_ns() {
-		for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-		wait 2>/dev/null
+		{
+			for p in "${PIDS[@]}"; do kill -KILL "$p"; wait "$p"; done
+		} 2>/dev/null
 		ip netns del "$NS" 2>/dev/null
 		rm -rf "$T_DIR"
 	}
