@@ -35,8 +35,10 @@ json_t *pl_render_evidence_json(const pl_report *rep, const pl_port_report *p)
 {
 	if (!p->has_port)
 		return json_null();
+	/* Every transport, as the ghost verdict weighs it (report.c): a port is used or not, whatever the
+	 * transport asked about; each item says its own transport. */
 	pl_evidence ev;
-	pl_evidence_gather(p->port, rep->spec.proto, rep->services, &ev);
+	pl_evidence_gather(p->port, PL_PROTO_NONE, rep->services, &ev);
 	json_t *uses = json_array(), *diss = json_array(), *freq = json_array();
 	for (size_t i = 0; i < ev.nuses; i++) {
 		const pl_known_use *u = ev.uses[i];
