@@ -44,7 +44,7 @@ _portlore()
 	case $cmd in
 	check) opts="-t --tcp -u --udp --json --registry --color -h --help" ;;
 	diff) opts="--json --registry --color -h --help" ;;
-	ghosts) opts="--transport --limit --json --registry --color -h --help" ;;
+	ghosts) opts="--transport --limit --in-use --json --registry --color -h --help" ;;
 	ls) opts="-t --tcp -u --udp -S --sctp -4 -6 -a --all --port --address --state --user --pid --command -w --wide --json --jsonl --registry --color -h --help" ;;
 	pick) opts="-n --count --range -t --tcp -u --udp --json --registry --color -h --help" ;;
 	search) opts="-n --limit --json --registry --color -h --help" ;;

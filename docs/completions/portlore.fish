@@ -38,6 +38,7 @@ complete -c portlore -n "__fish_seen_subcommand_from pick" -s n -l count -x -d "
 complete -c portlore -n "__fish_seen_subcommand_from pick" -l range -x -d "FIRST-LAST"
 complete -c portlore -n "__fish_seen_subcommand_from search" -s n -l limit -x -d "at most N results"
 complete -c portlore -n "__fish_seen_subcommand_from ghosts" -l limit -x -d "the first N ghosts"
+complete -c portlore -n "__fish_seen_subcommand_from ghosts" -l in-use -d "also thin registrations in use"
 complete -c portlore -n "__fish_seen_subcommand_from ghosts" -l transport -x -a "tcp udp sctp dccp" -d "only this transport"
 complete -c portlore -n "__fish_seen_subcommand_from diff" -a "embedded cache" -d "registry"
 complete -c portlore -n "__fish_seen_subcommand_from diff" -F

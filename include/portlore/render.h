@@ -36,6 +36,10 @@ json_t *pl_render_host_json(const pl_host_ports *h);
 json_t *pl_render_query_json(const pl_spec *s);
 json_t *pl_render_search_json(const pl_registry *reg, const char *term, const pl_hit *hits, size_t nhits,
 			      const pl_render_meta *meta);
+/* The same with the number of matches in all (pl_registry_search_ex): "total", and "cut" when the results
+ * hold fewer. */
+json_t *pl_render_search_json_ex(const pl_registry *reg, const char *term, const pl_hit *hits, size_t nhits,
+				 size_t total, const pl_render_meta *meta);
 /* A socket with its owners, and one process: shared by the port report and `portlore ls`. */
 json_t *pl_render_socket_json(const pl_socket_set *set, const pl_socket *s);
 json_t *pl_render_process_json(const pl_process *p);
@@ -52,6 +56,10 @@ json_t *pl_render_diff_json(const pl_registry *before, const pl_render_meta *bef
 /* `portlore ghosts`: every ghost service (of transport proto unless PL_PROTO_NONE), the first limit of
  * them when limit is not 0, with the counts of ghosts and of services (render/lists.c). */
 json_t *pl_render_ghosts_json(const pl_registry *reg, pl_proto proto, size_t limit, const pl_render_meta *meta);
+/* The same, and with thin, the thin registrations whose port is in use ("thin_in_use", each with its
+ * evidence), listed apart from the ghosts. */
+json_t *pl_render_ghosts_json_ex(const pl_registry *reg, pl_proto proto, size_t limit, bool thin,
+				 const pl_render_meta *meta);
 
 typedef struct pl_text_opts {
 	bool colour;
@@ -91,5 +99,8 @@ int pl_render_sockets_text(FILE *out, const json_t *doc, const pl_text_opts *opt
 int pl_render_text_table(FILE *out, const json_t *doc, const pl_text_opts *opts, const pl_table_opts *t);
 int pl_render_pick_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 void pl_render_pick_why(const json_t *doc, char *buf, size_t size);
+
+/* The evidence sources and their versions, as a port report lists them under "evidence_sources". */
+json_t *pl_render_evidence_sources_json(void);
 
 #endif

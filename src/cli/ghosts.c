@@ -11,13 +11,15 @@
 
 static const struct option opts[] = {
 	{"limit", required_argument, NULL, 'n'},
-	{"transport", required_argument, NULL, 't'}, CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0},
+	{"transport", required_argument, NULL, 't'}, {"in-use", no_argument, NULL, 'u'}, CLI_GLOBAL_OPTIONS,
+	{NULL, 0, NULL, 0},
 };
 
 int cmd_ghosts(int argc, char **argv, cli_ctx *ctx)
 {
 	uint32_t limit = 0;
 	pl_proto proto = PL_PROTO_NONE;
+	bool thin = false;
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -29,6 +31,10 @@ int cmd_ghosts(int argc, char **argv, cli_ctx *ctx)
 			if (pl_parse_uint(optarg, strlen(optarg), MAX_LIMIT, &limit) || limit == 0)
 				return cli_usage_error(ctx, "ghosts", "--limit takes a number from 1 to %d, not '%s'", MAX_LIMIT,
 						       optarg);
+			continue;
+		}
+		if (c == 'u') {
+			thin = true;
 			continue;
 		}
 		if (c == 't') {
@@ -49,7 +55,7 @@ int cmd_ghosts(int argc, char **argv, cli_ctx *ctx)
 	int rc = cli_open_registry(ctx, &reg, &meta);
 	if (rc)
 		return rc;
-	json_t *doc = pl_render_ghosts_json(reg, proto, limit, &meta);
+	json_t *doc = pl_render_ghosts_json_ex(reg, proto, limit, thin, &meta);
 	json_int_t found = doc ? json_integer_value(json_object_get(json_object_get(doc, "counts"), "ghosts")) : 0;
 	rc = cli_emit(ctx, doc);
 	pl_registry_close(reg);

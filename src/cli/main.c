@@ -18,9 +18,10 @@ static const cli_cmd commands[] = {
 	 "  -u, --udp           judge UDP only\n"},
 	{"diff", "[--json] OLD NEW", "what changed between two registries (a file, 'embedded' or 'cache')", cmd_diff,
 	 G_JSON | G_COLOR | G_REGISTRY, ""},
-	{"ghosts", "[--transport T] [--json] [--limit N]", "list every ghost registration, with its contact",
+	{"ghosts", "[--transport T] [--in-use] [--json] [--limit N]", "list every ghost registration, with its contact",
 	 cmd_ghosts, G_OUT,
 	 "  --transport T       tcp, udp, sctp or dccp only\n"
+	 "  --in-use            also the thin registrations that the evidence shows in use\n"
 	 "  --limit N           the first N ghosts\n"},
 	{"ls", "[FILTER...] [-4|-6] [--tcp|--udp|--sctp] [--all] [--wide] [--json|--jsonl]",
 	 "every listening socket here, with owners and verdicts", cmd_ls, G_OUT | G_JSONL,
@@ -38,7 +39,8 @@ static const cli_cmd commands[] = {
 	 "  -n, --count N       how many ports (1-1000, default 1)\n"
 	 "  --range A-B         pick inside A-B (default 1024-49151)\n"
 	 "  -t, --tcp  -u, --udp  judge this transport only (default: both)\n"},
-	{"search", "[--limit N] [--json] TERM", "search service names, descriptions and assignees", cmd_search, G_OUT,
+	{"search", "[--limit N] [--json] TERM...", "search service names, descriptions, assignees and common names",
+	 cmd_search, G_OUT,
 	 "  -n, --limit N       at most N results\n"},
 	{"serve", "[--listen ADDR:PORT] [--db FILE] [--expose-processes]",
 	 "serve port pages, a JSON API, feedback and /metrics over HTTP", cmd_serve, G_REGISTRY,

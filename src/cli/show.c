@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "portlore/explain.h"
+#include "portlore/evidence.h"
 #include "portlore/spec.h"
 
 #define MAX_ITEMS 256
@@ -105,6 +106,8 @@ static int show_stream(cli_ctx *ctx, const pl_spec *items, size_t n)
 	json_t *head = json_pack("{s:i, s:s, s:s, s:o, s:o, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "port_report",
 				 "portlore", PORTLORE_VERSION, "registry", pl_render_registry_json(reg, &meta), "query",
 				 query, "host", pl_render_host_json(&host));
+	if (head)
+		json_object_set_new(head, "evidence_sources", pl_render_evidence_sources_json());
 	pl_text_opts to = {cli_want_colour(ctx)};
 	pl_stream *st = pl_stream_open(stdout, ctx->jsonl ? PL_STREAM_JSONL : ctx->json ? PL_STREAM_JSON : PL_STREAM_TEXT,
 				       table, &to, head);
@@ -112,7 +115,12 @@ static int show_stream(cli_ctx *ctx, const pl_spec *items, size_t n)
 	size_t shown = 0;
 	pl_render_seq *seq = pl_render_seq_new(); /* NULL (out of memory) only costs speed */
 	bool write_failed = !st;
-	pl_report_opts ropts = {.proc_root = "/proc", .no_local = ctx->no_local || !set, .sockets = set, .host = &host};
+	/* The host's /etc/services, like its sockets, is read once for the whole range. */
+	pl_services_file *services = NULL;
+	if (pl_services_file_load("/etc/services", &services, NULL) != 0)
+		services = NULL;
+	pl_report_opts ropts = {.proc_root = "/proc", .no_local = ctx->no_local || !set, .sockets = set, .host = &host,
+				.services_path = "", .services = services};
 	for (size_t i = 0; i < n && !write_failed; i++) {
 		/* A range is built one port at a time; a name is one (small) report of its ports. */
 		uint32_t first = items[i].kind == PL_SPEC_PORTS ? items[i].lo : 0;
@@ -141,6 +149,7 @@ static int show_stream(cli_ctx *ctx, const pl_spec *items, size_t n)
 	}
 	rc = pl_stream_close(st) != 0 || write_failed;
 	pl_render_seq_free(seq);
+	pl_services_file_free(services);
 	pl_socket_set_free(set);
 	pl_registry_close(reg);
 	if (rc && worst != EXIT_RUNTIME) {

