@@ -230,8 +230,8 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 		/* Without owners the sockets still stand (owner_status stays UNKNOWN): the report says what it
 		 * could not see rather than failing. Only running out of memory fails the query. */
 		pl_error e = {0};
-		rc = pl_sockets_resolve_owners(set, proc_root, &e);
-		if (rc == PL_ENOMEM) {
+		rc = pl_sockets_resolve_owners_with(set, proc_root, q->owner_method, &e);
+		if (rc == PL_ENOMEM || (rc && q->owner_method == PL_OWNERS_BPF)) {
 			pl_error_set(err, rc, "%s", e.msg);
 			goto fail;
 		}
