@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bpf_load.h"
@@ -24,7 +25,41 @@ typedef struct run {
 	pl_owner_hits *hits;
 	int *visited;
 	size_t nvisited, capvisited;
+	uint64_t t0; /* clock ticks since boot when the iterator started */
 } run;
+
+static uint64_t boot_ticks(void)
+{
+	struct timespec ts;
+	long hz = sysconf(_SC_CLK_TCK);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * (uint64_t)(hz > 0 ? hz : 100) + (uint64_t)ts.tv_nsec / (1000000000u / (hz > 0 ? hz : 100));
+}
+
+/* A process started after the iterator did (field 22 of stat, in ticks since boot) was not hidden from it,
+ * only too young: not counted. */
+static bool born_after(int proc_fd, int pid, uint64_t t0)
+{
+	char path[24], buf[1024];
+	snprintf(path, sizeof path, "%d/stat", pid);
+	int fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	for (int field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return false;
+	uint64_t v = 0;
+	for (p++; *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	return v >= t0;
+}
 
 static int on_rec(void *arg, const pl_bpf_rec *r)
 {
@@ -96,7 +131,7 @@ static void count_unseen(int proc_fd, run *x, size_t *unreadable)
 		int p = (int)pid;
 		if (bsearch(&p, x->visited, x->nvisited, sizeof *x->visited, int_cmp))
 			continue;
-		if (has_fds(proc_fd, p, unreadable))
+		if (has_fds(proc_fd, p, unreadable) && !born_after(proc_fd, p, x->t0))
 			(*unreadable)++;
 	}
 	closedir(d);
@@ -119,6 +154,7 @@ int pl_owners_bpf(int proc_fd, const pl_owner_want *w, size_t n, pl_owner_hits *
 				inodes[ninodes++] = w[i].inode;
 	}
 	size_t mark = hits->n;
+	x.t0 = boot_ticks();
 	int rc = pl_bpf_owners_run(inodes, ninodes, on_rec, &x, why, whysize);
 	free(inodes);
 	if (rc) {
