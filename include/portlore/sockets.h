@@ -84,6 +84,7 @@ typedef struct pl_socket_query {
 	const char *proc_root;   /* "/proc" */
 	unsigned protos;         /* bits (1u << PL_PROTO_TCP) ...; 0 means tcp|udp|sctp */
 	bool listening_only;
+	bool listeners_first;    /* only the listeners when there are some, else every socket (a port's report) */
 	bool has_port;           /* filter on this local port, in the kernel when netlink is used */
 	uint16_t port;
 	bool owners;             /* also resolve the owning processes */

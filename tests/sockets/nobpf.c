@@ -1,10 +1,11 @@
-/* nobpf COMMAND [ARGS...]: runs COMMAND with the bpf(2) system call refused (EPERM) by a seccomp filter,
- * as a locked-down host or a container runtime refuses it: what portlore does then is its fallback, named.
- * Used by tests/integration/cli_owners.sh and bench/sockets.sh. */
+/* nobpf [-n] COMMAND [ARGS...]: runs COMMAND with the bpf(2) system call refused (EPERM) by a seccomp
+ * filter, as a locked-down host or a container runtime refuses it: what portlore does then is its fallback,
+ * named. -n: no filter, the same exec (the control in bench/sockets.sh's comparisons). */
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,10 +21,17 @@
 
 int main(int argc, char **argv)
 {
+	bool control = argc > 1 && strcmp(argv[1], "-n") == 0;
+	if (control) {
+		argv++;
+		argc--;
+	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: nobpf COMMAND [ARGS...]\n");
+		fprintf(stderr, "usage: nobpf [-n] COMMAND [ARGS...]\n");
 		return 2;
 	}
+	if (control)
+		goto run;
 #ifdef ARCH
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
@@ -43,6 +51,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "nobpf: unknown architecture\n");
 	return 3;
 #endif
+run:
 	execvp(argv[1], argv + 1);
 	fprintf(stderr, "nobpf: %s: %s\n", argv[1], strerror(errno));
 	return 127;
