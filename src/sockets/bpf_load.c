@@ -126,7 +126,7 @@ static void refused(char *why, size_t whysize, const char *what, int e)
 static struct bpf_insn *prepare(const obj *o, const char *prog, int wanted_fd, int state_fd, size_t *ninsns,
 	uint32_t *attach_id, char *license, size_t licsize, char *why, size_t whysize)
 {
-	size_t psec = sec_find(o, PROG_SEC), symsec = 0, relsec = 0, mapsec = sec_find(o, "maps");
+	size_t psec = sec_find(o, PROG_SEC), symsec = 0, relsec = 0, mapsec = sec_find(o, ".maps");
 	size_t licsec = sec_find(o, "license"), btfsec = sec_find(o, ".BTF"), extsec = sec_find(o, ".BTF.ext");
 	for (size_t i = 1; i < o->nsh; i++) {
 		if (o->sh[i].sh_type == SHT_SYMTAB)
@@ -166,7 +166,7 @@ static struct bpf_insn *prepare(const obj *o, const char *prog, int wanted_fd, i
 	memcpy(insns, pdata + start, size);
 	*ninsns = size / 8;
 
-	/* Map references: ld_imm64 of a symbol in "maps" becomes the map's fd. */
+	/* Map references: ld_imm64 of a symbol in ".maps" becomes the map's fd. */
 	size_t rellen = 0;
 	const Elf64_Rel *rels = relsec ? sec_data(o, relsec, &rellen) : NULL;
 	for (size_t i = 0; rels && i < rellen / sizeof *rels; i++) {

@@ -52,13 +52,23 @@ struct bpf_iter__task_file {
 	struct file *file;
 };
 
-/* Legacy map definitions: the loader creates the maps itself (their sizes depend on the query) and only
+/* BTF-defined maps, as libbpf declares them (so that the same object loads with libbpf too: the issue 14
+ * note compares both loaders on it). Our loader creates the maps itself, sized for the query, and only
  * needs the symbols to patch the instructions that name them. */
-struct map_def {
-	unsigned int type, key_size, value_size, max_entries, map_flags;
-};
-struct map_def wanted SEC("maps") = {BPF_MAP_TYPE_HASH, sizeof(__u64), sizeof(__u8), 1, 0};
-struct map_def state SEC("maps") = {BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u32), 1, 0};
+#define __uint(name, val) int (*name)[val]
+#define __type(name, val) __typeof__(val) *name
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u64);
+	__type(value, __u8);
+	__uint(max_entries, 1);
+} wanted SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 1);
+} state SEC(".maps");
 
 static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
 static long (*bpf_seq_write)(void *m, const void *data, __u32 len) = (void *)127;
