@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 		return 3;
 	uint64_t inode = (uint64_t)st.st_ino;
 	double *ours = calloc((size_t)runs, sizeof *ours), *theirs = calloc((size_t)runs, sizeof *theirs),
-	       *btf = calloc((size_t)runs, sizeof *btf);
+	       *btf = calloc((size_t)runs, sizeof *btf), *kbtf = calloc((size_t)runs, sizeof *kbtf);
 	size_t n_ours = 0, n_theirs = 0;
 	for (int i = 0; i < runs; i++) {
 		char why[256];
@@ -130,13 +130,20 @@ int main(int argc, char **argv)
 		struct btf *b = load_vmlinux_btf();
 		btf[i] = now_us() - t0;
 		btf_free(b);
+		pl_btf k;
+		t0 = now_us();
+		if (pl_kbtf_open(&k, why, sizeof why) == 0)
+			pl_kbtf_close(&k);
+		kbtf[i] = now_us() - t0;
 	}
 	qsort(ours, (size_t)runs, sizeof *ours, dcmp);
 	qsort(theirs, (size_t)runs, sizeof *theirs, dcmp);
 	qsort(btf, (size_t)runs, sizeof *btf, dcmp);
+	qsort(kbtf, (size_t)runs, sizeof *kbtf, dcmp);
 	printf("own loader (load, attach, read to the end)   median %8.0f us  (%zu records)\n", ours[runs / 2], n_ours);
 	printf("libbpf %-38s median %8.0f us  (%zu records)\n", "(the same)", theirs[runs / 2], n_theirs);
 	printf("libbpf btf__load_vmlinux_btf alone            median %8.0f us\n", btf[runs / 2]);
+	printf("own kernel BTF index (pl_kbtf_open) alone    median %8.0f us\n", kbtf[runs / 2]);
 	printf("ratio own / libbpf = %.2f over %d alternating runs\n", ours[runs / 2] / theirs[runs / 2], runs);
 	return 0;
 }
