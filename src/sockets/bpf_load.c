@@ -251,7 +251,7 @@ int pl_bpf_owners_run(const uint64_t *inodes, size_t n, pl_bpf_rec_fn fn, void *
 	unsigned char *buf = NULL;
 	obj o;
 	if (pl_owners_bpf_obj_len == 0) {
-		snprintf(why, whysize, "built without BPF (clang was missing at build time)");
+		snprintf(why, whysize, "built without BPF (clang could not compile for the bpf target, or -Dbpf=disabled)");
 		return -1;
 	}
 	if (obj_open(&o, pl_owners_bpf_obj, pl_owners_bpf_obj_len)) {

@@ -48,7 +48,7 @@ typedef struct pl_bpf_rec {
 typedef int (*pl_bpf_rec_fn)(void *arg, const pl_bpf_rec *r);
 int pl_bpf_owners_run(const uint64_t *inodes, size_t n, pl_bpf_rec_fn fn, void *arg, char *why, size_t whysize);
 
-/* The embedded object (generated from owners.bpf.c at build time; empty when clang was missing). */
+/* The embedded object (generated from owners.bpf.c at build time; empty when built without BPF). */
 extern const unsigned char pl_owners_bpf_obj[];
 extern const size_t pl_owners_bpf_obj_len;
 
