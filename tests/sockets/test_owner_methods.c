@@ -6,9 +6,6 @@
  * say why. Needs root (or CAP_BPF+CAP_PERFMON) for the iterator: skipped, visibly, without. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
@@ -17,13 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "refuse_bpf.h"
 #include "testutil.h"
 #include "portlore/sockets.h"
 #include "util/arena.h"
@@ -305,32 +301,6 @@ static void test_owner_methods_find_the_same_owners(void **state)
 	teardown_kids();
 }
 
-/* A child with bpf(2) refused (EPERM, as a locked-down host or a container runtime refuses it). */
-static void refuse_bpf(void)
-{
-#if defined(__x86_64__) || defined(__aarch64__)
-#ifdef __x86_64__
-	const unsigned arch = AUDIT_ARCH_X86_64;
-#else
-	const unsigned arch = AUDIT_ARCH_AARCH64;
-#endif
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_bpf, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = {.len = sizeof f / sizeof f[0], .filter = f};
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
-		_exit(10);
-#else
-	_exit(10);
-#endif
-}
-
 static void test_owners_walk_proc_and_say_why_when_bpf_is_refused(void **state)
 {
 	(void)state;
@@ -339,7 +309,8 @@ static void test_owners_walk_proc_and_say_why_when_bpf_is_refused(void **state)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		refuse_bpf();
+		if (refuse_bpf() != 0)
+			_exit(10);
 		pl_socket_set *set = new_set(inodes, 0);
 		set->n = 1;
 		pl_error err = {0};
