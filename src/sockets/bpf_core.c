@@ -67,6 +67,10 @@ static int btf_index(pl_btf *b, const void *data, size_t len, char *why, size_t 
 	}
 	b->types = (const char *)data + h->hdr_len + h->type_off;
 	b->types_len = h->type_len;
+	if ((uintptr_t)b->types % 4) {
+		snprintf(why, whysize, "BTF types are not aligned");
+		return -1;
+	}
 	b->strs = (const char *)data + h->hdr_len + h->str_off;
 	b->strs_len = h->str_len;
 	if (b->strs[b->strs_len - 1] != '\0') {
@@ -331,13 +335,18 @@ static int relocate_one(const pl_btf *local, const pl_btf *k, const struct bpf_c
 int pl_core_relocate(struct bpf_insn *insns, size_t ninsns, size_t first_byte, const pl_btf *local,
 	const void *ext, size_t extlen, const char *secname, const pl_btf *k, char *why, size_t whysize)
 {
-	const struct btf_ext_header {
+	struct btf_ext_header {
 		uint16_t magic;
 		uint8_t version, flags;
 		uint32_t hdr_len, func_info_off, func_info_len, line_info_off, line_info_len;
 		uint32_t core_relo_off, core_relo_len;
-	} *h = ext;
-	if (!ext || extlen < 24 || h->magic != BTF_MAGIC || h->hdr_len > extlen) {
+	} hdr = {0}, *h = &hdr;
+	if (!ext || extlen < 24) {
+		snprintf(why, whysize, "BPF object: no .BTF.ext");
+		return -1;
+	}
+	memcpy(h, ext, extlen < sizeof hdr ? extlen : sizeof hdr);
+	if (h->magic != BTF_MAGIC || h->hdr_len > extlen) {
 		snprintf(why, whysize, "BPF object: no .BTF.ext");
 		return -1;
 	}
