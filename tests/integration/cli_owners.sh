@@ -53,6 +53,17 @@ else
 		"without root or BTF, owners come from /proc and the JSON says why" "method $method: $why"
 fi
 
+# In a pid namespace of its own the iterator's pids would be the host's: /proc is walked, and the JSON says why.
+if [ "$(id -u)" = 0 ] && unshare -pf --mount-proc true 2>/dev/null; then
+	unshare -pf --mount-proc "$PORTLORE" --json "$PORT" >"$T_DIR/pidns.json" 2>/dev/null
+	_tap "$(jq -r '.ports[0].local.owner_search | "\(.method) \(.bpf_unavailable)"' "$T_DIR/pidns.json" |
+		grep -q '^proc .*nested pid namespace' && echo 1 || echo 0)" \
+		"in a nested pid namespace, owners come from /proc and the JSON says why" \
+		"$(jq -c '.ports[0].local.owner_search' "$T_DIR/pidns.json")"
+else
+	skip_test "a nested pid namespace" "needs root and unshare -p"
+fi
+
 if [ -z "$NOBPF" ] || ! "$NOBPF" true 2>/dev/null; then
 	skip_test "the fallback when bpf(2) is refused" "no nobpf helper or no seccomp here"
 	finish
