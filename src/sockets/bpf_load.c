@@ -258,7 +258,7 @@ int pl_bpf_owners_run(const uint64_t *inodes, size_t n, pl_bpf_rec_fn fn, void *
 		snprintf(why, whysize, "BPF object: not a BPF ELF file");
 		return -1;
 	}
-	state = map_create(BPF_MAP_TYPE_ARRAY, 4, 4, 1, "pl_state");
+	state = map_create(BPF_MAP_TYPE_ARRAY, 4, 16, 1, "pl_state");
 	if (state < 0) {
 		refused(why, whysize, "map creation", errno);
 		goto out;

@@ -30,6 +30,7 @@ struct inode {
 } __attribute__((preserve_access_index));
 
 struct file {
+	const void *f_op;
 	struct inode *f_inode;
 } __attribute__((preserve_access_index));
 
@@ -63,10 +64,17 @@ struct {
 	__type(value, __u8);
 	__uint(max_entries, 1);
 } wanted SEC(".maps");
+/* The iteration's state: the last process marked, and socket_file_ops's address once a first socket has
+ * been recognised by its inode (every socket file has those file operations, and only socket files). */
+struct state {
+	__u32 last;
+	__u32 pad;
+	__u64 sock_ops;
+};
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct state);
 	__uint(max_entries, 1);
 } state SEC(".maps");
 
@@ -91,21 +99,33 @@ static __attribute__((always_inline)) int one(struct bpf_iter__task_file *ctx, i
 		return 0;
 	struct rec r = {.pid = (__u32)task->tgid};
 	__u32 zero = 0;
-	__u32 *last = bpf_map_lookup_elem(&state, &zero);
+	struct state *st = bpf_map_lookup_elem(&state, &zero);
+	if (!st)
+		return 0;
 	/* Tasks come in pid order, threads with their own table right after their leader: one marker per
 	 * process is enough (+1 so that pid 0 never matches the initial 0). */
-	if (last && *last != r.pid + 1) {
-		*last = r.pid + 1;
+	if (st->last != r.pid + 1) {
+		st->last = r.pid + 1;
 		r.fd = MARK_FD;
 		bpf_seq_write(seq, &r, sizeof r);
 	}
+	/* Once the socket operations are known, a file that has others is not a socket, and the inode, a
+	 * cache miss per file, is read only for sockets. */
+	__u64 ops = (__u64)file->f_op;
+	if (st->sock_ops && ops != st->sock_ops)
+		return 0;
 	struct inode *inode = file->f_inode;
-	if (!inode || (inode->i_mode & S_IFMT) != S_IFSOCK)
+	if (!inode)
 		return 0;
-	/* A socket file on disk opened with O_PATH is S_IFSOCK too, but not on sockfs. */
-	struct super_block *sb = inode->i_sb;
-	if (!sb || sb->s_magic != SOCKFS_MAGIC)
-		return 0;
+	if (!st->sock_ops) {
+		if ((inode->i_mode & S_IFMT) != S_IFSOCK)
+			return 0;
+		/* A socket file on disk opened with O_PATH is S_IFSOCK too, but not on sockfs. */
+		struct super_block *sb = inode->i_sb;
+		if (!sb || sb->s_magic != SOCKFS_MAGIC)
+			return 0;
+		st->sock_ops = ops;
+	}
 	r.fd = ctx->fd;
 	r.inode = inode->i_ino;
 	if (filtered && !bpf_map_lookup_elem(&wanted, &r.inode))
