@@ -38,7 +38,7 @@ start_load() {
 	for _ in $(seq 1200); do grep -q ready "$tmp/out" && break; sleep 0.1; done
 	grep -q ready "$tmp/out" || { echo "the load did not start" >&2; exit 3; }
 	echo "load: $(ss -Htan state established | wc -l) established TCP sockets, $(ss -Htln | wc -l) TCP listeners," \
-		"$(ls /proc/[0-9]*/fd 2>/dev/null | grep -c .) descriptors in $(ls -d /proc/[0-9]* | wc -l) processes on the host"
+		"$(ls /proc/[0-9]*/fd 2>/dev/null | grep -c .) descriptors in $(ls -d /proc/[0-9]* 2>/dev/null | wc -l) processes on the host"
 }
 echo "cores: $(nproc); load average before: $(cut -d' ' -f1-3 /proc/loadavg) (shared with other programs)"
 "$PORTLORE" --json 2908 | python3 -c 'import json,sys; d=json.load(sys.stdin)' 2>/dev/null || true
