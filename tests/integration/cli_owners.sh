@@ -64,6 +64,21 @@ else
 	skip_test "a nested pid namespace" "needs root and unshare -p"
 fi
 
+# A kernel without BTF, as far as portlore can tell: an empty tmpfs over /sys/kernel/btf, in a mount
+# namespace of its own.
+if [ "$(id -u)" = 0 ] && [ -d /sys/kernel/btf ] && unshare -m true 2>/dev/null; then
+	unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$0" --json "$1"' "$PORTLORE" "$PORT" \
+		>"$T_DIR/nobtf.json" 2>/dev/null
+	_tap "$(jq -r '.ports[0].local.owner_search | "\(.method) \(.bpf_unavailable)"' "$T_DIR/nobtf.json" |
+		grep -q '^proc the kernel has no BTF' && echo 1 || echo 0)" \
+		"without kernel BTF, owners come from /proc and the JSON says why" \
+		"$(jq -c '.ports[0].local.owner_search' "$T_DIR/nobtf.json" 2>&1)"
+	_tap "$([ "$(owners_of "$T_DIR/nobtf.json")" = "$want" ] && echo 1 || echo 0)" \
+		"without kernel BTF, the same owners" "got $(owners_of "$T_DIR/nobtf.json"), wanted $want"
+else
+	skip_test "a kernel without BTF" "needs root, /sys/kernel/btf and unshare -m"
+fi
+
 if [ -z "$NOBPF" ] || ! "$NOBPF" true 2>/dev/null; then
 	skip_test "the fallback when bpf(2) is refused" "no nobpf helper or no seccomp here"
 	finish
