@@ -106,7 +106,7 @@ typedef struct pl_socket_set {
 	bool caller_root;        /* running as root: a hidden owner is then hidden even from root (a sandbox) */
 	char note[512];          /* a sentence for the user about the above, or "" */
 	const char *owners_method; /* "bpf-iter" or "proc" once owners were looked up, else NULL */
-	char owners_why[160];    /* why the BPF iterator was not used ("" when it was, or not tried) */
+	char owners_why[256];    /* why the BPF iterator was not used ("" when it was, or not tried) */
 	void *arena_;            /* private */
 } pl_socket_set;
 

@@ -117,7 +117,8 @@ static int map_fill(int fd, const uint64_t *inodes, size_t n)
 static void refused(char *why, size_t whysize, const char *what, int e)
 {
 	const char *hint = e != EPERM && e != EACCES ? "" : geteuid() == 0 ?
-		" (a seccomp filter, an LSM or a lockdown refuses bpf even to root here)" :
+		" (a seccomp filter, an LSM or a lockdown refuses bpf even to root here; before Linux 5.11, also "
+		"RLIMIT_MEMLOCK)" :
 		" (needs root, or CAP_BPF and CAP_PERFMON)";
 	snprintf(why, whysize, "BPF %s refused: %s%s", what, strerror(e), hint);
 }
