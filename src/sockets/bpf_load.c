@@ -178,7 +178,7 @@ static struct bpf_insn *prepare(const obj *o, const char *prog, int wanted_fd, i
 		struct bpf_insn *in = &insns[(at - start) / 8];
 		const char *name = si < nsyms && syms[si].st_name < strlen_ ? strs + syms[si].st_name : "";
 		int fd = strcmp(name, "wanted") == 0 ? wanted_fd : strcmp(name, "state") == 0 ? state_fd : -1;
-		if (at % 8 || syms[si].st_shndx != mapsec || fd < 0 || in->code != (BPF_LD | BPF_IMM | BPF_DW) ||
+		if (at % 8 || si >= nsyms || syms[si].st_shndx != mapsec || fd < 0 || in->code != (BPF_LD | BPF_IMM | BPF_DW) ||
 		    (at - start) / 8 + 1 >= *ninsns) {
 			snprintf(why, whysize, "BPF object: relocation to '%s' not supported", name);
 			goto bad;
