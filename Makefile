@@ -12,7 +12,7 @@ MESON      ?= meson
 
 # From Debian. What building needs (make run), then what the tests and benchmarks add (make check, bench):
 # xmllint and jq read results independently, ss/lsof/getent/nginx/wrk are the peers, chromium the browser.
-BUILD_DEPS = gcc pkg-config meson ninja-build python3 \
+BUILD_DEPS = gcc clang pkg-config meson ninja-build python3 \
 	libjansson-dev zlib1g-dev libxml2-dev libcurl4-openssl-dev libmnl-dev \
 	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev
 TEST_DEPS = libcmocka-dev clang libclang-rt-dev \

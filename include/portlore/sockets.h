@@ -78,14 +78,21 @@ typedef struct pl_process {
 	bool other_netns;        /* in another network namespace than the caller's */
 } pl_process;
 
+/* How owners are found: AUTO tries the kernel's task_file iterator (BPF, root, Linux >= 5.8 with BTF, the
+ * host's pid namespace, proc_root "/proc") and walks /proc when it is refused; BPF fails instead of walking
+ * (tests); PROC always walks /proc. Never a merge of both. */
+typedef enum pl_owner_method { PL_OWNERS_AUTO = 0, PL_OWNERS_BPF, PL_OWNERS_PROC } pl_owner_method;
+
 typedef struct pl_socket_query {
 	const char *proc_root;   /* "/proc" */
 	unsigned protos;         /* bits (1u << PL_PROTO_TCP) ...; 0 means tcp|udp|sctp */
 	bool listening_only;
+	bool listeners_first;    /* only the listeners when there are some, else every socket (a port's report) */
 	bool has_port;           /* filter on this local port, in the kernel when netlink is used */
 	uint16_t port;
 	bool owners;             /* also resolve the owning processes */
 	bool force_procfs;       /* test hook: skip netlink, read /proc/net as when netlink is refused */
+	pl_owner_method owner_method;
 } pl_socket_query;
 
 typedef struct pl_socket_set {
@@ -102,7 +109,9 @@ typedef struct pl_socket_set {
 	bool owners_partial;     /* some /proc entries could not be read: some owners are PL_OWNER_HIDDEN */
 	uint64_t self_netns;     /* the caller's network namespace inode, 0 when unknown */
 	bool caller_root;        /* running as root: a hidden owner is then hidden even from root (a sandbox) */
-	char note[256];          /* a sentence for the user about the above, or "" */
+	char note[512];          /* a sentence for the user about the above, or "" */
+	const char *owners_method; /* "bpf-iter" or "proc" once owners were looked up, else NULL */
+	char owners_why[256];    /* why the BPF iterator was not used ("" when it was, or not tried) */
 	void *arena_;            /* private */
 	struct pl_sock_user { uint32_t uid; char name[64]; } *users_; /* private: the sockets' uids, named */
 	size_t nusers_;
@@ -113,6 +122,9 @@ typedef struct pl_socket_set {
 int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *err);
 /* Fills owner_status and owners of every socket of set by walking proc_root/[pid]/fd. */
 int pl_sockets_resolve_owners(pl_socket_set *set, const char *proc_root, pl_error *err);
+/* The same with a choice of method (see pl_owner_method); PL_EIO when BPF was required and refused. */
+int pl_sockets_resolve_owners_with(pl_socket_set *set, const char *proc_root, pl_owner_method method,
+	pl_error *err);
 void pl_socket_set_free(pl_socket_set *set);
 const char *pl_socket_state_name(uint8_t state, pl_proto proto); /* "LISTEN", "ESTAB", "UNCONN", ... */
 /* The user name of uid ("root"), or its number when it has none (user.c): from the names the set looked

@@ -109,6 +109,7 @@ static int attach_local(pl_report *rep, const pl_report_opts *opts)
 	if (rep->nports == 1 && rep->ports[0].has_port) {
 		q.has_port = true;
 		q.port = rep->ports[0].port;
+		q.listeners_first = true; /* one port: its connections only matter when nothing listens */
 	}
 	pl_error err = {0};
 	if (opts->sockets) {

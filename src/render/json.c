@@ -216,6 +216,14 @@ static json_t *ephemeral_json(const pl_report *rep, const pl_port_report *p)
 			 "reserved", p->reserved_local, "explanation", text);
 }
 
+/* How the owners were found: "bpf-iter" (the kernel's task_file iterator) or "proc" (the /proc walk), and
+ * why the iterator was not used when it was not. */
+static json_t *owner_search_json(const pl_socket_set *set)
+{
+	return json_pack("{s:o, s:o}", "method", set->owners_method ? json_string(set->owners_method) : json_null(),
+			 "bpf_unavailable", pl_json_text_or_null(set->owners_why));
+}
+
 json_t *pl_render_process_json(const pl_process *p)
 {
 	return json_pack("{s:i, s:o, s:i, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:b}", "pid", p->pid, "name",
@@ -305,8 +313,10 @@ static json_t *local_json(const pl_report *rep, const pl_port_report *p)
 				    "names only: the process, executable, systemd unit (and a generic runtime's command line) "
 				    "against the registered name, its known daemons and the port's known uses",
 				    "explanation", pl_json_text(text));
-	return json_pack("{s:b, s:n, s:o, s:o, s:o}", "checked", true, "error", "note", pl_json_text_or_null(set->note),
-			 "sockets", socks, "verdict", verdict);
+	json_t *local = json_pack("{s:b, s:n, s:o, s:o, s:o}", "checked", true, "error", "note",
+				  pl_json_text_or_null(set->note), "sockets", socks, "verdict", verdict);
+	json_object_set_new(local, "owner_search", owner_search_json(set));
+	return local;
 }
 
 #define SEQ_MAX 64
@@ -480,9 +490,11 @@ json_t *pl_render_sockets_json(const pl_registry *reg, const pl_socket_set *set,
 		}
 		json_array_append_new(socks, j);
 	}
-	return json_pack("{s:i, s:s, s:s, s:o, s:{s:b, s:b, s:b, s:o}, s:o}", "schema", PL_SCHEMA_VERSION, "kind",
+	json_t *doc = json_pack("{s:i, s:s, s:s, s:o, s:{s:b, s:b, s:b, s:o}, s:o}", "schema", PL_SCHEMA_VERSION, "kind",
 			 "sockets", "portlore", meta && meta->version ? meta->version : "", "registry",
 			 registry_json(reg, meta), "source", "procfs_fallback", set->used_procfs, "sctp_missing",
 			 set->sctp_missing, "owners_partial", set->owners_partial, "note", pl_json_text_or_null(set->note),
 			 "sockets", socks);
+	json_object_set_new(json_object_get(doc, "source"), "owner_search", owner_search_json(set));
+	return doc;
 }

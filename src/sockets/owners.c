@@ -1,11 +1,13 @@
-/* Which processes hold each socket: one walk over <proc_root>/PID/fd matching "socket:[INODE]" links
- * against the set's inodes (sorted, binary search). Every process is walked, even once each socket has an
- * owner: a socket may have several (a listener inherited across fork, a passed descriptor) and FOUND
- * promises them all, as ss -p lists them all. The one shortcut: no socket with an inode, no walk. */
+/* Which processes hold each socket. Two methods, one per query, never merged: the kernel's task_file
+ * iterator (owners_bpf.c) when BPF is allowed, else the /proc/PID/fd walk (owners_proc.c); both report
+ * (socket, pid) hits against the set's inodes (sorted, binary search). Every process is looked at, even once
+ * each socket has an owner: a socket may have several (a listener inherited across fork, a passed
+ * descriptor) and FOUND promises them all, as ss -p lists them all. No socket with an inode, no search. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,37 +15,25 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "owners.h"
 #include "util/util.h"
 
-#define DENTS_SIZE (64u << 10)
-
-struct want {
-	uint64_t inode;
-	uint32_t sock;
-};
-
-struct hit {
-	uint32_t sock, proc;
-	int pid;
-	int fd;
-};
+/* The inode of the host's (initial) pid namespace, fixed by the kernel (PROC_PID_INIT_INO). */
+#define INIT_PIDNS_INO 0xEFFFFFFCu
 
 typedef struct walk {
 	pl_socket_set *set;
 	pl_arena *arena;
-	struct want *wants;
+	pl_owner_want *wants;
 	size_t nwants;
-	struct hit *hits;
-	size_t nhits, caphits;
-	size_t capprocs;
+	pl_owner_hits hits;
 	size_t unreadable; /* processes whose descriptors could not all be read */
-	char *dents;
 	pl_proc_ctx ctx;
 } walk;
 
 static int want_cmp(const void *a, const void *b)
 {
-	const struct want *x = a, *y = b;
+	const pl_owner_want *x = a, *y = b;
 	if (x->inode != y->inode)
 		return x->inode < y->inode ? -1 : 1;
 	return x->sock < y->sock ? -1 : x->sock > y->sock;
@@ -51,7 +41,7 @@ static int want_cmp(const void *a, const void *b)
 
 static int hit_cmp(const void *a, const void *b)
 {
-	const struct hit *x = a, *y = b;
+	const pl_owner_hit *x = a, *y = b;
 	if (x->sock != y->sock)
 		return x->sock < y->sock ? -1 : 1;
 	if (x->pid != y->pid)
@@ -59,178 +49,188 @@ static int hit_cmp(const void *a, const void *b)
 	return x->fd < y->fd ? -1 : x->fd > y->fd; /* the lowest descriptor first: the one kept */
 }
 
-/* "socket:[12345]" exactly; anything else (a pipe, "anon_inode:[...]", a file) is not ours. */
-static bool socket_inode(const char *link, size_t len, uint64_t *ino)
+static int pid_cmp(const void *a, const void *b)
 {
-	static const char pre[] = "socket:[";
-	const size_t plen = sizeof pre - 1;
-	if (len < plen + 2 || memcmp(link, pre, plen) != 0 || link[len - 1] != ']')
-		return false;
-	const char *d = link + plen;
-	size_t n = len - plen - 1;
-	if (!pl_is_digits(d, n) || n > 19)
-		return false;
-	uint64_t v = 0;
-	for (size_t i = 0; i < n; i++)
-		v = v * 10 + (uint64_t)(d[i] - '0');
-	*ino = v;
-	return true;
+	const pl_owner_hit *x = a, *y = b;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-/* The first want with this inode, or nwants. */
-static size_t want_find(const walk *w, uint64_t ino)
+size_t pl_owner_want_find(const pl_owner_want *w, size_t n, uint64_t ino)
 {
-	size_t lo = 0, hi = w->nwants;
+	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (w->wants[mid].inode < ino)
+		if (w[mid].inode < ino)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < w->nwants && w->wants[lo].inode == ino ? lo : w->nwants;
+	return lo < n && w[lo].inode == ino ? lo : n;
 }
 
-static int add_proc(walk *w, int pid, uint32_t *index)
+int pl_owner_hits_add(pl_owner_hits *h, uint32_t sock, int pid, int fd)
 {
-	pl_socket_set *set = w->set;
-	if (set->nprocs == w->capprocs) {
-		size_t cap = w->capprocs ? w->capprocs * 2 : 16;
-		pl_process *p = realloc(set->procs, cap * sizeof *p);
-		if (!p)
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 64;
+		pl_owner_hit *v = realloc(h->v, cap * sizeof *v);
+		if (!v)
 			return PL_ENOMEM;
-		set->procs = p;
-		w->capprocs = cap;
+		h->v = v;
+		h->cap = cap;
 	}
-	int rc = pl_proc_fill(&w->ctx, pid, w->arena, &set->procs[set->nprocs]);
-	if (rc)
-		return rc;
-	*index = (uint32_t)set->nprocs++;
+	h->v[h->n++] = (pl_owner_hit){sock, pid, fd};
 	return 0;
 }
 
-static int add_hit(walk *w, uint32_t sock, uint32_t proc, int pid, int fd)
+int pl_owner_match(pl_owner_hits *h, const pl_owner_want *w, size_t n, uint64_t ino, int pid, int fd)
 {
-	if (w->nhits == w->caphits) {
-		size_t cap = w->caphits ? w->caphits * 2 : 64;
-		struct hit *h = realloc(w->hits, cap * sizeof *h);
-		if (!h)
-			return PL_ENOMEM;
-		w->hits = h;
-		w->caphits = cap;
-	}
-	w->hits[w->nhits++] = (struct hit){sock, proc, pid, fd};
-	return 0;
-}
-
-static bool vanished(int e)
-{
-	return e == ENOENT || e == ESRCH;
-}
-
-/* The descriptors of one process, from its open fd folder. A process is added to procs at its first
- * matching descriptor; /proc lists each pid once, so that is once per process. */
-static int scan_fds(walk *w, int fdir, int pid)
-{
-	bool added = false, denied = false;
-	uint32_t proc = 0;
-	for (;;) {
-		ssize_t n = getdents64(fdir, w->dents, DENTS_SIZE);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (!vanished(errno))
-				denied = true;
-			break;
-		}
-		if (n == 0)
-			break;
-		for (size_t off = 0; off < (size_t)n;) {
-			const struct dirent64 *d = (const struct dirent64 *)(w->dents + off);
-			off += d->d_reclen;
-			if (d->d_name[0] < '0' || d->d_name[0] > '9')
-				continue;
-			/* Only a socket link matters, and the longest is "socket:[" + 20 digits + "]". */
-			char link[40];
-			ssize_t len = readlinkat(fdir, d->d_name, link, sizeof link);
-			if (len < 0) {
-				if (vanished(errno))
-					continue;
-				/* The permission check is per process (ptrace access), not per descriptor. */
-				denied = true;
-				if (errno == EACCES || errno == EPERM)
-					goto done;
-				continue;
-			}
-			uint64_t ino;
-			if ((size_t)len >= sizeof link || !socket_inode(link, (size_t)len, &ino))
-				continue;
-			for (size_t i = want_find(w, ino); i < w->nwants && w->wants[i].inode == ino; i++) {
-				if (!added) {
-					int rc = add_proc(w, pid, &proc);
-					if (rc)
-						return rc;
-					added = true;
-				}
-				uint32_t fd;
-				if (pl_parse_uint(d->d_name, strlen(d->d_name), INT_MAX, &fd))
-					fd = UINT32_MAX;
-				int rc = add_hit(w, w->wants[i].sock, proc, pid, fd == UINT32_MAX ? -1 : (int)fd);
-				if (rc)
-					return rc;
-			}
-		}
-	}
-done:
-	if (denied)
-		w->unreadable++;
-	return 0;
-}
-
-static int walk_procs(walk *w, DIR *d)
-{
-	int pfd = dirfd(d);
-	for (;;) {
-		errno = 0;
-		struct dirent *e = readdir(d);
-		if (!e) {
-			/* Cut short: processes we never saw may hold sockets. */
-			if (errno)
-				w->unreadable++;
-			return 0;
-		}
-		size_t len = strlen(e->d_name);
-		uint32_t pid;
-		if (pl_parse_uint(e->d_name, len, INT_MAX, &pid))
-			continue;
-		/* PID/task/TID is not walked: threads share the process's descriptor table (CLONE_FILES). A thread
-		 * that unshared it is missed, as ss misses it. */
-		char path[24];
-		snprintf(path, sizeof path, "%u/fd", pid);
-		int fdir = openat(pfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fdir < 0) {
-			if (!vanished(errno))
-				w->unreadable++;
-			continue;
-		}
-		int rc = scan_fds(w, fdir, (int)pid);
-		close(fdir);
+	for (size_t i = pl_owner_want_find(w, n, ino); i < n && w[i].inode == ino; i++) {
+		int rc = pl_owner_hits_add(h, w[i].sock, pid, fd);
 		if (rc)
 			return rc;
 	}
+	return 0;
+}
+
+/* Details of the owners (pl_proc_fill: six files each) on as many threads as cores: `ls` under load has
+ * a few hundred owners. Each thread has its own context and arena; the strings are copied into the set's
+ * arena afterwards. */
+typedef struct filler {
+	walk *w;
+	const int *pids;
+	pl_process *out;
+	size_t n;
+	pl_arena *arena;
+	pl_proc_ctx ctx;
+	pthread_t th;
+	bool started;
+	int rc;
+} filler;
+
+static void *fill_some(void *arg)
+{
+	filler *f = arg;
+	for (size_t i = 0; i < f->n && !f->rc; i++)
+		f->rc = pl_proc_fill(&f->ctx, f->pids[i], f->arena, &f->out[i]);
+	return NULL;
+}
+
+static char *keep(pl_arena *a, char *s, int *rc)
+{
+	if (!s)
+		return NULL;
+	char *c = pl_arena_strdup(a, s);
+	if (!c)
+		*rc = PL_ENOMEM;
+	return c;
+}
+
+static int fill_parallel(walk *w, const int *pids, size_t n, pl_process *out)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nth = cores > 1 ? (size_t)cores : 1;
+	if (nth > n / 16 + 1)
+		nth = n / 16 + 1;
+	if (nth > 16)
+		nth = 16;
+	if (nth == 1) {
+		for (size_t i = 0; i < n; i++) {
+			int rc = pl_proc_fill(&w->ctx, pids[i], w->arena, &out[i]);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
+	filler f[16];
+	memset(f, 0, sizeof f);
+	int rc = 0;
+	for (size_t t = 0, at = 0; t < nth; t++) {
+		size_t take = n / nth + (t < n % nth);
+		f[t] = (filler){.w = w, .pids = pids + at, .out = out + at, .n = take, .arena = pl_arena_new()};
+		pl_proc_ctx_init(&f[t].ctx, w->ctx.proc_fd, w->ctx.self_netns);
+		at += take;
+		if (!f[t].arena)
+			rc = PL_ENOMEM;
+	}
+	for (size_t t = 1; t < nth && !rc; t++)
+		f[t].started = pthread_create(&f[t].th, NULL, fill_some, &f[t]) == 0;
+	if (!rc)
+		fill_some(&f[0]);
+	for (size_t t = 1; t < nth; t++) {
+		if (f[t].started)
+			pthread_join(f[t].th, NULL);
+		else if (!rc)
+			fill_some(&f[t]); /* could not start a thread: do its share here */
+	}
+	for (size_t t = 0; t < nth; t++) {
+		rc = rc ? rc : f[t].rc;
+		for (size_t i = 0; i < f[t].n && !rc; i++) {
+			pl_process *p = &f[t].out[i];
+			p->cmdline = keep(w->arena, p->cmdline, &rc);
+			p->exe = keep(w->arena, p->exe, &rc);
+			p->cgroup = keep(w->arena, p->cgroup, &rc);
+		}
+		pl_arena_free(f[t].arena);
+	}
+	return rc;
+}
+
+/* One pl_process per pid that holds a wanted socket, filled once, in pid order. */
+static int fill_procs(walk *w)
+{
+	pl_socket_set *set = w->set;
+	if (!w->hits.n)
+		return 0;
+	qsort(w->hits.v, w->hits.n, sizeof *w->hits.v, pid_cmp);
+	size_t npids = 0;
+	for (size_t i = 0; i < w->hits.n; i++)
+		npids += i == 0 || w->hits.v[i].pid != w->hits.v[i - 1].pid;
+	set->procs = calloc(npids, sizeof *set->procs);
+	int *pids = malloc(npids * sizeof *pids);
+	if (!set->procs || !pids) {
+		free(pids);
+		return PL_ENOMEM;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < w->hits.n; i++)
+		if (i == 0 || w->hits.v[i].pid != w->hits.v[i - 1].pid)
+			pids[k++] = w->hits.v[i].pid;
+	int rc = fill_parallel(w, pids, npids, set->procs);
+	free(pids);
+	if (rc)
+		return rc;
+	set->nprocs = npids;
+	return 0;
+}
+
+static uint32_t proc_index(const pl_socket_set *set, int pid)
+{
+	size_t lo = 0, hi = set->nprocs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (set->procs[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (uint32_t)lo;
 }
 
 /* Hits to per-socket slices of owner_links (sorted by pid, one link per process even when it holds the
- * socket through several descriptors) and to each socket's owner_status. */
+ * socket through several descriptors or threads) and to each socket's owner_status. */
 static int link_owners(walk *w)
 {
 	pl_socket_set *set = w->set;
-	if (w->nhits)
-		qsort(w->hits, w->nhits, sizeof *w->hits, hit_cmp);
+	int rc = fill_procs(w);
+	if (rc)
+		return rc;
+	pl_owner_hit *hits = w->hits.v;
+	if (w->hits.n)
+		qsort(hits, w->hits.n, sizeof *hits, hit_cmp);
 	size_t nlinks = 0;
-	for (size_t i = 0; i < w->nhits; i++)
-		if (i == 0 || w->hits[i].sock != w->hits[i - 1].sock || w->hits[i].pid != w->hits[i - 1].pid)
-			w->hits[nlinks++] = w->hits[i];
+	for (size_t i = 0; i < w->hits.n; i++)
+		if (i == 0 || hits[i].sock != hits[i - 1].sock || hits[i].pid != hits[i - 1].pid)
+			hits[nlinks++] = hits[i];
 	if (nlinks) {
 		set->owner_links = malloc(nlinks * sizeof *set->owner_links);
 		set->owner_fds = malloc(nlinks * sizeof *set->owner_fds);
@@ -238,8 +238,8 @@ static int link_owners(walk *w)
 			return PL_ENOMEM;
 	}
 	for (size_t i = 0; i < nlinks; i++) {
-		set->owner_links[i] = w->hits[i].proc;
-		set->owner_fds[i] = w->hits[i].fd;
+		set->owner_links[i] = proc_index(set, hits[i].pid);
+		set->owner_fds[i] = hits[i].fd;
 	}
 	set->nlinks = nlinks;
 
@@ -252,7 +252,7 @@ static int link_owners(walk *w)
 	for (size_t i = 0; i < set->n; i++) {
 		pl_socket *s = &set->socks[i];
 		s->owners_first = (uint32_t)h;
-		while (h < nlinks && w->hits[h].sock == i)
+		while (h < nlinks && hits[h].sock == i)
 			h++;
 		s->owners_count = (uint32_t)(h - s->owners_first);
 		if (s->owners_count) {
@@ -264,8 +264,7 @@ static int link_owners(walk *w)
 				uid_seen |= set->procs[set->owner_links[s->owners_first + k]].uid == s->uid;
 			s->owners_partial = !uid_seen && (w->unreadable || (euid != 0 && s->uid != euid));
 			partial |= s->owners_partial;
-		}
-		else if (s->inode && (w->unreadable || (euid != 0 && s->uid != euid)))
+		} else if (s->inode && (w->unreadable || (euid != 0 && s->uid != euid)))
 			s->owner_status = PL_OWNER_HIDDEN;
 		else
 			s->owner_status = PL_OWNER_NONE;
@@ -288,7 +287,58 @@ static int link_owners(walk *w)
 	return 0;
 }
 
-int pl_sockets_resolve_owners(pl_socket_set *set, const char *proc_root, pl_error *err)
+/* Why the iterator may not be asked, before asking it; "" when it may. */
+static void bpf_precheck(int proc_fd, const char *proc_root, char *why, size_t whysize)
+{
+	struct stat st;
+	why[0] = '\0';
+	if (strcmp(proc_root, "/proc") != 0)
+		snprintf(why, whysize, "owners are read from %s, not from the running kernel", proc_root);
+	else if (fstatat(proc_fd, "self/ns/pid", &st, 0) != 0)
+		snprintf(why, whysize, "cannot tell portlore's pid namespace (%s)", strerror(errno));
+	else if (st.st_ino != INIT_PIDNS_INO)
+		snprintf(why, whysize, "portlore runs in a nested pid namespace, where the iterator's pids "
+			 "would be the host's");
+}
+
+static int search(walk *w, int proc_fd, const char *proc_root, pl_owner_method method, pl_error *err)
+{
+	pl_socket_set *set = w->set;
+	char why[sizeof set->owners_why] = "";
+	if (method != PL_OWNERS_PROC) {
+		bpf_precheck(proc_fd, proc_root, why, sizeof why);
+		if (!why[0]) {
+			size_t unreadable = 0;
+			int rc = pl_owners_bpf(proc_fd, w->wants, w->nwants, &w->hits, &unreadable, why, sizeof why);
+			if (rc == 0) {
+				w->unreadable = unreadable;
+				set->owners_method = "bpf-iter";
+				return 0;
+			}
+			if (rc != PL_EIO)
+				return pl_error_set(err, rc, "out of memory resolving socket owners");
+		}
+		snprintf(set->owners_why, sizeof set->owners_why, "%s", why);
+		if (method == PL_OWNERS_BPF)
+			return pl_error_set(err, PL_EIO, "%s", why);
+	}
+	/* The whole answer from /proc: whatever the iterator reported before failing was dropped. */
+	unsigned used = 0;
+	w->unreadable = 0;
+	int rc = pl_owners_proc_walk(proc_fd, w->wants, w->nwants, 0, &w->hits, &w->unreadable, &used);
+	if (rc)
+		return pl_error_set(err, rc, "out of memory resolving socket owners");
+	set->owners_method = "proc";
+	if (why[0] && method == PL_OWNERS_AUTO && strcmp(proc_root, "/proc") == 0) {
+		char text[sizeof set->owners_why + 48];
+		snprintf(text, sizeof text, "owners: walked /proc (%s)", why);
+		pl_sockset_note(set, text);
+	}
+	return 0;
+}
+
+int pl_sockets_resolve_owners_with(pl_socket_set *set, const char *proc_root, pl_owner_method method,
+	pl_error *err)
 {
 	walk w = {.set = set, .arena = set->arena_};
 	int rc = 0;
@@ -302,6 +352,8 @@ int pl_sockets_resolve_owners(pl_socket_set *set, const char *proc_root, pl_erro
 	set->owner_fds = NULL;
 	set->nprocs = set->nlinks = 0;
 	set->owners_partial = false;
+	set->owners_method = NULL;
+	set->owners_why[0] = '\0';
 	for (size_t i = 0; i < set->n; i++) {
 		set->socks[i].owner_status = PL_OWNER_UNKNOWN;
 		set->socks[i].owners_partial = false;
@@ -310,42 +362,40 @@ int pl_sockets_resolve_owners(pl_socket_set *set, const char *proc_root, pl_erro
 
 	if (!proc_root)
 		proc_root = "/proc";
-	DIR *d = opendir(proc_root);
-	if (!d)
+	int pfd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0)
 		return pl_error_errno(err, PL_EIO, errno, "cannot read %s", proc_root);
 	if (!set->self_netns) {
 		struct stat st;
-		if (fstatat(dirfd(d), "self/ns/net", &st, 0) == 0)
+		if (fstatat(pfd, "self/ns/net", &st, 0) == 0)
 			set->self_netns = (uint64_t)st.st_ino;
 	}
-	pl_proc_ctx_init(&w.ctx, dirfd(d), set->self_netns);
+	pl_proc_ctx_init(&w.ctx, pfd, set->self_netns);
 
-	/* Nothing to look for means no walk: every socket is then inode 0, held by no process. */
+	/* Nothing to look for means no search: every socket is then inode 0, held by no process. */
 	for (size_t i = 0; i < set->n; i++)
 		w.nwants += set->socks[i].inode != 0;
 	if (w.nwants) {
 		w.wants = malloc(w.nwants * sizeof *w.wants);
-		w.dents = malloc(DENTS_SIZE);
-		if (!w.wants || !w.dents) {
-			rc = PL_ENOMEM;
+		if (!w.wants) {
+			rc = pl_error_set(err, PL_ENOMEM, "out of memory resolving socket owners");
 			goto out;
 		}
 		size_t k = 0;
 		for (size_t i = 0; i < set->n; i++)
 			if (set->socks[i].inode)
-				w.wants[k++] = (struct want){set->socks[i].inode, (uint32_t)i};
+				w.wants[k++] = (pl_owner_want){set->socks[i].inode, (uint32_t)i};
 		qsort(w.wants, w.nwants, sizeof *w.wants, want_cmp);
-		rc = walk_procs(&w, d);
-		if (rc)
+		if ((rc = search(&w, pfd, proc_root, method, err)))
 			goto out;
 	}
-	rc = link_owners(&w);
+	if ((rc = link_owners(&w)))
+		rc = pl_error_set(err, rc, "out of memory resolving socket owners");
 
 out:
-	closedir(d);
+	close(pfd);
 	free(w.wants);
-	free(w.hits);
-	free(w.dents);
+	free(w.hits.v);
 	if (rc) {
 		free(set->procs);
 		free(set->owner_links);
@@ -356,7 +406,12 @@ out:
 		set->nprocs = set->nlinks = 0;
 		for (size_t i = 0; i < set->n; i++)
 			set->socks[i].owner_status = PL_OWNER_UNKNOWN;
-		return pl_error_set(err, rc, "out of memory resolving socket owners");
+		return rc;
 	}
 	return 0;
+}
+
+int pl_sockets_resolve_owners(pl_socket_set *set, const char *proc_root, pl_error *err)
+{
+	return pl_sockets_resolve_owners_with(set, proc_root, PL_OWNERS_AUTO, err);
 }
