@@ -45,4 +45,37 @@ void pl_proc_ctx_init(pl_proc_ctx *c, int proc_fd, uint64_t self_netns);
  * cannot be read leaves its field empty (a process may exit meanwhile): the only error is PL_ENOMEM. */
 int pl_proc_fill(pl_proc_ctx *c, int pid, pl_arena *a, pl_process *p);
 
+/* Namespaces (netns.c): every one on the host into set->netns ([0]: the caller's), from /proc/PID/ns/net
+ * and the bind mounts under state_root/run/netns and /run/docker/netns; *unseen counts processes whose
+ * namespace could not be seen (not root). */
+int pl_netns_list(pl_socket_set *set, const char *proc_root, const char *state_root, size_t *unseen,
+		  pl_error *err);
+bool pl_netns_selected(const pl_socket_set *set, const pl_netns *ns, const char *sel);
+
+/* The addresses of every entered namespace, to find which one holds a DNAT target. */
+typedef struct pl_ns_addr {
+	uint32_t netns;
+	int family;
+	unsigned char addr[16];
+} pl_ns_addr;
+typedef struct pl_addr_list {
+	pl_ns_addr *v;
+	size_t n, cap;
+} pl_addr_list;
+/* Appends the addresses of the current namespace (RTM_GETADDR) tagged with netns. */
+int pl_netns_addrs(pl_addr_list *list, uint32_t netns, pl_error *err);
+int pl_netns_holding(const pl_addr_list *list, int family, const char *addr);
+
+/* Containers (containers.c): each namespace's and each owner's container, *cap being the capacity of
+ * set->containers. */
+int pl_containers_of_netns(pl_socket_set *set, const pl_socket_query *q, size_t *cap);
+int pl_containers_of_procs(pl_socket_set *set, const pl_socket_query *q, size_t *cap);
+
+/* DNAT rules (nat.c, natlegacy.c) appended to set->published, *cap its capacity; then followed to their
+ * namespace, container and listener (publish.c) once sockets are sorted and owners known. */
+int pl_publish_push(pl_socket_set *set, size_t *cap, const pl_publish *p);
+int pl_nat_nftables(pl_socket_set *set, size_t *cap, pl_error *err);
+int pl_nat_legacy(pl_socket_set *set, size_t *cap, const char *proc_root, pl_error *err);
+void pl_publish_resolve(pl_socket_set *set, const pl_addr_list *addrs);
+
 #endif
