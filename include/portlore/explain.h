@@ -68,6 +68,8 @@ typedef struct pl_report_opts {
 	const char *proc_root; /* "/proc" */
 	bool no_local;         /* skip the live sockets part */
 	unsigned protos;       /* which transports' sockets to look at (0: all) */
+	const char *netns;     /* only this network namespace (see pl_socket_query.netns), NULL for every one */
+	bool own_netns_only;   /* only the caller's namespace (the old behaviour; faster) */
 } pl_report_opts;
 
 /* PL_ENOTFOUND when a name is unknown to the registry; PL_EINVAL when a digit-led name is neither

@@ -1,5 +1,6 @@
-/* portlore ls [--tcp|--udp|--sctp] [--all]: every listening socket on this host (every socket with --all),
- * sorted by port, each with its owners, the service registered for its port and the verdict. */
+/* portlore ls [--tcp|--udp|--sctp] [--all] [--netns NS]: every listening socket on this host (every socket
+ * with --all), in every network namespace it may enter, sorted by port, each with its owners, namespace,
+ * container, the service registered for its port and the verdict; then the ports published through DNAT. */
 #include <getopt.h>
 #include <stdio.h>
 
@@ -8,12 +9,14 @@
 static const struct option opts[] = {
 	{"tcp", no_argument, NULL, 't'},  {"udp", no_argument, NULL, 'u'},   {"sctp", no_argument, NULL, 'S'},
 	{"all", no_argument, NULL, 'a'},  {"json", no_argument, NULL, 'j'},  {"registry", required_argument, NULL, 'r'},
-	{"color", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	{"color", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+	{"netns", required_argument, NULL, 'N'}, {NULL, 0, NULL, 0},
 };
 
 int cmd_ls(int argc, char **argv, cli_ctx *ctx)
 {
-	pl_socket_query q = {.proc_root = "/proc", .listening_only = true, .owners = true};
+	pl_socket_query q = {.proc_root = "/proc", .listening_only = true, .owners = true, .all_netns = true,
+			     .containers = true, .published = true};
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -33,6 +36,9 @@ int cmd_ls(int argc, char **argv, cli_ctx *ctx)
 			break;
 		case 'a':
 			q.listening_only = false;
+			break;
+		case 'N':
+			q.netns = optarg;
 			break;
 		case '?':
 		case ':':
@@ -56,10 +62,10 @@ int cmd_ls(int argc, char **argv, cli_ctx *ctx)
 	if (pl_sockets_query(&q, &set, &err)) {
 		fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);
 		pl_registry_close(reg);
-		return EXIT_RUNTIME;
+		return q.netns && err.code == PL_ENOTFOUND ? EXIT_NOTHING : EXIT_RUNTIME;
 	}
 	rc = cli_emit(ctx, pl_render_sockets_json(reg, set, &meta));
-	size_t n = set->n;
+	size_t n = set->n + set->npublished;
 	pl_socket_set_free(set);
 	pl_registry_close(reg);
 	if (rc)

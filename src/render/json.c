@@ -182,14 +182,19 @@ static const char *owner_status_name(pl_owner_status s)
 json_t *pl_render_socket_json(const pl_socket_set *set, const pl_socket *s)
 {
 	json_t *owners = json_array();
-	for (uint32_t k = 0; k < s->owners_count; k++)
-		json_array_append_new(owners, pl_render_process_json(&set->procs[set->owner_links[s->owners_first + k]]));
+	for (uint32_t k = 0; k < s->owners_count; k++) {
+		const pl_process *p = &set->procs[set->owner_links[s->owners_first + k]];
+		json_t *pj = pl_render_process_json(p);
+		json_object_set_new(pj, "pid_in_container", p->nspid && p->nspid != p->pid ? json_integer(p->nspid) : json_null());
+		json_object_set_new(pj, "container", pl_render_container_json(set, p->container));
+		json_array_append_new(owners, pj);
+	}
 	bool remote = s->remote_port != 0;
 	/* What to do about a hidden owner: as root, nothing will help (a sandbox, another namespace's /proc). */
 	const char *hint = s->owner_status != PL_OWNER_HIDDEN ? NULL
 			   : set->caller_root ? "not visible even to root"
 					      : "run as root";
-	return json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:i, s:o, s:o, s:I, s:i, s:s, s:o, s:o}", "transport",
+	json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:i, s:o, s:o, s:I, s:i, s:s, s:o, s:o}", "transport",
 			 pl_proto_name(s->proto), "family", s->family == AF_INET6 ? "ipv6" : "ipv4", "state",
 			 pl_socket_state_name(s->state, s->proto), "listening", s->listening, "v6only", s->v6only,
 			 "local_address", s->local, "local_port", s->local_port, "remote_address",
@@ -197,6 +202,9 @@ json_t *pl_render_socket_json(const pl_socket_set *set, const pl_socket *s)
 			 remote ? json_integer(s->remote_port) : json_null(), "inode", (json_int_t)s->inode, "uid",
 			 (int)s->uid, "owner_status", owner_status_name(s->owner_status), "owner_hint",
 			 hint ? json_string(hint) : json_null(), "owners", owners);
+	if (j)
+		pl_render_socket_place(j, set, s);
+	return j;
 }
 
 static json_t *local_json(const pl_report *rep, const pl_port_report *p)
@@ -209,7 +217,20 @@ static json_t *local_json(const pl_report *rep, const pl_port_report *p)
 	for (size_t i = 0; i < p->nsocks; i++)
 		json_array_append_new(socks, pl_render_socket_json(set, &set->socks[p->socks[i]]));
 	char text[512];
-	if (p->nsocks == 0)
+	/* Published through DNAT: the chain says more than any socket here (a runtime's reservation, or none) */
+	json_t *published = json_array();
+	uint32_t pub[16];
+	size_t npub = pl_published_find(set, p->port, rep->spec.proto, pub, 16);
+	for (size_t i = 0; i < npub && i < 16; i++)
+		json_array_append_new(published, pl_render_published_json(set, &set->published[pub[i]]));
+	bool all_reserved = p->nsocks > 0;
+	for (size_t i = 0; i < p->nsocks; i++)
+		if (set->socks[p->socks[i]].listening && !pl_socket_reservation(set, &set->socks[p->socks[i]]))
+			all_reserved = false;
+	if (npub && (p->nsocks == 0 || all_reserved))
+		snprintf(text, sizeof text, "%s",
+			 pl_json_member(json_array_get(published, 0), "explanation"));
+	else if (p->nsocks == 0)
 		snprintf(text, sizeof text, "Nothing uses port %u on this host right now.", p->port);
 	else if (p->local.verdict == PL_VERDICT_NONE)
 		snprintf(text, sizeof text, "Nothing listens on port %u; %zu connection%s use%s it as a local port.", p->port,
@@ -225,8 +246,9 @@ static json_t *local_json(const pl_report *rep, const pl_port_report *p)
 				    "names only: the process, executable and systemd unit against the registered name and "
 				    "its known daemons (no probe or traffic yet)",
 				    "explanation", pl_json_text(text));
-	return json_pack("{s:b, s:n, s:o, s:o, s:o}", "checked", true, "error", "note", pl_json_text_or_null(set->note),
-			 "sockets", socks, "verdict", verdict);
+	return json_pack("{s:b, s:n, s:o, s:o, s:o, s:o, s:o}", "checked", true, "error", "note",
+			 pl_json_text_or_null(set->note), "sockets", socks, "verdict", verdict, "published", published,
+			 "nat_error", pl_json_text_or_null(set->nat_error));
 }
 
 static json_t *port_json(const pl_report *rep, const pl_port_report *p)
@@ -327,9 +349,12 @@ json_t *pl_render_sockets_json(const pl_registry *reg, const pl_socket_set *set,
 		}
 		json_array_append_new(socks, j);
 	}
-	return json_pack("{s:i, s:s, s:s, s:o, s:{s:b, s:b, s:b, s:o}, s:o}", "schema", PL_SCHEMA_VERSION, "kind",
+	json_t *doc = json_pack("{s:i, s:s, s:s, s:o, s:{s:b, s:b, s:b, s:o}, s:o}", "schema", PL_SCHEMA_VERSION, "kind",
 			 "sockets", "portlore", meta && meta->version ? meta->version : "", "registry",
 			 registry_json(reg, meta), "source", "procfs_fallback", set->used_procfs, "sctp_missing",
 			 set->sctp_missing, "owners_partial", set->owners_partial, "note", pl_json_text_or_null(set->note),
 			 "sockets", socks);
+	if (doc)
+		pl_render_sockets_places(doc, set);
+	return doc;
 }

@@ -127,9 +127,22 @@ static void socket_line(const pl_text_out *o, const json_t *s, bool with_port_co
 	if (json_is_string(json_object_get(s, "remote_address")))
 		endpoint(peer, sizeof peer, pl_json_member(s, "remote_address"),
 			 json_integer_value(json_object_get(s, "remote_port")));
-	(void)with_port_col;
 	fprintf(o->f, "  %-10s %-4s %-24s %-24s ", pl_json_member(s, "state"), pl_json_member(s, "transport"), local,
 		*peer ? peer : "*");
+	const json_t *ns = json_object_get(s, "netns"), *ct = json_object_get(s, "container");
+	char nsname[40] = "", ctname[40] = "";
+	if (json_is_object(ns)) {
+		if (json_is_true(json_object_get(ns, "self")))
+			snprintf(nsname, sizeof nsname, "%s", "host");
+		else if (*pl_json_member(ns, "name"))
+			snprintf(nsname, sizeof nsname, "%.39s", pl_json_member(ns, "name"));
+		else
+			snprintf(nsname, sizeof nsname, "net:[%lld]", (long long)json_integer_value(json_object_get(ns, "inode")));
+	}
+	if (json_is_object(ct))
+		snprintf(ctname, sizeof ctname, "%.39s", *pl_json_member(ct, "name") ? pl_json_member(ct, "name") : pl_json_member(ct, "id"));
+	if (with_port_col)
+		fprintf(o->f, "%-17s %-14s ", or_dash(nsname), or_dash(ctname));
 	const char *status = pl_json_member(s, "owner_status");
 	const json_t *owners = json_object_get(s, "owners"), *p;
 	size_t i;
@@ -147,14 +160,41 @@ static void socket_line(const pl_text_out *o, const json_t *s, bool with_port_co
 		const char *cmd = pl_json_member(p, "cmdline");
 		if (*cmd)
 			fprintf(o->f, " %.*s%s", 60, cmd, strlen(cmd) > 60 ? "..." : "");
-		if (*pl_json_member(p, "container_id"))
+		if (json_is_integer(json_object_get(p, "pid_in_container")))
+			fprintf(o->f, " [pid %lld in the container]",
+				(long long)json_integer_value(json_object_get(p, "pid_in_container")));
+		if (with_port_col)
+			continue; /* the namespace and container have their columns */
+		if (*ctname)
+			fprintf(o->f, " [container %s]", ctname);
+		else if (*pl_json_member(p, "container_id"))
 			fprintf(o->f, " [container %.12s]", pl_json_member(p, "container_id"));
 		else if (*pl_json_member(p, "unit"))
 			fprintf(o->f, " [%s]", pl_json_member(p, "unit"));
-		if (json_is_true(json_object_get(p, "other_netns")))
+		if (*nsname && strcmp(nsname, "host"))
+			fprintf(o->f, " [netns %s]", nsname);
+		else if (!*nsname && json_is_true(json_object_get(p, "other_netns")))
 			fprintf(o->f, " [other network namespace]");
 	}
 	fputc('\n', o->f);
+	if (*pl_json_member(s, "reservation")) {
+		fputs(pl_on(o, PL_DIM), o->f);
+		wrapped(o, 13, pl_json_member(s, "reservation"));
+		fputs(pl_on(o, PL_RESET), o->f);
+	}
+}
+
+/* Ports published through DNAT: the chain's sentence, then the listener behind it. */
+static void published_lines(const pl_text_out *o, const json_t *pubs, bool with_cols)
+{
+	const json_t *p;
+	size_t i;
+	json_array_foreach(pubs, i, p) {
+		wrapped(o, 2, pl_json_member(p, "explanation"));
+		const json_t *l = json_object_get(p, "listener");
+		if (json_is_object(l))
+			socket_line(o, l, with_cols);
+	}
 }
 
 static void local_section(const pl_text_out *o, const json_t *local)
@@ -169,10 +209,13 @@ static void local_section(const pl_text_out *o, const json_t *local)
 	const json_t *socks = json_object_get(local, "sockets"), *s;
 	size_t i;
 	json_array_foreach(socks, i, s) socket_line(o, s, false);
+	published_lines(o, json_object_get(local, "published"), false);
 	const json_t *v = json_object_get(local, "verdict");
 	const char *verdict = pl_json_member(v, "verdict");
 	fprintf(o->f, "%s", !strcmp(verdict, "mismatch") ? pl_on(o, PL_YELLOW) : !strcmp(verdict, "match") ? pl_on(o, PL_GREEN) : "");
-	wrapped(o, 2, pl_json_member(v, "explanation"));
+	const json_t *pub0 = json_array_get(json_object_get(local, "published"), 0);
+	if (!pub0 || strcmp(pl_json_member(pub0, "explanation"), pl_json_member(v, "explanation")))
+		wrapped(o, 2, pl_json_member(v, "explanation"));
 	fputs(pl_on(o, PL_RESET), o->f);
 	if (json_array_size(socks) && strcmp(verdict, "none"))
 		fprintf(o->f, "  %s(confidence: %s)%s\n", pl_on(o, PL_DIM), "names only, no probe or traffic yet", pl_on(o, PL_RESET));
@@ -184,8 +227,8 @@ static void sockets_text(const pl_text_out *o, const json_t *doc)
 {
 	const json_t *socks = json_object_get(doc, "sockets"), *s;
 	size_t i;
-	fprintf(o->f, "%s  %-10s %-4s %-24s %-24s %s%s\n", pl_on(o, PL_BOLD), "STATE", "PROTO", "LOCAL", "PEER", "PROCESS",
-		pl_on(o, PL_RESET));
+	fprintf(o->f, "%s  %-10s %-4s %-24s %-24s %-17s %-14s %s%s\n", pl_on(o, PL_BOLD), "STATE", "PROTO", "LOCAL", "PEER",
+		"NETNS", "CONTAINER", "PROCESS", pl_on(o, PL_RESET));
 	json_array_foreach(socks, i, s) {
 		socket_line(o, s, true);
 		const json_t *names = json_object_get(s, "registered"), *v = json_object_get(s, "verdict");
@@ -210,6 +253,13 @@ static void sockets_text(const pl_text_out *o, const json_t *doc)
 				pl_on(o, PL_RESET));
 		}
 	}
+	const json_t *pubs = json_object_get(doc, "published");
+	if (json_array_size(pubs)) {
+		fprintf(o->f, "%sPublished ports (DNAT)%s\n", pl_on(o, PL_BOLD), pl_on(o, PL_RESET));
+		published_lines(o, pubs, true);
+	}
+	if (*pl_json_member(doc, "nat_error"))
+		wrapped(o, 2, pl_json_member(doc, "nat_error"));
 	const json_t *src = json_object_get(doc, "source");
 	if (*pl_json_member(src, "note"))
 		wrapped(o, 2, pl_json_member(src, "note"));
