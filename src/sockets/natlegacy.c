@@ -40,7 +40,9 @@ static bool has_nat_table(const char *proc_root)
 static void one_entry(pl_socket_set *set, size_t *cap, const struct ipt_entry *e, const char *chain, int *rc)
 {
 	const struct xt_entry_target *t = (const void *)((const char *)e + e->target_offset);
-	if (strcmp(t->u.user.name, "DNAT") != 0 || t->u.target_size < sizeof *t + sizeof(struct nf_nat_ipv4_multi_range_compat))
+	size_t need = t->u.user.revision == 0 ? sizeof(struct nf_nat_ipv4_multi_range_compat) : sizeof(struct nf_nat_range);
+	if (strcmp(t->u.user.name, "DNAT") != 0 || t->u.target_size < sizeof *t + need ||
+	    e->target_offset + t->u.target_size > e->next_offset)
 		return;
 	int l4 = e->ip.proto;
 	if (!l4 || (e->ip.invflags & IPT_INV_PROTO))
@@ -63,7 +65,6 @@ static void one_entry(pl_socket_set *set, size_t *cap, const struct ipt_entry *e
 	}
 	if (!lo)
 		return;
-	const struct nf_nat_ipv4_multi_range_compat *r = (const void *)t->data;
 	pl_publish p;
 	memset(&p, 0, sizeof p);
 	p.proto = l4 == IPPROTO_TCP ? PL_PROTO_TCP : l4 == IPPROTO_UDP ? PL_PROTO_UDP : PL_PROTO_NONE;
@@ -74,10 +75,22 @@ static void one_entry(pl_socket_set *set, size_t *cap, const struct ipt_entry *e
 	}
 	p.host_port = lo;
 	p.host_port_last = hi >= lo ? hi : lo;
-	if (r->range[0].flags & NF_NAT_RANGE_MAP_IPS)
-		inet_ntop(AF_INET, &r->range[0].min_ip, p.to_addr, sizeof p.to_addr);
-	if (r->range[0].flags & NF_NAT_RANGE_PROTO_SPECIFIED)
-		p.to_port = ntohs(r->range[0].min.all);
+	/* Revision 0 is the IPv4 compat range list; 1 and 2 (iptables 1.8 writes 2) start as nf_nat_range. */
+	if (t->u.user.revision == 0) {
+		struct nf_nat_ipv4_multi_range_compat r;
+		memcpy(&r, t->data, sizeof r);
+		if (r.range[0].flags & NF_NAT_RANGE_MAP_IPS)
+			inet_ntop(AF_INET, &r.range[0].min_ip, p.to_addr, sizeof p.to_addr);
+		if (r.range[0].flags & NF_NAT_RANGE_PROTO_SPECIFIED)
+			p.to_port = ntohs(r.range[0].min.all);
+	} else {
+		struct nf_nat_range r;
+		memcpy(&r, t->data, sizeof r);
+		if (r.flags & NF_NAT_RANGE_MAP_IPS)
+			inet_ntop(AF_INET, &r.min_addr.in, p.to_addr, sizeof p.to_addr);
+		if (r.flags & NF_NAT_RANGE_PROTO_SPECIFIED)
+			p.to_port = ntohs(r.min_proto.all);
+	}
 	snprintf(p.source, sizeof p.source, "iptables-legacy");
 	snprintf(p.table, sizeof p.table, "nat");
 	snprintf(p.chain, sizeof p.chain, "%s", chain);
@@ -132,6 +145,8 @@ int pl_nat_legacy(pl_socket_set *set, size_t *cap, const char *proc_root, pl_err
 			if ((info.valid_hooks & (1u << h)) && info.hook_entry[h] == off)
 				snprintf(chain, sizeof chain, "%s", hooks[h]);
 		const struct xt_entry_target *t = (const void *)((const char *)e + e->target_offset);
+		if (t->u.target_size < sizeof *t || e->target_offset + t->u.target_size > e->next_offset)
+			break;
 		if (!strcmp(t->u.user.name, "ERROR"))
 			snprintf(chain, sizeof chain, "%.*s", (int)(t->u.target_size - sizeof *t), (const char *)t->data);
 		else

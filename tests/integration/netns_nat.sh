@@ -1,0 +1,94 @@
+#!/bin/bash
+# Two network namespaces of the test's own joined by a veth pair, an nftables DNAT rule in the first
+# ("the host": 127.0.0.1:PORT and any address:PORT -> 10.213.70.2:80) and busybox httpd listening in the
+# second: `portlore PORT` follows the rule to the namespace that holds 10.213.70.2 and names the listener
+# there; `ls` shows it with its namespace; `--netns` narrows; `check PORT` exits 1 though no socket holds
+# PORT; a rule written through iptables-nft (an xt DNAT target) is read the same.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netns_lib.sh"
+
+need_root "nftables DNAT into another namespace"
+need_cmd nft nftables
+need_cmd jq jq
+[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || {
+	skip_test "busybox present" "/bin/busybox with httpd missing (Debian busybox-static)"
+	finish
+	exit 0
+}
+
+H=pl13nh$$
+C=pl13nc$$
+PORT=17$((RANDOM % 900 + 100))
+new_netns "$H" && new_netns "$C" || { _tap 0 "network namespaces created"; finish; exit 1; }
+ip -n "$H" link add pl13v0 type veth peer name pl13v1 netns "$C"
+ip -n "$H" addr add 10.213.70.1/24 dev pl13v0
+ip -n "$C" addr add 10.213.70.2/24 dev pl13v1
+ip -n "$H" link set pl13v0 up
+ip -n "$C" link set pl13v1 up
+# From 127.0.0.1 the packet leaves through the veth: route_localnet lets it, the masquerade answers it.
+in_ns "$H" sysctl -qw net.ipv4.conf.pl13v0.route_localnet=1
+in_ns "$H" nft -f - <<NFT
+table ip pl13 {
+	chain out {
+		type nat hook output priority -100
+		ip daddr 127.0.0.1 tcp dport $PORT dnat to 10.213.70.2:80
+	}
+	chain pre {
+		type nat hook prerouting priority -100
+		tcp dport $PORT dnat to 10.213.70.2:80
+	}
+	chain post {
+		type nat hook postrouting priority 100
+		ip saddr 127.0.0.0/8 oifname "pl13v0" masquerade
+	}
+}
+NFT
+mkdir -p "$T_DIR/www" && echo page >"$T_DIR/www/index.html"
+# nsenter execs busybox: $! is the server; its output goes to a file, not to the TAP pipe
+nsenter --net="/run/netns/$C" /bin/busybox httpd -f -p 80 -h "$T_DIR/www" >"$T_DIR/httpd.log" 2>&1 &
+HTTPD=$!
+NS_CLEANUP+=("kill $HTTPD")
+check "the listener answers through the DNAT rule" wait_for 50 in_ns "$H" /bin/busybox wget -q -O /dev/null "http://127.0.0.1:$PORT/"
+
+run_in "$H" "$PORT"
+says "portlore $PORT follows the rule into the namespace and names the listener" 0 \
+	"Published into network namespace $C: 127\\.0\\.0\\.1:$PORT/tcp -> 10\\.213\\.70\\.2:80, where busybox \\(pid $HTTPD\\) listens"
+run_in "$H" "$PORT" --json
+jq_ok "the JSON chain: nftables rule, table and chain, namespace, listener" \
+	".ports[0].local.published | any(.source == \"nftables\" and .table == \"pl13\" and .chain == \"out\" and .host_address == \"127.0.0.1\" and .host_prefix == 32 and .target_address == \"10.213.70.2\" and .target_port == 80 and .netns.name == \"$C\" and .listener.owners[0].pid == $HTTPD)"
+jq_ok "the rule without an address is read as any local address" \
+	".ports[0].local.published | any(.chain == \"pre\" and .host_address == null and .listener.owners[0].pid == $HTTPD)"
+jq_ok "no socket holds $PORT itself" '.ports[0].local.sockets | map(select(.listening)) | length == 0'
+
+run_in "$H" ls
+expect "ls shows the listener in the other namespace, in its NETNS column" 0 "LISTEN +tcp +\\[::\\]:80 +\\* +$C +- +busybox"
+run_in "$H" ls --netns "$C" --json
+jq_ok "ls --netns NAME lists that namespace only" "(.sockets | length >= 1) and (.sockets | all(.netns.name == \"$C\"))"
+run_in "$H" ls --netns pl13-no-such-namespace
+expect "ls --netns with an unknown name exits 1 and says so" 1 "" "no network namespace 'pl13-no-such-namespace'"
+run_in "$H" ls --json
+jq_ok "ls lists every namespace it read, this one first" ".namespaces[0].self and (.namespaces | any(.name == \"$C\" and .entered))"
+
+run_in "$H" check "$PORT"
+expect "check $PORT exits 1: published through DNAT though no socket holds it" 1 "published through DNAT \\(nftables\\) to 10\\.213\\.70\\.2 port 80"
+
+# The same rule through iptables-nft: an xt DNAT target whose address is in its info blob.
+if command -v iptables-nft >/dev/null 2>&1; then
+	P2=$((PORT + 1))
+	in_ns "$H" iptables-nft -t nat -A OUTPUT -d 127.0.0.2/32 -p tcp --dport "$P2" -j DNAT --to-destination 10.213.70.2:80
+	run_in "$H" "$P2" --json
+	jq_ok "an iptables-nft DNAT (xt target) is read with its address and port" \
+		".ports[0].local.published | any(.source == \"iptables-nft\" and .host_address == \"127.0.0.2\" and .host_port == $P2 and .target_address == \"10.213.70.2\" and .target_port == 80 and .listener.owners[0].pid == $HTTPD)"
+else
+	skip_test "iptables-nft DNAT read" "iptables-nft not installed (Debian iptables)"
+fi
+# iptables-legacy through getsockopt: only where the legacy nat table can be made in this namespace.
+if command -v iptables-legacy >/dev/null 2>&1 && in_ns "$H" iptables-legacy -t nat -A OUTPUT -d 127.0.0.3/32 -p tcp \
+	--dport "$((PORT + 2))" -j DNAT --to-destination 10.213.70.2:80 2>/dev/null; then
+	run_in "$H" "$((PORT + 2))" --json
+	jq_ok "an iptables-legacy DNAT is read through getsockopt" \
+		".ports[0].local.published | any(.source == \"iptables-legacy\" and .chain == \"OUTPUT\" and .host_address == \"127.0.0.3\" and .target_address == \"10.213.70.2\" and .target_port == 80 and .listener.owners[0].pid == $HTTPD)"
+else
+	skip_test "iptables-legacy DNAT read" "iptables-legacy cannot make a nat table here"
+fi
+finish
