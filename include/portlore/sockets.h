@@ -142,8 +142,8 @@ typedef struct pl_socket_query {
 	bool owners;             /* also resolve the owning processes */
 	bool force_procfs;       /* test hook: skip netlink, read /proc/net as when netlink is refused */
 	bool all_netns;          /* every network namespace (those the caller may enter), not only its own */
-	const char *netns;       /* only this namespace: a /run/netns name, an inode, a container's name or id,
-	                          * or a path; NULL for all (with all_netns) */
+	const char *netns;       /* only this namespace: "self", a /run/netns name, an inode, a container's name
+	                          * or id, or a path; NULL for all (with all_netns) */
 	bool containers;         /* name the containers of owners and namespaces (runtime state files) */
 	bool published;          /* read the DNAT rules (nftables, iptables-legacy) and follow them */
 	const char *state_root;  /* test hook: prefix for /var/lib/docker, /var/lib/containers, /run ("") */

@@ -22,7 +22,7 @@ static const cli_cmd commands[] = {
 	{"search", "[--limit N] [--json] TERM", "search service names, descriptions and assignees", cmd_search},
 	{"serve", "[--listen ADDR:PORT] [--db FILE] [--expose-processes]",
 	 "serve port pages, a JSON API, feedback and /metrics over HTTP", cmd_serve},
-	{"show", "[--json] [--no-local] PORT|PORT/PROTO|FIRST-LAST|NAME", "explain a port, a range or a service",
+	{"show", "[--json] [--no-local] [--netns NS] PORT|PORT/PROTO|FIRST-LAST|NAME", "explain a port, a range or a service",
 	 cmd_show},
 	{"update", "[--from FILE|URL] [--force]", "fetch IANA's registry into the cache (default: IANA's XML)",
 	 cmd_update},

@@ -11,7 +11,8 @@
 static const struct option opts[] = {
 	{"json", no_argument, NULL, 'j'},         {"no-local", no_argument, NULL, 'L'},
 	{"registry", required_argument, NULL, 'r'}, {"color", required_argument, NULL, 'c'},
-	{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	{"help", no_argument, NULL, 'h'},         {"netns", required_argument, NULL, 'N'},
+	{NULL, 0, NULL, 0},
 };
 
 int cmd_show(int argc, char **argv, cli_ctx *ctx)
@@ -30,7 +31,12 @@ int cmd_show(int argc, char **argv, cli_ctx *ctx)
 	optind = 1;
 	opterr = 0;
 	int c;
+	const char *netns = NULL;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'N') {
+			netns = optarg;
+			continue;
+		}
 		if (c == 'h') {
 			cli_print_usage(stdout, "show");
 			return EXIT_FOUND;
@@ -57,7 +63,7 @@ int cmd_show(int argc, char **argv, cli_ctx *ctx)
 	if (rc)
 		return rc;
 	pl_report *rep;
-	pl_report_opts ropts = {.proc_root = "/proc", .no_local = ctx->no_local};
+	pl_report_opts ropts = {.proc_root = "/proc", .no_local = ctx->no_local, .netns = netns};
 	rc = pl_report_build(reg, &spec, &ropts, &rep, &err);
 	if (rc) {
 		fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);

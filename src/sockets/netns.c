@@ -154,12 +154,14 @@ const char *pl_runtime_name(pl_runtime r)
 	return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "";
 }
 
-/* --netns SEL: the bind mount's name, the inode number, "PID" of a process inside, or the container's
+/* --netns SEL: "self" (the caller's), the bind mount's name, the inode number, "PID" of a process inside, or the container's
  * name or (a prefix of at least 4 characters of) its id. */
 bool pl_netns_selected(const pl_socket_set *set, const pl_netns *ns, const char *sel)
 {
 	if (!sel || !*sel)
 		return true;
+	if (!strcmp(sel, "self"))
+		return ns->self;
 	if (ns->name[0] && (!strcmp(ns->name, sel) || (!strncmp(ns->name, "docker/", 7) && !strcmp(ns->name + 7, sel))))
 		return true;
 	if (!strcmp(ns->path, sel))

@@ -92,12 +92,14 @@ static int addr_cmp(int family, const char *a, const char *b)
 
 #define CMP(a, b) do { if ((a) != (b)) return (a) < (b) ? -1 : 1; } while (0)
 
-/* (local port, listeners first, proto, family, state, local address), then the rest for a stable order. */
+/* (local port, listeners first, own namespace first, proto, family, state, local address), then the rest
+ * for a stable order. */
 static int sock_cmp(const void *pa, const void *pb)
 {
 	const pl_socket *a = pa, *b = pb;
 	CMP(a->local_port, b->local_port);
 	CMP(!a->listening, !b->listening);
+	CMP(a->netns != 0, b->netns != 0); /* the caller's own namespace first: its listeners are the answer */
 	CMP(a->proto, b->proto);
 	CMP(a->family, b->family);
 	CMP(a->state, b->state);
@@ -364,7 +366,9 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 	int rc = 0;
 	size_t ctcap = 0, pubcap = 0, unseen = 0;
 	struct ns_walk w = {.set = set, .q = &qq, .protos = protos};
-	bool multi = q->all_netns || (q->netns && *q->netns);
+	/* --netns self: the caller's namespace alone, without walking /proc for the others */
+	bool only_self = q->netns && !strcmp(q->netns, "self");
+	bool multi = !only_self && (q->all_netns || (q->netns && *q->netns));
 
 	/* The DNAT rules of our namespace, read first so that a port-filtered query knows which target ports
 	 * to read in the others. nf_tables first; the legacy tables only when the kernel has them. */
@@ -423,8 +427,8 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 			for (size_t i = 0; i < set->nnetns; i++)
 				any |= pl_netns_selected(set, &set->netns[i], q->netns);
 			if (!any) {
-				rc = pl_error_set(err, PL_ENOTFOUND, "no network namespace '%s' (a name in /run/netns, an "
-								       "inode, or a container's name or id)", q->netns);
+				rc = pl_error_set(err, PL_ENOTFOUND, "no network namespace '%s' (self, a name in /run/netns, "
+								       "an inode, or a container's name or id)", q->netns);
 				goto fail;
 			}
 		}

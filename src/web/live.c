@@ -121,7 +121,9 @@ static int render_live(pl_web *w, uint16_t port, pl_lang l, pl_buf *b)
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof when, "%H:%M:%S", &tm);
 	pl_spec spec = {.kind = PL_SPEC_PORTS, .lo = port, .hi = port, .proto = PL_PROTO_NONE};
-	pl_report_opts ro = {.proc_root = w->opts.proc_root};
+	pl_report_opts ro = {.proc_root = w->opts.proc_root, .own_netns_only = true};
+	/* own_netns_only: this process may not enter other namespaces (issue 12's privileged reader is to hand
+	 * them over); the CLI's `--netns self` gives the same document. */
 	pl_report *rep;
 	pl_error err = {0};
 	int rc = pl_report_build(w->reg, &spec, &ro, &rep, &err);
