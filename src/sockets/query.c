@@ -378,7 +378,8 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 		if (rc == PL_ENOMEM)
 			goto nomem;
 		if (rc)
-			snprintf(set->nat_error, sizeof set->nat_error, "nftables: %.100s", e.msg);
+			snprintf(set->nat_error, sizeof set->nat_error, "published ports not read (nftables: %.60s)%s", e.msg,
+				 geteuid() ? ": run as root" : "");
 		e.msg[0] = '\0';
 		rc = pl_nat_legacy(set, &pubcap, proc_root, &e);
 		if (rc == PL_ENOMEM)
