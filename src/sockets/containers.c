@@ -128,11 +128,17 @@ static pl_runtime cgroup_container(const char *proc_root, int pid, char id[65])
 	if (n <= 0)
 		return PL_RUNTIME_NONE;
 	buf[n] = '\0';
-	for (char *line = buf; *line;) {
-		char *nl = strchr(line, '\n');
-		char *end = nl ? nl : line + strlen(line);
-		char *c1 = memchr(line, ':', (size_t)(end - line));
-		char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
+	return pl_container_classify(buf, id);
+}
+
+pl_runtime pl_container_classify(const char *text, char id[65])
+{
+	id[0] = '\0';
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n');
+		const char *end = nl ? nl : line + strlen(line);
+		const char *c1 = memchr(line, ':', (size_t)(end - line));
+		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
 		if (c2) {
 			pl_runtime rt = classify(c2 + 1, (size_t)(end - c2 - 1), id);
 			if (rt != PL_RUNTIME_NONE)

@@ -70,6 +70,8 @@ int pl_netns_holding(const pl_addr_list *list, int family, const char *addr);
  * set->containers. */
 int pl_containers_of_netns(pl_socket_set *set, const pl_socket_query *q, size_t *cap);
 int pl_containers_of_procs(pl_socket_set *set, const pl_socket_query *q, size_t *cap);
+/* The container a /proc/PID/cgroup text (NUL-terminated) names, and its id (or LXC/nspawn name) in id. */
+pl_runtime pl_container_classify(const char *text, char id[65]);
 
 /* DNAT rules (nat.c, natlegacy.c) appended to set->published, *cap its capacity; then followed to their
  * namespace, container and listener (publish.c) once sockets are sorted and owners known. */
