@@ -22,12 +22,18 @@ _portlore()
 	--limit)
 		return
 		;;
+	--netns)
+		COMPREPLY=($(compgen -W "self $(ls /run/netns 2>/dev/null)" -- "$cur"))
+		return
+		;;
 	esac
 	if [[ $cur == -* ]]; then
 		local extra=""
 		[[ " ${COMP_WORDS[*]} " == *" search "* ]] && extra="--limit"
 		[[ " ${COMP_WORDS[*]} " == *" ghosts "* ]] && extra="--limit --transport"
 		[[ " ${COMP_WORDS[*]} " == *" serve "* ]] && extra="--listen --db --expose-processes"
+		[[ " ${COMP_WORDS[*]} " == *" ls "* ]] && extra="--tcp --udp --sctp --all --netns"
+		[[ " ${COMP_WORDS[*]} " == *" show "* ]] && extra="--netns"
 		COMPREPLY=($(compgen -W "$opts $extra" -- "$cur"))
 		return
 	fi
