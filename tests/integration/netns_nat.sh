@@ -72,6 +72,33 @@ jq_ok "ls lists every namespace it read, this one first" ".namespaces[0].self an
 run_in "$H" check "$PORT"
 expect "check $PORT exits 1: published through DNAT though no socket holds it" 1 "published through DNAT \\(nftables\\) to 10\\.213\\.70\\.2 port 80"
 
+# Unprivileged: root's namespaces (the listener's) cannot be entered nor even seen: the note says so and
+# what would help; a namespace of the caller's own process is read through /proc/PID/net.
+if command -v setpriv >/dev/null 2>&1; then
+	NOBODY=(setpriv --reuid 65534 --regid 65534 --clear-groups)
+	in_ns "$H" "${NOBODY[@]}" "$PORTLORE" ls --json >"$T_DIR/out" 2>"$T_DIR/err"
+	jq_ok "unprivileged ls says which namespaces it could not see and that root would" \
+		"(.source.note | test(\"network namespace of [0-9]+ process(es)? is not visible \\\\(run as root\\\\)\")) and (.sockets | all(.netns.name != \"$C\")) and (.nat_error | test(\"run as root\"))"
+	if in_ns "$H" "${NOBODY[@]}" unshare -rn true 2>/dev/null; then
+		U=$((PORT + 3))
+		# the redirection is opened by this (root) shell: the listener only writes to it
+		in_ns "$H" "${NOBODY[@]}" unshare -rn python3 -c "
+import socket, time
+s = socket.socket(); s.bind(('127.0.0.1', $U)); s.listen(); print('ready', flush=True); time.sleep(60)" \
+			>"$T_DIR/u.out" 2>&1 &
+		UPID=$!
+		NS_CLEANUP+=("pkill -KILL -P $UPID; kill -KILL $UPID")
+		wait_for 50 grep -q ready "$T_DIR/u.out"
+		in_ns "$H" "${NOBODY[@]}" "$PORTLORE" ls --json >"$T_DIR/out" 2>"$T_DIR/err"
+		jq_ok "unprivileged ls reads its own process's namespace through /proc/PID/net" \
+			".sockets | any(.local_port == $U and .netns.self == false and (.netns.error | test(\"read through /proc/[0-9]+/net\")) and (.owners[0].name == \"python3\"))"
+	else
+		skip_test "unprivileged read of an own namespace" "user namespaces are not allowed here (unshare -rn)"
+	fi
+else
+	skip_test "unprivileged view" "setpriv missing (util-linux)"
+fi
+
 # The same rule through iptables-nft: an xt DNAT target whose address is in its info blob.
 if command -v iptables-nft >/dev/null 2>&1; then
 	P2=$((PORT + 1))
