@@ -1,7 +1,9 @@
 /* Naming containers: the runtime and id from a process's cgroup path (Docker, Podman, containerd and
  * Kubernetes pods, CRI-O, LXC, systemd-nspawn, after systemd's cgroup-util naming), then the name and image
  * from the runtime's own state files where they can be read: Docker's containers/<id>/config.v2.json,
- * Podman's overlay-containers/containers.json (and overlay-images/images.json for the image's name). */
+ * Podman's overlay-containers/containers.json (and overlay-images/images.json for the image's name), the
+ * kubelet's /var/log/containers links for a Kubernetes pod's containers. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +211,36 @@ static void podman_state(const char *root, pl_container *c)
 	json_decref(all);
 }
 
+/* Kubernetes (containerd or CRI-O under the kubelet): the kubelet links each container's log as
+ * /var/log/containers/<pod>_<namespace>_<container>-<id>.log, which names it without asking the CRI. */
+static void kubelet_state(const char *root, pl_container *c)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/var/log/containers", root);
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	char suffix[72];
+	snprintf(suffix, sizeof suffix, "-%s.log", c->id);
+	size_t sl = strlen(suffix);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n <= sl || strcmp(e->d_name + n - sl, suffix))
+			continue;
+		const char *pod = e->d_name, *u1 = memchr(pod, '_', n - sl);
+		const char *u2 = u1 ? memchr(u1 + 1, '_', (size_t)(e->d_name + n - sl - u1 - 1)) : NULL;
+		if (!u2)
+			continue;
+		/* namespace/pod/container */
+		snprintf(c->name, sizeof c->name, "%.*s/%.*s/%.*s", (int)(u2 - u1 - 1), u1 + 1, (int)(u1 - pod), pod,
+			 (int)(e->d_name + n - sl - u2 - 1), u2 + 1);
+		c->state_read = true;
+		break;
+	}
+	closedir(d);
+}
+
 /* The container pid is in (index into set->containers), -1 for none; PL_ENOMEM. */
 static int container_of(pl_socket_set *set, const pl_socket_query *q, int pid, size_t *cap)
 {
@@ -237,6 +269,8 @@ static int container_of(pl_socket_set *set, const pl_socket_query *q, int pid, s
 		docker_state(root, c);
 	else if (rt == PL_RUNTIME_PODMAN)
 		podman_state(root, c);
+	else if (rt == PL_RUNTIME_KUBERNETES || rt == PL_RUNTIME_CRIO)
+		kubelet_state(root, c);
 	else if (rt == PL_RUNTIME_LXC || rt == PL_RUNTIME_NSPAWN)
 		snprintf(c->name, sizeof c->name, "%s", id);
 	return (int)set->ncontainers++;

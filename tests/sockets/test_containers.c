@@ -62,13 +62,13 @@ static const struct {
 	 "localhost/pl13-busybox:latest"},
 	{106, "0::/machine.slice/libpod-conmon-" ID_PODMAN ".scope\n", PL_RUNTIME_NONE, NULL, NULL, NULL},
 	{107, "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/cri-containerd-" ID_K8S
-	      ".scope\n", PL_RUNTIME_KUBERNETES, ID_K8S, "", ""},
+	      ".scope\n", PL_RUNTIME_KUBERNETES, ID_K8S, "default/web-7d4b9/nginx", ""},
 	{108, "0::/system.slice/crio-" ID_CRIO ".scope\n", PL_RUNTIME_CRIO, ID_CRIO, "", ""},
 	{109, "0::/lxc.payload.web1/init.scope\n", PL_RUNTIME_LXC, "web1", "web1", ""},
 	{110, "1:name=systemd:/lxc/db2\n", PL_RUNTIME_LXC, "db2", "db2", ""},
 	{111, "0::/machine.slice/systemd-nspawn@deb12.service/payload\n", PL_RUNTIME_NSPAWN, "deb12", "deb12", ""},
 	{112, "0::/user.slice/user-1000.slice/session-3.scope\n", PL_RUNTIME_NONE, NULL, NULL, NULL},
-	{113, "0::/kubepods/burstable/pod5/" ID_K8S "\n", PL_RUNTIME_KUBERNETES, ID_K8S, "", ""},
+	{113, "0::/kubepods/burstable/pod5/" ID_K8S "\n", PL_RUNTIME_KUBERNETES, ID_K8S, "default/web-7d4b9/nginx", ""},
 	{114, "", PL_RUNTIME_NONE, NULL, NULL, NULL},
 };
 
@@ -87,6 +87,10 @@ static void test_containers_named_from_cgroup_and_runtime_state(void **state)
 	tu_write(root, "var/lib/containers/storage/overlay-containers/containers.json", pc, strlen(pc));
 	const char *pi = "[{\"id\":\"" ID_IMAGE "\",\"names\":[\"localhost/pl13-busybox:latest\"]}]";
 	tu_write(root, "var/lib/containers/storage/overlay-images/images.json", pi, strlen(pi));
+
+	mkdirs(root, "var/log/containers");
+	tu_write(root, "var/log/containers/web-7d4b9_default_nginx-" ID_K8S ".log", "", 0);
+	tu_write(root, "var/log/containers/other_default_nginx-" ID_CRIO "0.log", "", 0); /* not its id */
 
 	pl_socket_set *set = calloc(1, sizeof *set);
 	assert_non_null(set);
@@ -122,6 +126,8 @@ static void test_containers_named_from_cgroup_and_runtime_state(void **state)
 	pl_socket_set_free(set);
 	tu_rmtree(proc);
 	tu_rmtree(root);
+	free(proc);
+	free(root);
 }
 
 static void test_proc_fill_reads_pid_inside_the_container(void **state)
@@ -148,6 +154,7 @@ static void test_proc_fill_reads_pid_inside_the_container(void **state)
 	pl_arena_free(a);
 	close(fd);
 	tu_rmtree(proc);
+	free(proc);
 }
 
 static pl_socket sock(uint32_t netns, int family, const char *addr, uint16_t port, bool v6only)
