@@ -83,7 +83,7 @@ json_t *pl_render_published_json(const pl_socket_set *set, const pl_publish *p)
 		}
 	} else if (p->netns < 0 && p->to_addr[0]) {
 		snprintf(text + len, sizeof text - (size_t)len, "; no namespace here holds %s%s.", p->to_addr,
-			 set->netns_skipped ? " among those that could be read" : "");
+			 set->netns_skipped || !set->caller_root ? " among those that could be read (run as root)" : "");
 	} else {
 		snprintf(text + len, sizeof text - (size_t)len, "; nothing listens there: connections will be refused.");
 	}

@@ -79,5 +79,7 @@ int pl_publish_push(pl_socket_set *set, size_t *cap, const pl_publish *p);
 int pl_nat_nftables(pl_socket_set *set, size_t *cap, pl_error *err);
 int pl_nat_legacy(pl_socket_set *set, size_t *cap, const char *proc_root, pl_error *err);
 void pl_publish_resolve(pl_socket_set *set, const pl_addr_list *addrs);
+/* When the rules cannot be read: what each docker-proxy's command line says it forwards. */
+int pl_publish_from_proxies(pl_socket_set *set, size_t *cap, const char *proc_root);
 
 #endif

@@ -3,9 +3,15 @@
  * listening there on the target port is the service. The runtime helpers that hold the host port meanwhile
  * (docker-proxy, dockerd, conmon, rootlessport) are recognised so that they are explained, not taken for it. */
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include "util/util.h"
 
 #include "internal.h"
 
@@ -124,4 +130,78 @@ const char *pl_socket_reservation(const pl_socket_set *set, const pl_socket *s)
 				return helpers[h].why;
 	}
 	return NULL;
+}
+
+/* The value after flag in a NUL-separated argv, or NULL. */
+static const char *arg_after(const char *argv, size_t len, const char *flag)
+{
+	for (const char *p = argv; p < argv + len; p += strlen(p) + 1)
+		if (!strcmp(p, flag) && p + strlen(p) + 1 < argv + len)
+			return p + strlen(p) + 1;
+	return NULL;
+}
+
+static bool port_arg(const char *s, uint16_t *out)
+{
+	uint32_t v;
+	if (!s || pl_parse_uint(s, strlen(s), 65535, &v) != 0 || v == 0)
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+/* Without the DNAT rules (not root: nf_tables answers EPERM), Docker's userland proxies still say what
+ * they forward: `docker-proxy -proto tcp -host-ip 127.0.0.1 -host-port 8080 -container-ip 172.17.0.2
+ * -container-port 80`, readable in /proc/PID/cmdline by anyone (unless hidepid). */
+int pl_publish_from_proxies(pl_socket_set *set, size_t *cap, const char *proc_root)
+{
+	DIR *d = opendir(proc_root);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	int rc = 0;
+	while (rc == 0 && (e = readdir(d))) {
+		uint32_t pid;
+		if (pl_parse_uint(e->d_name, strlen(e->d_name), INT32_MAX, &pid) != 0)
+			continue;
+		char path[4200], comm[32], argv[1024];
+		snprintf(path, sizeof path, "%s/%u/comm", proc_root, pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, comm, sizeof comm - 1);
+		close(fd);
+		if (n != 13 || memcmp(comm, "docker-proxy\n", 13) != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%u/cmdline", proc_root, pid);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		n = read(fd, argv, sizeof argv - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		argv[n] = '\0';
+		pl_publish p;
+		memset(&p, 0, sizeof p);
+		const char *proto = arg_after(argv, (size_t)n, "-proto"), *hip = arg_after(argv, (size_t)n, "-host-ip");
+		const char *cip = arg_after(argv, (size_t)n, "-container-ip");
+		const char *pr = proto ? proto : "tcp";
+		if (pl_proto_parse(pr, strlen(pr), &p.proto) != 0 || p.proto == PL_PROTO_NONE || !port_arg(arg_after(argv, (size_t)n, "-host-port"), &p.host_port) ||
+		    !port_arg(arg_after(argv, (size_t)n, "-container-port"), &p.to_port) || !cip)
+			continue;
+		unsigned char a[16];
+		p.family = inet_pton(AF_INET, cip, a) == 1 ? AF_INET : AF_INET6;
+		p.host_port_last = p.host_port;
+		if (hip && strcmp(hip, "0.0.0.0") && strcmp(hip, "::")) {
+			snprintf(p.host_addr, sizeof p.host_addr, "%.45s", hip);
+			p.host_prefix = strchr(hip, ':') ? 128 : 32;
+		}
+		snprintf(p.to_addr, sizeof p.to_addr, "%.45s", cip);
+		snprintf(p.source, sizeof p.source, "docker-proxy");
+		snprintf(p.comment, sizeof p.comment, "pid %u", pid);
+		p.netns = p.container = p.listener = -1;
+		rc = pl_publish_push(set, cap, &p);
+	}
+	closedir(d);
+	return rc;
 }

@@ -387,6 +387,8 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 		if (rc && !set->nat_error[0])
 			snprintf(set->nat_error, sizeof set->nat_error, "%.120s", e.msg);
 		rc = 0;
+		if (set->nat_error[0] && pl_publish_from_proxies(set, &pubcap, proc_root))
+			goto nomem;
 		w.nextra = extra_ports(set, q, w.extra, sizeof w.extra / sizeof w.extra[0]);
 		w.want_addrs = set->npublished > 0;
 	}

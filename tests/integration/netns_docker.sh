@@ -94,6 +94,12 @@ for proxy in true false; do
 	jq_ok "whatever holds the host port is a reservation, and the verdict speaks of the chain (userland-proxy=$proxy)" \
 		'(.ports[0].local.sockets | map(select(.listening)) | all(.reservation != null)) and (.ports[0].local.verdict.explanation | startswith("Published by container"))'
 	in_ns "$NS" "$PORTLORE" "$PORT" --json | jq -c '[.ports[0].local.sockets[] | select(.listening) | .owners[0].name]' | sed 's/^/# listening on the host port: /' 
+	if [ "$proxy" = true ]; then
+		# Not root: no DNAT rules, no owners, no other namespaces; docker-proxy's command line still tells.
+		in_ns "$NS" setpriv --reuid 65534 --regid 65534 --clear-groups "$PORTLORE" "$PORT" --json >"$T_DIR/out" 2>"$T_DIR/err"
+		jq_ok "unprivileged: the published port is read from docker-proxy's command line" \
+			".ports[0].local.published | any(.source == \"docker-proxy\" and .host_address == \"127.0.0.1\" and .host_port == $PORT and .target_address == \"$ADDR\" and .target_port == 80)"
+	fi
 
 	run_in "$NS" ls --json
 	jq_ok "ls lists the container's listener with its namespace and container (userland-proxy=$proxy)" \
