@@ -277,8 +277,10 @@ static int read_other(struct ns_walk *w, size_t idx, int self_fd, pl_error *err)
 		if (setns(self_fd, CLONE_NEWNET) != 0)
 			return pl_error_set(err, PL_EIO, "cannot return to our own network namespace: %s", strerror(errno));
 		ns->entered = rc == 0;
-		if (rc && rc != PL_ENOMEM)
+		if (rc && rc != PL_ENOMEM) {
 			snprintf(ns->error, sizeof ns->error, "%.90s", err->msg);
+			set->netns_skipped++;
+		}
 		return rc == PL_ENOMEM ? rc : 0;
 	}
 	char root[64];
