@@ -102,9 +102,11 @@ json_t *pl_render_published_json(const pl_socket_set *set, const pl_publish *p)
 /* What a socket JSON gains: its namespace, its container, and whether it is a runtime's reservation. */
 void pl_render_socket_place(json_t *j, const pl_socket_set *set, const pl_socket *s)
 {
-	int container = set->nnetns > s->netns ? set->netns[s->netns].container : -1;
-	if (container < 0 && s->owners_count)
-		container = set->procs[set->owner_links[s->owners_first]].container;
+	/* the owner's own container first: in a Kubernetes pod the namespace's first process is the pause
+	 * container, not the one that listens */
+	int container = s->owners_count ? set->procs[set->owner_links[s->owners_first]].container : -1;
+	if (container < 0 && set->nnetns > s->netns)
+		container = set->netns[s->netns].container;
 	const char *res = pl_socket_reservation(set, s);
 	json_object_set_new(j, "netns", pl_render_netns_json(set, s->netns));
 	json_object_set_new(j, "container", pl_render_container_json(set, container));

@@ -86,6 +86,9 @@ void pl_publish_resolve(pl_socket_set *set, const pl_addr_list *addrs)
 			if (pl_socket_reservation(set, s))
 				continue;
 			p->listener = (int)k;
+			/* the listener's own container (a pod's app container rather than its pause container) */
+			if (s->owners_count && set->procs[set->owner_links[s->owners_first]].container >= 0)
+				p->container = set->procs[set->owner_links[s->owners_first]].container;
 			break;
 		}
 	}
