@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "util/util.h"
 
 #define CGROUP_MAX 8192
 
@@ -122,14 +123,10 @@ static pl_runtime cgroup_container(const char *proc_root, int pid, char id[65])
 {
 	char path[4096], buf[CGROUP_MAX];
 	snprintf(path, sizeof path, "%s/%d/cgroup", proc_root, pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (pl_read_small(path, buf, sizeof buf) != 0) {
+		id[0] = '\0';
 		return PL_RUNTIME_NONE;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return PL_RUNTIME_NONE;
-	buf[n] = '\0';
+	}
 	return pl_container_classify(buf, id);
 }
 

@@ -16,6 +16,7 @@
 #include <linux/netfilter_ipv4/ip_tables.h>
 
 #include "internal.h"
+#include "util/util.h"
 
 #define ENTRIES_MAX (64u << 20)
 
@@ -23,14 +24,8 @@ static bool has_nat_table(const char *proc_root)
 {
 	char path[4096], buf[512];
 	snprintf(path, sizeof path, "%s/net/ip_tables_names", proc_root);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (pl_read_small(path, buf, sizeof buf) != 0)
 		return false;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
 		if (!strcmp(line, "nat"))
 			return true;

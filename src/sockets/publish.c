@@ -169,17 +169,13 @@ int pl_publish_from_proxies(pl_socket_set *set, size_t *cap, const char *proc_ro
 			continue;
 		char path[4200], comm[32], argv[1024];
 		snprintf(path, sizeof path, "%s/%u/comm", proc_root, pid);
+		if (pl_read_small(path, comm, sizeof comm) != 0 || strcmp(comm, "docker-proxy") != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%u/cmdline", proc_root, pid);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		ssize_t n = read(fd, comm, sizeof comm - 1);
-		close(fd);
-		if (n != 13 || memcmp(comm, "docker-proxy\n", 13) != 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%u/cmdline", proc_root, pid);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		n = read(fd, argv, sizeof argv - 1);
+		ssize_t n = read(fd, argv, sizeof argv - 1);
 		close(fd);
 		if (n <= 0)
 			continue;

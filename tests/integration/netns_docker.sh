@@ -11,11 +11,7 @@ need_root "docker: published port named" "a Docker daemon"
 need_cmd /usr/sbin/dockerd docker.io
 need_cmd /usr/bin/docker docker.io
 need_cmd jq jq
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || {
-	skip_test "busybox-static present" "/bin/busybox with httpd missing (Debian busybox-static)"
-	finish
-	exit 0
-}
+need_busybox
 if [ -S /var/run/docker.sock ] || [ -e /var/run/docker.pid ]; then
 	skip_test "docker: published port named" "another Docker daemon runs here (/var/run/docker.sock): not touching it"
 	finish

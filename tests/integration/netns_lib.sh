@@ -27,6 +27,15 @@ need_cmd() {
 	fi
 }
 
+# need_busybox: Debian's busybox-static, whose httpd is the listener (and whose files make the images)
+need_busybox() {
+	if ! { [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd; }; then
+		skip_test "busybox-static present" "/bin/busybox with httpd missing (Debian busybox-static)"
+		finish
+		exit 0
+	fi
+}
+
 # new_netns NAME: a namespace of the test's own, lo up, deleted at exit
 new_netns() {
 	ip netns add "$1" || return 1

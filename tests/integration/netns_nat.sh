@@ -10,11 +10,7 @@
 need_root "nftables DNAT into another namespace"
 need_cmd nft nftables
 need_cmd jq jq
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || {
-	skip_test "busybox present" "/bin/busybox with httpd missing (Debian busybox-static)"
-	finish
-	exit 0
-}
+need_busybox
 
 H=pl13nh$$
 C=pl13nc$$

@@ -9,11 +9,7 @@
 need_root "podman: published port named" "rootful Podman"
 need_cmd /usr/bin/podman podman
 need_cmd jq jq
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || {
-	skip_test "busybox-static present" "/bin/busybox with httpd missing (Debian busybox-static)"
-	finish
-	exit 0
-}
+need_busybox
 
 NS=pl13pm$$
 NAME=pl13pweb$$
