@@ -95,6 +95,19 @@ else
 	skip_test "unprivileged view" "setpriv missing (util-linux)"
 fi
 
+# IPv6: an ip6 table's rule (daddr at another offset, a 16-byte target) to the same dual-stack listener.
+if ip -n "$H" -6 addr add fd13:70::1/64 dev pl13v0 nodad 2>/dev/null && ip -n "$C" -6 addr add fd13:70::2/64 dev pl13v1 nodad; then
+	P6=$((PORT + 4))
+	in_ns "$H" nft add table ip6 pl13v6
+	in_ns "$H" nft "add chain ip6 pl13v6 out { type nat hook output priority -100; }"
+	in_ns "$H" nft add rule ip6 pl13v6 out ip6 daddr ::1 tcp dport "$P6" dnat to "[fd13:70::2]:80"
+	run_in "$H" "$P6" --json
+	jq_ok "an ip6 DNAT rule is followed to the namespace holding its IPv6 target" \
+		".ports[0].local.published | any(.family == \"ipv6\" and .host_address == \"::1\" and .host_prefix == 128 and .target_address == \"fd13:70::2\" and .target_port == 80 and .netns.name == \"$C\" and .listener.owners[0].pid == $HTTPD)"
+else
+	skip_test "IPv6 DNAT" "no IPv6 on the test's veth"
+fi
+
 # The same rule through iptables-nft: an xt DNAT target whose address is in its info blob.
 if command -v iptables-nft >/dev/null 2>&1; then
 	P2=$((PORT + 1))
