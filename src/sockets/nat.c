@@ -14,6 +14,7 @@
 
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_nat.h>
@@ -29,7 +30,9 @@
 	X(nftnl_rule_alloc) X(nftnl_rule_free) X(nftnl_rule_nlmsg_parse) X(nftnl_rule_get_str) \
 	X(nftnl_rule_get_u32) X(nftnl_rule_get_data) X(nftnl_rule_is_set) X(nftnl_expr_foreach) \
 	X(nftnl_expr_get_str) X(nftnl_expr_get_u32) X(nftnl_expr_get) X(nftnl_expr_is_set) \
-	X(nftnl_udata_parse) X(nftnl_udata_type) X(nftnl_udata_len) X(nftnl_udata_get)
+	X(nftnl_udata_parse) X(nftnl_udata_type) X(nftnl_udata_len) X(nftnl_udata_get) X(nftnl_set_alloc) \
+	X(nftnl_set_free) X(nftnl_set_set_str) X(nftnl_set_set_u32) X(nftnl_set_elems_nlmsg_build_payload) \
+	X(nftnl_set_elems_nlmsg_parse) X(nftnl_set_elem_foreach) X(nftnl_set_elem_get)
 
 NFTNL_SYMS(PL_DL_DECLARE)
 static const pl_dl_sym nftnl_syms[] = {NFTNL_SYMS(PL_DL_ENTRY){NULL, NULL}};
@@ -61,6 +64,7 @@ struct eval {
 	uint16_t to_port;
 	bool xt;                 /* the DNAT was an iptables-nft xt target */
 	char comment[128];
+	char port_set[64];       /* `th dport { 80, 8000-8100 }`: the (anonymous) set the port is looked up in */
 };
 
 static struct reg *reg_of(struct eval *ev, uint32_t r)
@@ -249,6 +253,14 @@ static int on_expr(struct nftnl_expr *e, void *data)
 			r->kind = K_DATA;
 			memcpy(r->data, d, len < 16 ? len : 16);
 		}
+	} else if (!strcmp(name, "lookup")) {
+		/* a set of ports (not a map, not negated): its elements are read after the rule dump */
+		struct reg *r = reg_of(ev, sym_nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_SREG));
+		const char *set = sym_nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
+		bool inv = sym_nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS) &&
+			   (sym_nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_FLAGS) & NFT_LOOKUP_F_INV);
+		if (r && r->kind == K_DPORT && set && !inv && !sym_nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_DREG))
+			snprintf(ev->port_set, sizeof ev->port_set, "%s", set);
 	} else if (!strcmp(name, "nat")) {
 		on_nat(ev, e);
 	} else if (!strcmp(name, "target")) {
@@ -307,10 +319,19 @@ int pl_publish_push(pl_socket_set *set, size_t *cap, const pl_publish *p)
 	return 0;
 }
 
+/* A DNAT rule whose ports are in a set: completed once the set's elements are read. */
+struct pending {
+	pl_publish p;
+	int family;
+	char table[32], set[64];
+};
+
 struct dump {
 	pl_socket_set *set;
 	size_t *cap;
 	int rc;
+	struct pending *pend;
+	size_t npend, cappend;
 };
 
 static pl_proto proto_of(int l4)
@@ -337,7 +358,7 @@ static int on_rule(const struct nlmsghdr *nlh, void *data)
 	ev.family = (int)sym_nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY);
 	sym_nftnl_expr_foreach(r, on_expr, &ev);
 	/* A DNAT that matches no port (a whole address forwarded) or no transport is not a published port. */
-	if (ev.dnat && ev.dport_lo && ev.l4) {
+	if (ev.dnat && ev.l4 && (ev.dport_lo || ev.port_set[0])) {
 		pl_publish p;
 		memset(&p, 0, sizeof p);
 		p.proto = proto_of(ev.l4);
@@ -363,7 +384,22 @@ static int on_rule(const struct nlmsghdr *nlh, void *data)
 		}
 		snprintf(p.comment, sizeof p.comment, "%s", ev.comment);
 		p.netns = p.container = p.listener = -1;
-		if (pl_publish_push(d->set, d->cap, &p)) {
+		if (!ev.dport_lo) {
+			if (d->npend == d->cappend) {
+				size_t c = d->cappend ? d->cappend * 2 : 4;
+				struct pending *v = realloc(d->pend, c * sizeof *v);
+				if (!v)
+					goto nomem;
+				d->pend = v;
+				d->cappend = c;
+			}
+			struct pending *q = &d->pend[d->npend++];
+			q->p = p;
+			q->family = ev.family;
+			snprintf(q->table, sizeof q->table, "%s", p.table);
+			snprintf(q->set, sizeof q->set, "%s", ev.port_set);
+		} else if (pl_publish_push(d->set, d->cap, &p)) {
+nomem:
 			sym_nftnl_rule_free(r);
 			d->rc = PL_ENOMEM;
 			errno = ENOMEM;
@@ -372,6 +408,92 @@ static int on_rule(const struct nlmsghdr *nlh, void *data)
 	}
 	sym_nftnl_rule_free(r);
 	return MNL_CB_OK;
+}
+
+struct elems {
+	struct nftnl_set *s;
+	uint16_t start[256], end[256];  /* interval sets: starts, and the ends (exclusive) flagged as such */
+	size_t nstart, nend;
+	bool interval;
+};
+
+static int on_elems(const struct nlmsghdr *nlh, void *data)
+{
+	struct elems *x = data;
+	sym_nftnl_set_elems_nlmsg_parse(nlh, x->s);
+	return MNL_CB_OK;
+}
+
+static int on_elem(struct nftnl_set_elem *e, void *data)
+{
+	struct elems *x = data;
+	uint32_t len = 0;
+	const uint8_t *k = sym_nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+	if (!k || len < 2)
+		return 0;
+	uint16_t port = (uint16_t)(k[0] << 8 | k[1]);
+	/* nftnl_set_elem_get_u32 reads through a NULL when the element has no flags: ask for the data */
+	uint32_t flags = 0, flen = 0;
+	const void *f = sym_nftnl_set_elem_get(e, NFTNL_SET_ELEM_FLAGS, &flen);
+	if (f && flen >= sizeof flags)
+		memcpy(&flags, f, sizeof flags);
+	bool end = flags & NFT_SET_ELEM_INTERVAL_END;
+	if (end && x->nend < 256) {
+		x->end[x->nend++] = port;
+		x->interval = true;
+	} else if (!end && x->nstart < 256) {
+		x->start[x->nstart++] = port;
+	}
+	return 0;
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/* The ports of a pending rule's set, each run of them one published entry. An interval set holds each
+ * range as its start and the element after its end (flagged); a plain set, single ports. */
+static int expand(pl_socket_set *set, size_t *cap, const struct pending *q)
+{
+	struct elems x = {.s = sym_nftnl_set_alloc()};
+	if (!x.s)
+		return PL_ENOMEM;
+	sym_nftnl_set_set_str(x.s, NFTNL_SET_TABLE, q->table);
+	sym_nftnl_set_set_str(x.s, NFTNL_SET_NAME, q->set);
+	sym_nftnl_set_set_u32(x.s, NFTNL_SET_FAMILY, (uint32_t)q->family);
+	const struct pl_mnl *m = pl_mnl_get(NULL);
+	_Alignas(struct nlmsghdr) char req[MNL_NLMSG_HDRLEN + 256];
+	struct nlmsghdr *nlh = m->nlmsg_put_header(req);
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETSETELEM;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	struct nfgenmsg *g = m->nlmsg_put_extra_header(nlh, sizeof *g);
+	g->nfgen_family = (uint8_t)q->family;
+	g->version = NFNETLINK_V0;
+	sym_nftnl_set_elems_nlmsg_build_payload(nlh, x.s);
+	pl_error e = {0};
+	int rc = pl_mnl_dump(NETLINK_NETFILTER, nlh, on_elems, &x, &e);
+	if (rc == 0)
+		sym_nftnl_set_elem_foreach(x.s, on_elem, &x);
+	sym_nftnl_set_free(x.s);
+	if (rc)
+		return 0; /* the set went away meanwhile: the rule publishes nothing we can name */
+	qsort(x.start, x.nstart, sizeof x.start[0], cmp_u16);
+	qsort(x.end, x.nend, sizeof x.end[0], cmp_u16);
+	for (size_t i = 0; i < x.nstart; i++) {
+		pl_publish p = q->p;
+		p.host_port = p.host_port_last = x.start[i];
+		if (x.interval) {
+			for (size_t k = 0; k < x.nend; k++)
+				if (x.end[k] > x.start[i]) {
+					p.host_port_last = (uint16_t)(x.end[k] - 1);
+					break;
+				}
+		}
+		if (p.host_port == 0 || pl_publish_push(set, cap, &p))
+			return p.host_port == 0 ? 0 : PL_ENOMEM;
+	}
+	return 0;
 }
 
 int pl_nat_nftables(pl_socket_set *set, size_t *cap, pl_error *err)
@@ -388,7 +510,11 @@ int pl_nat_nftables(pl_socket_set *set, size_t *cap, pl_error *err)
 	struct nfgenmsg *g = m->nlmsg_put_extra_header(nlh, sizeof *g);
 	g->nfgen_family = NFPROTO_UNSPEC;
 	g->version = NFNETLINK_V0;
-	struct dump d = {set, cap, 0};
+	struct dump d = {.set = set, .cap = cap};
 	int rc = pl_mnl_dump(NETLINK_NETFILTER, nlh, on_rule, &d, err);
-	return d.rc ? d.rc : rc;
+	rc = d.rc ? d.rc : rc;
+	for (size_t i = 0; rc == 0 && i < d.npend; i++)
+		rc = expand(set, cap, &d.pend[i]);
+	free(d.pend);
+	return rc;
 }

@@ -95,6 +95,18 @@ else
 	skip_test "unprivileged view" "setpriv missing (util-linux)"
 fi
 
+# Ports in an anonymous set, one of them a range: the set's elements are read (NFT_MSG_GETSETELEM).
+PS=$((PORT + 5))
+in_ns "$H" nft add rule ip pl13 out ip daddr 127.0.0.1 tcp dport "{ $PS, $((PS + 10))-$((PS + 20)) }" dnat to 10.213.70.2:80
+run_in "$H" "$((PS + 15))" --json
+jq_ok "a DNAT whose ports are a set (with a range) covers a port inside the range" \
+	".ports[0].local.published | any(.host_port == $((PS + 10)) and .host_port_last == $((PS + 20)) and .target_address == \"10.213.70.2\" and .listener.owners[0].pid == $HTTPD)"
+run_in "$H" "$PS" --json
+jq_ok "... and the single port of the set" \
+	".ports[0].local.published | any(.host_port == $PS and .host_port_last == $PS and .listener.owners[0].pid == $HTTPD)"
+run_in "$H" check "$((PS + 21))"
+expect "a port just past the set's range is not published" 0 "safe to take"
+
 # IPv6: an ip6 table's rule (daddr at another offset, a 16-byte target) to the same dual-stack listener.
 if ip -n "$H" -6 addr add fd13:70::1/64 dev pl13v0 nodad 2>/dev/null && ip -n "$C" -6 addr add fd13:70::2/64 dev pl13v1 nodad; then
 	P6=$((PORT + 4))
