@@ -20,10 +20,11 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	for n in "${NSS[@]}"; do ip netns del "$n" 2>/dev/null; done
-	rm -f "$peer" "$peer1"
+	rm -f "$peer" "$peer1" "$peer2"
 }
 peer=$(mktemp)
 peer1=$(mktemp)
+peer2=$(mktemp)
 trap cleanup EXIT
 for i in $(seq "$NNS"); do
 	n=pl13b$$-$i
@@ -54,10 +55,13 @@ done
 		else "nsenter --net=\(.path) ss -tulpn" end' /tmp/pl13-bench-ls.json
 } >"$peer"
 sed 's/ss -tulpn$/ss -tlnp "sport = :2908"/' "$peer" >"$peer1"
+# The cheaper peer: nsenter for every namespace (ip netns exec also remounts /sys for each)
+sed 's|^ip netns exec \([^ ]*\) |nsenter --net=/run/netns/\1 |' "$peer" >"$peer2"
 total=$(jq '.namespaces | length' /tmp/pl13-bench-ls.json)
 entered=$(jq '[.namespaces[] | select(.entered)] | length' /tmp/pl13-bench-ls.json)
 echo "namespaces: $total on this host ($NNS made here, $NLIS listeners each), $entered read; sockets listed: $(jq '.sockets | length' /tmp/pl13-bench-ls.json)"
 rm -f /tmp/pl13-bench-ls.json
 bench_pair "$RUNS" "portlore ls (every namespace)" "ss -tulpn in each, added up" -- "$PORTLORE" ls -- bash "$peer"
+bench_pair "$RUNS" "portlore ls (every namespace)" "nsenter --net=NS ss -tulpn in each" -- "$PORTLORE" ls -- bash "$peer2"
 bench_pair "$RUNS" "portlore 2908 (every namespace)" "ss -tlnp sport = :2908 in each" -- "$PORTLORE" 2908 -- bash "$peer1"
 bench_pair "$RUNS" "portlore ls (every namespace)" "portlore ls --netns self" -- "$PORTLORE" ls -- "$PORTLORE" ls --netns self
