@@ -99,6 +99,7 @@ bench: test-deps build
 	bash bench/registry.sh $(BUILD)/portlore
 	bash bench/import.sh $(BUILD)/portlore
 	bash bench/sockets.sh $(BUILD)/portlore
+	@if [ "$$(id -u)" = 0 ]; then bash bench/netns.sh $(BUILD)/portlore; else echo "bench/netns.sh skipped: needs root"; fi
 	bash bench/web.sh $(BUILD)/portlore
 
 clean:
