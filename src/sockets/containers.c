@@ -178,14 +178,24 @@ static void docker_state(const char *root, pl_container *c)
 	json_decref(j);
 }
 
-static void podman_state(const char *root, pl_container *c)
+static void podman_load(const char *root, pl_ct_ctx *ctx)
 {
 	char path[4096];
+	ctx->podman_loaded = true;
 	snprintf(path, sizeof path, "%s/var/lib/containers/storage/overlay-containers/containers.json", root);
-	json_t *all = load_json(path), *x;
+	ctx->podman_containers = load_json(path);
+	snprintf(path, sizeof path, "%s/var/lib/containers/storage/overlay-images/images.json", root);
+	ctx->podman_images = load_json(path);
+}
+
+static void podman_state(const char *root, pl_ct_ctx *ctx, pl_container *c)
+{
+	if (!ctx->podman_loaded)
+		podman_load(root, ctx);
+	json_t *x;
 	size_t i;
 	char image_id[65] = "";
-	json_array_foreach(all, i, x) {
+	json_array_foreach((json_t *)ctx->podman_containers, i, x) {
 		if (!json_is_string(json_object_get(x, "id")) || strcmp(json_string_value(json_object_get(x, "id")), c->id))
 			continue;
 		set_text(c->name, sizeof c->name, json_array_get(json_object_get(x, "names"), 0));
@@ -193,19 +203,23 @@ static void podman_state(const char *root, pl_container *c)
 		c->state_read = c->name[0] != '\0';
 		break;
 	}
-	json_decref(all);
 	if (!image_id[0])
 		return;
 	snprintf(c->image, sizeof c->image, "%.12s", image_id);
-	snprintf(path, sizeof path, "%s/var/lib/containers/storage/overlay-images/images.json", root);
-	all = load_json(path);
-	json_array_foreach(all, i, x) {
+	json_array_foreach((json_t *)ctx->podman_images, i, x) {
 		if (json_is_string(json_object_get(x, "id")) && !strcmp(json_string_value(json_object_get(x, "id")), image_id)) {
 			set_text(c->image, sizeof c->image, json_array_get(json_object_get(x, "names"), 0));
 			break;
 		}
 	}
-	json_decref(all);
+}
+
+void pl_ct_ctx_free(pl_ct_ctx *c)
+{
+	json_decref(c->podman_containers);
+	json_decref(c->podman_images);
+	c->podman_containers = c->podman_images = NULL;
+	c->podman_loaded = false;
 }
 
 /* Kubernetes (containerd or CRI-O under the kubelet): the kubelet links each container's log as
@@ -239,7 +253,7 @@ static void kubelet_state(const char *root, pl_container *c)
 }
 
 /* The container pid is in (index into set->containers), -1 for none; PL_ENOMEM. */
-static int container_of(pl_socket_set *set, const pl_socket_query *q, int pid, size_t *cap)
+static int container_of(pl_socket_set *set, const pl_socket_query *q, int pid, pl_ct_ctx *ctx)
 {
 	char id[65];
 	pl_runtime rt = cgroup_container(q->proc_root, pid, id);
@@ -248,13 +262,13 @@ static int container_of(pl_socket_set *set, const pl_socket_query *q, int pid, s
 	for (size_t i = 0; i < set->ncontainers; i++)
 		if (set->containers[i].runtime == rt && !strcmp(set->containers[i].id, id))
 			return (int)i;
-	if (set->ncontainers == *cap) {
-		size_t c = *cap ? *cap * 2 : 8;
+	if (set->ncontainers == ctx->cap) {
+		size_t c = ctx->cap ? ctx->cap * 2 : 8;
 		pl_container *v = realloc(set->containers, c * sizeof *v);
 		if (!v)
 			return PL_ENOMEM;
 		set->containers = v;
-		*cap = c;
+		ctx->cap = c;
 	}
 	pl_container *c = &set->containers[set->ncontainers];
 	memset(c, 0, sizeof *c);
@@ -265,7 +279,7 @@ static int container_of(pl_socket_set *set, const pl_socket_query *q, int pid, s
 	if (rt == PL_RUNTIME_DOCKER)
 		docker_state(root, c);
 	else if (rt == PL_RUNTIME_PODMAN)
-		podman_state(root, c);
+		podman_state(root, ctx, c);
 	else if (rt == PL_RUNTIME_KUBERNETES || rt == PL_RUNTIME_CRIO)
 		kubelet_state(root, c);
 	else if (rt == PL_RUNTIME_LXC || rt == PL_RUNTIME_NSPAWN)
@@ -273,13 +287,13 @@ static int container_of(pl_socket_set *set, const pl_socket_query *q, int pid, s
 	return (int)set->ncontainers++;
 }
 
-int pl_containers_of_netns(pl_socket_set *set, const pl_socket_query *q, size_t *cap)
+int pl_containers_of_netns(pl_socket_set *set, const pl_socket_query *q, pl_ct_ctx *ctx)
 {
 	for (size_t i = 0; i < set->nnetns; i++) {
 		pl_netns *ns = &set->netns[i];
 		if (!ns->pid || ns->self)
 			continue;
-		int c = container_of(set, q, ns->pid, cap);
+		int c = container_of(set, q, ns->pid, ctx);
 		if (c == PL_ENOMEM)
 			return c;
 		ns->container = c;
@@ -289,10 +303,10 @@ int pl_containers_of_netns(pl_socket_set *set, const pl_socket_query *q, size_t 
 	return 0;
 }
 
-int pl_containers_of_procs(pl_socket_set *set, const pl_socket_query *q, size_t *cap)
+int pl_containers_of_procs(pl_socket_set *set, const pl_socket_query *q, pl_ct_ctx *ctx)
 {
 	for (size_t i = 0; i < set->nprocs; i++) {
-		int c = container_of(set, q, set->procs[i].pid, cap);
+		int c = container_of(set, q, set->procs[i].pid, ctx);
 		if (c == PL_ENOMEM)
 			return c;
 		set->procs[i].container = c;

@@ -66,10 +66,16 @@ typedef struct pl_addr_list {
 int pl_netns_addrs(pl_addr_list *list, uint32_t netns, pl_error *err);
 int pl_netns_holding(const pl_addr_list *list, int family, const char *addr);
 
-/* Containers (containers.c): each namespace's and each owner's container, *cap being the capacity of
- * set->containers. */
-int pl_containers_of_netns(pl_socket_set *set, const pl_socket_query *q, size_t *cap);
-int pl_containers_of_procs(pl_socket_set *set, const pl_socket_query *q, size_t *cap);
+/* Containers (containers.c): each namespace's and each owner's container. One context per query: the
+ * capacity of set->containers, and Podman's state files parsed once however many containers they name. */
+typedef struct pl_ct_ctx {
+	size_t cap;
+	bool podman_loaded;
+	void *podman_containers, *podman_images; /* json_t * */
+} pl_ct_ctx;
+int pl_containers_of_netns(pl_socket_set *set, const pl_socket_query *q, pl_ct_ctx *c);
+int pl_containers_of_procs(pl_socket_set *set, const pl_socket_query *q, pl_ct_ctx *c);
+void pl_ct_ctx_free(pl_ct_ctx *c);
 /* The container a /proc/PID/cgroup text (NUL-terminated) names, and its id (or LXC/nspawn name) in id. */
 pl_runtime pl_container_classify(const char *text, char id[65]);
 

@@ -366,7 +366,8 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 	char why[sizeof err->msg] = "";
 	bool procfs = q->force_procfs;
 	int rc = 0;
-	size_t ctcap = 0, pubcap = 0, unseen = 0;
+	size_t pubcap = 0, unseen = 0;
+	pl_ct_ctx ct = {0};
 	struct ns_walk w = {.set = set, .q = &qq, .protos = protos};
 	/* --netns self: the caller's namespace alone, without walking /proc for the others */
 	bool only_self = q->netns && !strcmp(q->netns, "self");
@@ -406,7 +407,7 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 		set->netns[0] = (pl_netns){.ino = set->self_netns, .self = true, .entered = true, .container = -1};
 		snprintf(set->netns[0].path, sizeof set->netns[0].path, "%.120s", path);
 	}
-	if (q->containers && (rc = pl_containers_of_netns(set, &qq, &ctcap)))
+	if (q->containers && (rc = pl_containers_of_netns(set, &qq, &ct)))
 		goto nomem;
 
 	bool self_wanted = !(q->netns && *q->netns) || pl_netns_selected(set, &set->netns[0], q->netns);
@@ -466,12 +467,13 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 			pl_error_set(err, rc, "%s", e.msg);
 			goto fail;
 		}
-		if (q->containers && (rc = pl_containers_of_procs(set, &qq, &ctcap)))
+		if (q->containers && (rc = pl_containers_of_procs(set, &qq, &ct)))
 			goto nomem;
 	}
 	if (set->npublished)
 		pl_publish_resolve(set, &w.addrs);
 	free(w.addrs.v);
+	pl_ct_ctx_free(&ct);
 	*out = set;
 	return 0;
 
@@ -479,6 +481,7 @@ nomem:
 	rc = pl_error_set(err, PL_ENOMEM, "out of memory");
 fail:
 	free(w.addrs.v);
+	pl_ct_ctx_free(&ct);
 	pl_socket_set_free(set);
 	return rc;
 }

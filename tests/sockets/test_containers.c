@@ -100,8 +100,9 @@ static void test_containers_named_from_cgroup_and_runtime_state(void **state)
 	for (size_t i = 0; i < set->nprocs; i++)
 		set->procs[i].pid = cases[i].pid;
 	pl_socket_query q = {.proc_root = proc, .state_root = root};
-	size_t cap = 0;
-	assert_int_equal(pl_containers_of_procs(set, &q, &cap), 0);
+	pl_ct_ctx ctx = {0};
+	assert_int_equal(pl_containers_of_procs(set, &q, &ctx), 0);
+	pl_ct_ctx_free(&ctx);
 	for (size_t i = 0; i < set->nprocs; i++) {
 		int c = set->procs[i].container;
 		if (cases[i].runtime == PL_RUNTIME_NONE) {
