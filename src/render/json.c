@@ -336,7 +336,11 @@ json_t *pl_render_sockets_json(const pl_registry *reg, const pl_socket_set *set,
 				json_array_append_new(names, pl_json_text(r.name));
 		}
 		json_object_set_new(j, "registered", names);
-		if (s->listening) {
+		const char *reserved = pl_socket_reservation(set, s);
+		if (reserved) {
+			/* a container runtime's hold on a published port: the service is behind it, not this */
+			json_object_set_new(j, "verdict", json_pack("{s:s, s:s}", "verdict", "unknown", "explanation", reserved));
+		} else if (s->listening) {
 			uint32_t rec = 0;
 			bool has = false;
 			char text[512];

@@ -98,6 +98,8 @@ for proxy in true false; do
 	fi
 
 	run_in "$NS" ls --json
+	jq_ok "ls does not judge the runtime's hold on $PORT as the service (userland-proxy=$proxy)" \
+		"[.sockets[] | select(.local_port == $PORT and .listening)] | all(.verdict.verdict == \"unknown\" and .reservation != null)"
 	jq_ok "ls lists the container's listener with its namespace and container (userland-proxy=$proxy)" \
 		".sockets | any(.local_port == 80 and .container.name == \"$NAME\" and .netns.self == false and (.owners | any(.name == \"busybox\")))"
 	run_in "$NS" ls --netns "$NAME"
