@@ -14,9 +14,10 @@ MESON      ?= meson
 # xmllint and jq read results independently, ss/lsof/getent/nginx/wrk are the peers, chromium the browser.
 BUILD_DEPS = gcc clang pkg-config meson ninja-build python3 \
 	libjansson-dev zlib1g-dev libxml2-dev libcurl4-openssl-dev libmnl-dev \
-	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev
+	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libnftnl-dev
 TEST_DEPS = libcmocka-dev clang libclang-rt-dev \
-	libxml2-utils jq man-db bash-completion zsh fish iproute2 lsof util-linux procps sqlite3 curl strace time
+	libxml2-utils jq man-db bash-completion zsh fish iproute2 lsof util-linux procps sqlite3 curl strace time \
+	nftables iptables docker.io podman busybox-static
 # Wanted by the browser test and the web benchmark only: when they cannot be installed, those say they
 # are skipped instead of failing the whole set-up.
 OPTIONAL_DEPS = chromium fonts-noto-color-emoji nginx wrk
@@ -99,6 +100,7 @@ bench: test-deps build
 	bash bench/import.sh $(BUILD)/portlore
 	bash bench/sockets.sh $(BUILD)/portlore
 	bash bench/range.sh $(BUILD)/portlore
+	@if [ "$$(id -u)" = 0 ]; then bash bench/netns.sh $(BUILD)/portlore; else echo "bench/netns.sh skipped: needs root"; fi
 	bash bench/web.sh $(BUILD)/portlore
 
 clean:

@@ -30,6 +30,10 @@ _portlore()
 	--limit | --count | --range | --port | --address | --pid | --command | --listen)
 		return
 		;;
+	--netns)
+		COMPREPLY=($(compgen -W "self $(ls /run/netns 2>/dev/null)" -- "$cur"))
+		return
+		;;
 	esac
 	# The subcommand: the first word that is not an option (nor an option's value).
 	local cmd="" i
@@ -45,12 +49,12 @@ _portlore()
 	check) opts="-t --tcp -u --udp --json --registry --color -h --help" ;;
 	diff) opts="--json --registry --color -h --help" ;;
 	ghosts) opts="--transport --limit --in-use --json --registry --color -h --help" ;;
-	ls) opts="-t --tcp -u --udp -S --sctp -4 -6 -a --all --port --address --state --user --pid --command -w --wide --json --jsonl --registry --color -h --help" ;;
+	ls) opts="-t --tcp -u --udp -S --sctp -4 -6 -a --all --port --address --state --user --pid --command -w --wide --netns --json --jsonl --registry --color -h --help" ;;
 	pick) opts="-n --count --range -t --tcp -u --udp --json --registry --color -h --help" ;;
 	search) opts="-n --limit --json --registry --color -h --help" ;;
 	serve) opts="--listen --db --expose-processes --registry -h --help" ;;
 	update) opts="--from --force --color -h --help" ;;
-	*) opts="--json --jsonl --no-local --registry --color -h --help -V --version" ;;
+	*) opts="--json --jsonl --no-local --netns --registry --color -h --help -V --version" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -47,3 +47,4 @@ complete -c portlore -n "__fish_seen_subcommand_from update" -l force -d "replac
 complete -c portlore -n "__fish_seen_subcommand_from serve" -l listen -x -d "ADDR:PORT"
 complete -c portlore -n "__fish_seen_subcommand_from serve" -l db -r -F -d "feedback database"
 complete -c portlore -n "__fish_seen_subcommand_from serve" -l expose-processes -d "show processes to every client"
+complete -c portlore -n "not __fish_seen_subcommand_from search diff ghosts check pick serve update" -l netns -x -a "self (ls /run/netns 2>/dev/null)" -d "one network namespace"

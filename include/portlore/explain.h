@@ -84,6 +84,8 @@ typedef struct pl_report_opts {
 	const char *services_path; /* the host's services file: NULL for /etc/services, "" for none */
 	/* Borrowed like sockets: the host's services file read once for a whole range (NULL: read it here). */
 	const pl_services_file *services;
+	const char *netns;     /* only this network namespace (see pl_socket_query.netns), NULL for every one */
+	bool own_netns_only;   /* only the caller's namespace (the old behaviour; faster) */
 } pl_report_opts;
 
 /* PL_ENOTFOUND when a name is unknown to the registry; PL_EINVAL when a digit-led name is neither

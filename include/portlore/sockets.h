@@ -61,6 +61,8 @@ typedef struct pl_socket {
 	/* FOUND, but the list is likely incomplete: some processes could not be inspected and none of the
 	 * owners seen runs as the socket's uid (the root nginx master missing beside its nobody workers). */
 	bool owners_partial;
+	uint32_t netns;          /* index into pl_socket_set.netns (0: the caller's own namespace) */
+	bool extra;              /* not on the port asked for: the listener behind a published port */
 } pl_socket;
 
 typedef struct pl_process {
@@ -76,12 +78,67 @@ typedef struct pl_process {
 	char unit[128];          /* the systemd unit (.service/.scope) from the cgroup path, or "" */
 	uint64_t netns;          /* inode of /proc/PID/ns/net, 0 when not visible */
 	bool other_netns;        /* in another network namespace than the caller's */
+	int nspid;               /* its pid inside its own pid namespace (NSpid's last), 0 when unknown */
+	int container;           /* index into pl_socket_set.containers, -1 when in none */
 } pl_process;
 
 /* How owners are found: AUTO tries the kernel's task_file iterator (BPF, root, Linux >= 5.8 with BTF, the
  * host's pid namespace, proc_root "/proc") and walks /proc when it is refused; BPF fails instead of walking
  * (tests); PROC always walks /proc. Never a merge of both. */
 typedef enum pl_owner_method { PL_OWNERS_AUTO = 0, PL_OWNERS_BPF, PL_OWNERS_PROC } pl_owner_method;
+/* ---- namespaces, containers, published ports (netns.c, containers.c, nat.c) ---- */
+
+typedef struct pl_netns {
+	uint64_t ino, dev;       /* the namespace's identity (stat of /proc/PID/ns/net) */
+	int pid;                 /* a process inside it, 0 when only a bind mount holds it */
+	char path[128];          /* where it was opened: /proc/PID/ns/net or a bind mount */
+	char name[64];           /* the bind mount's name (/run/netns/NAME, Docker's sandbox key), or "" */
+	bool self;               /* the caller's own */
+	bool entered;            /* its sockets were read */
+	char error[96];          /* why it could not be entered, when !entered */
+	int container;           /* index into pl_socket_set.containers, -1 */
+} pl_netns;
+
+typedef enum pl_runtime {
+	PL_RUNTIME_NONE = 0, PL_RUNTIME_DOCKER, PL_RUNTIME_PODMAN, PL_RUNTIME_CONTAINERD, PL_RUNTIME_KUBERNETES,
+	PL_RUNTIME_CRIO, PL_RUNTIME_LXC, PL_RUNTIME_NSPAWN,
+} pl_runtime;
+
+typedef struct pl_container {
+	pl_runtime runtime;
+	char id[65];             /* the runtime's id (64 hex), or the LXC/nspawn machine name */
+	char name[128];          /* from the runtime's state, "" when unreadable */
+	char image[160];         /* from the runtime's state, "" when unreadable */
+	int pid;                 /* a host pid inside it (its first process seen), 0 */
+	uint64_t netns;          /* its network namespace inode, 0 */
+	bool state_read;         /* name/image came from the runtime's state files */
+} pl_container;
+
+/* A published port: a DNAT rule (host address:port -> target address:port) and where it leads. */
+typedef struct pl_publish {
+	pl_proto proto;
+	int family;              /* AF_INET or AF_INET6 */
+	char host_addr[46];      /* the destination the rule matches, "" for any local address */
+	uint8_t host_prefix;     /* its prefix length (32/128 for one address) */
+	uint16_t host_port, host_port_last;
+	char to_addr[46];        /* the DNAT target, "" when the rule keeps the address */
+	uint16_t to_port;        /* 0 when the rule keeps the port */
+	char source[16];         /* "nftables", "iptables-nft", "iptables-legacy" */
+	char table[32], chain[64];
+	char comment[128];
+	int netns;               /* the namespace that holds to_addr (index into netns), -1 unknown */
+	int container;           /* the container behind it (index into containers), -1 */
+	int listener;            /* the socket listening on to_addr:to_port there (index into socks), -1 */
+} pl_publish;
+
+typedef struct pl_socket_set pl_socket_set;
+const char *pl_runtime_name(pl_runtime r); /* "docker", "podman", ... "" */
+/* The published port entries whose host side covers port/proto (proto NONE: any); fills up to max indices
+ * into set->published and returns how many there are. */
+size_t pl_published_find(const pl_socket_set *set, uint16_t port, pl_proto proto, uint32_t *out, size_t max);
+/* A container runtime's helper holding a published port for a container (docker-proxy, dockerd's
+ * reservation, conmon, rootlessport): a sentence saying so, or NULL when s is not one. */
+const char *pl_socket_reservation(const pl_socket_set *set, const pl_socket *s);
 
 typedef struct pl_socket_query {
 	const char *proc_root;   /* "/proc" */
@@ -93,6 +150,12 @@ typedef struct pl_socket_query {
 	bool owners;             /* also resolve the owning processes */
 	bool force_procfs;       /* test hook: skip netlink, read /proc/net as when netlink is refused */
 	pl_owner_method owner_method;
+	bool all_netns;          /* every network namespace (those the caller may enter), not only its own */
+	const char *netns;       /* only this namespace: "self", a /run/netns name, an inode, a container's name
+	                          * or id, or a path; NULL for all (with all_netns) */
+	bool containers;         /* name the containers of owners and namespaces (runtime state files) */
+	bool published;          /* read the DNAT rules (nftables, iptables-legacy) and follow them */
+	const char *state_root;  /* test hook: prefix for /var/lib/docker, /var/lib/containers, /run ("") */
 } pl_socket_query;
 
 typedef struct pl_socket_set {
@@ -115,6 +178,14 @@ typedef struct pl_socket_set {
 	void *arena_;            /* private */
 	struct pl_sock_user { uint32_t uid; char name[64]; } *users_; /* private: the sockets' uids, named */
 	size_t nusers_;
+	pl_netns *netns;         /* [0] is the caller's; the others when all_netns */
+	size_t nnetns;
+	size_t netns_skipped;    /* namespaces seen but not entered (not root): their error says why */
+	pl_container *containers;
+	size_t ncontainers;
+	pl_publish *published;
+	size_t npublished;
+	char nat_error[128];     /* why DNAT rules could not be read, or "" */
 } pl_socket_set;
 
 /* Enumerates sockets (and their owners when q->owners), sorted by (local port, listeners first, proto,

@@ -73,7 +73,17 @@ static void sentence(const pl_registry *reg, const pl_host_ports *h, const pl_so
 			snprintf(who, sizeof who, ", owned by %s (%s)", user,
 				 set->caller_root ? "its process is hidden even from root" : "run as root to see its process");
 		}
-		snprintf(buf, size, "in use on this host: %zu socket%s%s", n, n == 1 ? "" : "s", who);
+		uint32_t pub[1];
+		size_t npub = pl_published_find(set, port, PL_PROTO_NONE, pub, 1);
+		if (n == 0 && npub) {
+			const pl_publish *p = &set->published[pub[0]];
+			snprintf(buf, size, "in use on this host: published through DNAT (%s) to %s port %u%s%s",
+				 p->source, p->to_addr[0] ? p->to_addr : "this host", p->to_port ? p->to_port : port,
+				 p->container >= 0 ? ", container " : "", p->container >= 0 ? set->containers[p->container].name : "");
+			break;
+		}
+		snprintf(buf, size, "in use on this host: %zu socket%s%s%s", n, n == 1 ? "" : "s", who,
+			 npub ? ", and published through DNAT" : "");
 		break;
 	}
 	case PL_UNSAFE_EPHEMERAL:
@@ -134,7 +144,7 @@ static int parse_common(int argc, char **argv, cli_ctx *ctx, const char *cmd, un
 static pl_socket_set *host_sockets(const cli_ctx *ctx, bool owners)
 {
 	pl_socket_set *set = NULL;
-	pl_socket_query q = {.proc_root = "/proc", .owners = owners};
+	pl_socket_query q = {.proc_root = "/proc", .owners = owners, .published = true, .containers = owners};
 	pl_error err = {0};
 	if (pl_sockets_query(&q, &set, &err)) {
 		fprintf(stderr, "%s: warning: cannot see this host's sockets (%s): 'in use' is not judged\n", ctx->prog,

@@ -1,7 +1,8 @@
-/* portlore ls [FILTER...] [-4|-6] [--tcp|--udp|--sctp] [--all] [--wide]: every listening socket on this
- * host (every socket with --all), sorted by port, each with its owners, the service registered for its
- * port and the verdict; filtered the way ss and lsof users filter (port, address, state, user, pid,
- * command). Filters apply to the sockets document, so text and JSON list the same sockets. */
+/* portlore ls [FILTER...] [-4|-6] [--tcp|--udp|--sctp] [--all] [--netns NS] [--wide]: every listening socket
+ * on this host (every socket with --all), in every network namespace it may enter, sorted by port, each with
+ * its owners, namespace, container, the service registered for its port and the verdict; then the ports
+ * published through DNAT. Filtered the way ss and lsof users filter (port, address, state, user, pid,
+ * command); filters apply to the sockets document, so text and JSON list the same sockets. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,8 @@ static const struct option opts[] = {
 	{"all", no_argument, NULL, 'a'},   {"wide", no_argument, NULL, 'w'}, {"port", required_argument, NULL, 'p'},
 	{"address", required_argument, NULL, 'A'}, {"state", required_argument, NULL, 's'},
 	{"user", required_argument, NULL, 'U'}, {"pid", required_argument, NULL, 'P'},
-	{"command", required_argument, NULL, 'C'}, CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0},
+	{"command", required_argument, NULL, 'C'}, {"netns", required_argument, NULL, 'N'}, CLI_GLOBAL_OPTIONS,
+	{NULL, 0, NULL, 0},
 };
 
 typedef struct filter {
@@ -103,7 +105,8 @@ static bool keep(const json_t *s, const filter *f)
 
 int cmd_ls(int argc, char **argv, cli_ctx *ctx)
 {
-	pl_socket_query q = {.proc_root = "/proc", .listening_only = true, .owners = true};
+	pl_socket_query q = {.proc_root = "/proc", .listening_only = true, .owners = true, .all_netns = true,
+			     .containers = true, .published = true};
 	filter f = {0};
 	optind = 1;
 	opterr = 0;
@@ -123,6 +126,9 @@ int cmd_ls(int argc, char **argv, cli_ctx *ctx)
 			break;
 		case 'a':
 			q.listening_only = false;
+			break;
+		case 'N':
+			q.netns = optarg;
 			break;
 		case 'w':
 			ctx->wide = true;
@@ -189,7 +195,7 @@ int cmd_ls(int argc, char **argv, cli_ctx *ctx)
 	if (pl_sockets_query(&q, &set, &err)) {
 		cli_error(ctx, "%s", err.msg);
 		pl_registry_close(reg);
-		return EXIT_RUNTIME;
+		return q.netns && err.code == PL_ENOTFOUND ? EXIT_NOTHING : EXIT_RUNTIME;
 	}
 	json_t *doc = pl_render_sockets_json(reg, set, &meta);
 	pl_socket_set_free(set);
@@ -198,7 +204,7 @@ int cmd_ls(int argc, char **argv, cli_ctx *ctx)
 	for (size_t i = json_array_size(socks); i-- > 0;)
 		if (!keep(json_array_get(socks, i), &f))
 			json_array_remove(socks, i);
-	size_t n = json_array_size(socks);
+	size_t n = json_array_size(socks) + json_array_size(json_object_get(doc, "published"));
 	if (ctx->jsonl && doc) {
 		/* JSON Lines: one socket a line, each with the document's kind, for grep and jq -c. */
 		json_t *s;

@@ -23,8 +23,9 @@ static const cli_cmd commands[] = {
 	 "  --transport T       tcp, udp, sctp or dccp only\n"
 	 "  --in-use            also the thin registrations that the evidence shows in use\n"
 	 "  --limit N           the first N ghosts\n"},
-	{"ls", "[FILTER...] [-4|-6] [--tcp|--udp|--sctp] [--all] [--wide] [--json|--jsonl]",
-	 "every listening socket here, with owners and verdicts", cmd_ls, G_OUT | G_JSONL,
+	{"ls", "[FILTER...] [-4|-6] [--tcp|--udp|--sctp] [--all] [--netns NS] [--wide] [--json|--jsonl]",
+	 "every listening socket in every network namespace, with owners, containers and verdicts", cmd_ls,
+	 G_OUT | G_JSONL,
 	 "  -t, --tcp  -u, --udp  -S, --sctp   these transports only (default: all three)\n"
 	 "  -4, -6              IPv4 or IPv6 sockets only\n"
 	 "  -a, --all           every socket, not only listeners\n"
@@ -34,7 +35,8 @@ static const cli_cmd commands[] = {
 	 "  --user U            owned by user U (name or uid)\n"
 	 "  --pid N             held by process N\n"
 	 "  --command C         held by a process whose name or command line contains C\n"
-	 "  -w, --wide          whole command lines, file descriptors and queues\n"},
+	 "  -w, --wide          whole command lines, file descriptors and queues\n"
+	 "  --netns NS          one network namespace: self, a /run/netns name, an inode, a container\n"},
 	{"pick", "[--count N] [--tcp|--udp] [--range A-B] [--json]", "random ports that pass check", cmd_pick, G_OUT,
 	 "  -n, --count N       how many ports (1-1000, default 1)\n"
 	 "  --range A-B         pick inside A-B (default 1024-49151)\n"
@@ -47,9 +49,10 @@ static const cli_cmd commands[] = {
 	 "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
 	 "  --db FILE           the feedback database (SQLite)\n"
 	 "  --expose-processes  show process names to every client, not only loopback ones\n"},
-	{"show", "[--json|--jsonl] [--no-local] PORT|PORT/PROTO|FIRST-LAST|NAME...",
+	{"show", "[--json|--jsonl] [--no-local] [--netns NS] PORT|PORT/PROTO|FIRST-LAST|NAME...",
 	 "explain ports, ranges or services (\"22 80 443\", \"80,443\", \"0-65535\")", cmd_show,
-	 G_OUT | G_JSONL | G_NOLOCAL, ""},
+	 G_OUT | G_JSONL | G_NOLOCAL,
+	 "  --netns NS          sockets of one network namespace only: self, a /run/netns name, an inode, a container\n"},
 	{"update", "[--from FILE|URL] [--force]", "fetch IANA's registry into the cache (default: IANA's XML)",
 	 cmd_update, G_COLOR,
 	 "  --from FILE|URL     read this registry instead of IANA's XML\n"

@@ -16,7 +16,7 @@
 #define MAX_ITEMS 256
 
 static const struct option opts[] = {
-	CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0},
+	CLI_GLOBAL_OPTIONS, {"netns", required_argument, NULL, 'N'}, {NULL, 0, NULL, 0},
 };
 
 static int report_error(const cli_ctx *ctx, int rc, const pl_error *err)
@@ -28,7 +28,7 @@ static int report_error(const cli_ctx *ctx, int rc, const pl_error *err)
 }
 
 /* One port or one name: one report, one document (as before streaming existed). */
-static int show_one(cli_ctx *ctx, const pl_spec *spec)
+static int show_one(cli_ctx *ctx, const pl_spec *spec, const char *netns)
 {
 	pl_registry *reg;
 	pl_render_meta meta;
@@ -37,7 +37,7 @@ static int show_one(cli_ctx *ctx, const pl_spec *spec)
 		return rc;
 	pl_report *rep;
 	pl_error err = {0};
-	pl_report_opts ropts = {.proc_root = "/proc", .no_local = ctx->no_local};
+	pl_report_opts ropts = {.proc_root = "/proc", .no_local = ctx->no_local, .netns = netns};
 	rc = pl_report_build(reg, spec, &ropts, &rep, &err);
 	if (rc == PL_ENOTFOUND && (ctx->json || ctx->jsonl)) {
 		/* Nothing found is still an answer: a document with no ports, and why (the message on stderr too). */
@@ -63,7 +63,7 @@ static int show_one(cli_ctx *ctx, const pl_spec *spec)
 }
 
 /* Several items, or a range: read the host once, then build, print and free one port at a time. */
-static int show_stream(cli_ctx *ctx, const pl_spec *items, size_t n)
+static int show_stream(cli_ctx *ctx, const pl_spec *items, size_t n, const char *netns)
 {
 	bool table = false;
 	unsigned protos = 0;
@@ -86,7 +86,9 @@ static int show_stream(cli_ctx *ctx, const pl_spec *items, size_t n)
 	pl_error err = {0};
 	char local_error[512] = "";
 	if (!ctx->no_local) {
-		pl_socket_query q = {.proc_root = "/proc", .protos = any_proto ? 0 : protos, .owners = true};
+		/* as pl_report_build asks: every namespace, containers and published ports */
+		pl_socket_query q = {.proc_root = "/proc", .protos = any_proto ? 0 : protos, .owners = true,
+				     .all_netns = true, .netns = netns, .containers = true, .published = true};
 		if (n == 1 && items[0].kind == PL_SPEC_PORTS && items[0].lo == items[0].hi) {
 			q.has_port = true; /* one port (with --jsonl): the kernel filters */
 			q.port = items[0].lo;
@@ -177,7 +179,12 @@ int cmd_show(int argc, char **argv, cli_ctx *ctx)
 	optind = 1;
 	opterr = 0;
 	int c;
+	const char *netns = NULL;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'N') {
+			netns = optarg;
+			continue;
+		}
 		if (c == 'h')
 			return cli_print_help("show");
 		if (c == '?')
@@ -205,6 +212,6 @@ int cmd_show(int argc, char **argv, cli_ctx *ctx)
 			return cli_usage_error(ctx, NULL, "%s", err.msg);
 	}
 	if (n == 1 && !ctx->jsonl && (items[0].kind == PL_SPEC_NAME || items[0].lo == items[0].hi))
-		return show_one(ctx, &items[0]);
-	return show_stream(ctx, items, n);
+		return show_one(ctx, &items[0], netns);
+	return show_stream(ctx, items, n, netns);
 }

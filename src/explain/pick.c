@@ -62,6 +62,12 @@ unsigned pl_check_port(const pl_registry *reg, const pl_host_ports *host, const 
 		for (size_t i = 0; i < set->n; i++)
 			if (set->socks[i].local_port == port && (protos & (1u << set->socks[i].proto)))
 				why |= PL_UNSAFE_IN_USE;
+	/* A port published through DNAT is taken even when no socket holds it (the rule answers first). */
+	for (size_t i = 0; set && i < set->npublished; i++) {
+		const pl_publish *p = &set->published[i];
+		if (port >= p->host_port && port <= p->host_port_last && (protos & (1u << p->proto)))
+			why |= PL_UNSAFE_IN_USE;
+	}
 	if (host->eph_lo >= 0 && port >= host->eph_lo && port <= host->eph_hi && !pl_host_port_reserved(host, port))
 		why |= PL_UNSAFE_EPHEMERAL;
 	if (!host->root && (host->unpriv_start < 0 ? port < 1024 : port < host->unpriv_start))

@@ -97,13 +97,34 @@ static int add_port(pl_report *rep, const pl_registry *reg, uint16_t port, pl_pr
 	return 0;
 }
 
+/* Only a runtime's reservation holds the port: the verdict is about the listener behind the published
+ * port, when there is one. */
+static void judge_published(pl_report *rep, pl_port_report *p)
+{
+	const pl_socket_set *set = rep->sockets;
+	uint32_t pub[4];
+	size_t n = pl_published_find(set, p->port, rep->spec.proto, pub, 4);
+	p->local = (pl_local){PL_VERDICT_UNKNOWN, p->socks[0], 0, false};
+	for (size_t i = 0; i < n && i < 4; i++) {
+		int l = set->published[pub[i]].listener;
+		if (l < 0)
+			continue;
+		uint32_t rec = 0;
+		bool has = false;
+		pl_match_verdict v = pl_verdict_judge(rep->reg, set, &set->socks[l], p->records, p->nrecords, &rec, &has);
+		p->local = (pl_local){v, (uint32_t)l, rec, has};
+		return;
+	}
+}
+
 /* Sockets on each port of the report, listeners first (the set is sorted so), and the verdict. */
 static int attach_local(pl_report *rep, const pl_report_opts *opts)
 {
 	if (rep->nports == 0)
 		return 0;
 	pl_socket_query q = {.proc_root = opts->proc_root ? opts->proc_root : "/proc", .protos = opts->protos,
-			     .owners = true};
+			     .owners = true, .all_netns = !opts->own_netns_only, .netns = opts->netns,
+			     .containers = true, .published = true};
 	if (rep->spec.proto != PL_PROTO_NONE)
 		q.protos = 1u << rep->spec.proto;
 	if (rep->nports == 1 && rep->ports[0].has_port) {
@@ -156,17 +177,24 @@ static int attach_local(pl_report *rep, const pl_report_opts *opts)
 		/* The verdict speaks of the first listener that is not "unknown", so that one hidden owner does
 		 * not hide a visible mismatch beside it. */
 		p->local.verdict = PL_VERDICT_UNKNOWN;
+		bool judged = false;
 		for (size_t k = 0; k < p->nsocks && set->socks[p->socks[k]].listening; k++) {
+			/* docker-proxy, conmon...: a container runtime holding a published port is not the service */
+			if (pl_socket_reservation(set, &set->socks[p->socks[k]]))
+				continue;
 			uint32_t rec = 0;
 			bool has = false;
 			pl_match_verdict v = pl_verdict_judge(rep->reg, set, &set->socks[p->socks[k]], p->records,
 							      p->nrecords, &rec, &has);
-			if (k == 0 || v != PL_VERDICT_UNKNOWN) {
+			if (!judged || v != PL_VERDICT_UNKNOWN) {
 				p->local = (pl_local){v, p->socks[k], rec, has};
+				judged = true;
 				if (v != PL_VERDICT_UNKNOWN)
 					break;
 			}
 		}
+		if (!judged)
+			judge_published(rep, p);
 	}
 	return 0;
 }

@@ -16,6 +16,14 @@ void pl_json_ports(char *buf, size_t size, const json_t *rec);
 /* The string member key of obj, or "" when absent or not a string. */
 const char *pl_json_member(const json_t *obj, const char *key);
 
+/* Namespaces, containers and published ports (published.c). */
+#include "portlore/sockets.h"
+json_t *pl_render_container_json(const pl_socket_set *set, int idx);
+json_t *pl_render_netns_json(const pl_socket_set *set, uint32_t idx);
+json_t *pl_render_published_json(const pl_socket_set *set, const pl_publish *p);
+void pl_render_socket_place(json_t *j, const pl_socket_set *set, const pl_socket *s);
+void pl_render_sockets_places(json_t *doc, const pl_socket_set *set);
+
 /* Text output: where it goes and whether it is coloured (the caller decides: a TTY and no NO_COLOR). */
 typedef struct pl_text_out {
 	FILE *f;

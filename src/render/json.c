@@ -249,10 +249,13 @@ json_t *pl_render_socket_json(const pl_socket_set *set, const pl_socket *s)
 	json_t *owners = json_array();
 	for (uint32_t k = 0; k < s->owners_count; k++) {
 		uint32_t link = s->owners_first + k;
-		json_t *o = pl_render_process_json(&set->procs[set->owner_links[link]]);
+		const pl_process *p = &set->procs[set->owner_links[link]];
+		json_t *o = pl_render_process_json(p);
 		/* the descriptor it holds the socket by (ss -p's fd=), null when the backend did not say */
 		json_object_set_new(o, "fd", set->owner_fds && set->owner_fds[link] >= 0 ? json_integer(set->owner_fds[link])
 											   : json_null());
+		json_object_set_new(o, "pid_in_container", p->nspid && p->nspid != p->pid ? json_integer(p->nspid) : json_null());
+		json_object_set_new(o, "container", pl_render_container_json(set, p->container));
 		json_array_append_new(owners, o);
 	}
 	bool remote = s->remote_port != 0;
@@ -284,6 +287,8 @@ json_t *pl_render_socket_json(const pl_socket_set *set, const pl_socket *s)
 	} else {
 		json_decref(backlog);
 	}
+	if (j)
+		pl_render_socket_place(j, set, s);
 	return j;
 }
 
@@ -297,7 +302,20 @@ static json_t *local_json(const pl_report *rep, const pl_port_report *p)
 	for (size_t i = 0; i < p->nsocks; i++)
 		json_array_append_new(socks, pl_render_socket_json(set, &set->socks[p->socks[i]]));
 	char text[512];
-	if (p->nsocks == 0)
+	/* Published through DNAT: the chain says more than any socket here (a runtime's reservation, or none) */
+	json_t *published = json_array();
+	uint32_t pub[16];
+	size_t npub = pl_published_find(set, p->port, rep->spec.proto, pub, 16);
+	for (size_t i = 0; i < npub && i < 16; i++)
+		json_array_append_new(published, pl_render_published_json(set, &set->published[pub[i]]));
+	bool all_reserved = p->nsocks > 0;
+	for (size_t i = 0; i < p->nsocks; i++)
+		if (set->socks[p->socks[i]].listening && !pl_socket_reservation(set, &set->socks[p->socks[i]]))
+			all_reserved = false;
+	if (npub && (p->nsocks == 0 || all_reserved))
+		snprintf(text, sizeof text, "%s",
+			 pl_json_member(json_array_get(published, 0), "explanation"));
+	else if (p->nsocks == 0)
 		snprintf(text, sizeof text, "Nothing uses port %u on this host right now.", p->port);
 	else if (p->local.verdict == PL_VERDICT_NONE)
 		snprintf(text, sizeof text, "Nothing listens on port %u; %zu connection%s use%s it as a local port.", p->port,
@@ -313,8 +331,9 @@ static json_t *local_json(const pl_report *rep, const pl_port_report *p)
 				    "names only: the process, executable, systemd unit (and a generic runtime's command line) "
 				    "against the registered name, its known daemons and the port's known uses",
 				    "explanation", pl_json_text(text));
-	json_t *local = json_pack("{s:b, s:n, s:o, s:o, s:o}", "checked", true, "error", "note",
-				  pl_json_text_or_null(set->note), "sockets", socks, "verdict", verdict);
+	json_t *local = json_pack("{s:b, s:n, s:o, s:o, s:o, s:o, s:o}", "checked", true, "error", "note",
+				  pl_json_text_or_null(set->note), "sockets", socks, "verdict", verdict, "published",
+				  published, "nat_error", pl_json_text_or_null(set->nat_error));
 	json_object_set_new(local, "owner_search", owner_search_json(set));
 	return local;
 }
@@ -477,7 +496,11 @@ json_t *pl_render_sockets_json(const pl_registry *reg, const pl_socket_set *set,
 				json_array_append_new(names, pl_json_text(r.name));
 		}
 		json_object_set_new(j, "registered", names);
-		if (s->listening) {
+		const char *reserved = pl_socket_reservation(set, s);
+		if (reserved) {
+			/* a container runtime's hold on a published port: the service is behind it, not this */
+			json_object_set_new(j, "verdict", json_pack("{s:s, s:s}", "verdict", "unknown", "explanation", reserved));
+		} else if (s->listening) {
 			uint32_t rec = 0;
 			bool has = false;
 			char text[512];
@@ -496,5 +519,7 @@ json_t *pl_render_sockets_json(const pl_registry *reg, const pl_socket_set *set,
 			 set->sctp_missing, "owners_partial", set->owners_partial, "note", pl_json_text_or_null(set->note),
 			 "sockets", socks);
 	json_object_set_new(json_object_get(doc, "source"), "owner_search", owner_search_json(set));
+	if (doc)
+		pl_render_sockets_places(doc, set);
 	return doc;
 }

@@ -66,7 +66,13 @@ void pl_text_owners(pl_buf *b, const json_t *s, bool wide)
 			pl_buf_printf(b, " as %s", pl_json_member(p, "user"));
 		if (wide && json_is_integer(json_object_get(p, "fd")))
 			pl_buf_printf(b, " fd=%lld", (long long)json_integer_value(json_object_get(p, "fd")));
-		if (*pl_json_member(p, "container_id"))
+		if (json_is_integer(json_object_get(p, "pid_in_container")))
+			pl_buf_printf(b, " [pid %lld in the container]",
+				      (long long)json_integer_value(json_object_get(p, "pid_in_container")));
+		const json_t *ct = json_object_get(p, "container");
+		if (json_is_object(ct) && *pl_json_member(ct, "name"))
+			pl_buf_printf(b, " [container %s]", pl_json_member(ct, "name"));
+		else if (*pl_json_member(p, "container_id"))
 			pl_buf_printf(b, " [container %.12s]", pl_json_member(p, "container_id"));
 		else if (*pl_json_member(p, "unit"))
 			pl_buf_printf(b, " [%s]", pl_json_member(p, "unit"));
@@ -83,9 +89,29 @@ void pl_text_owners(pl_buf *b, const json_t *s, bool wide)
 			      !strcmp(hint, "run as root") ? "run as root to see them" : "hidden even from root");
 }
 
-enum { C_STATE, C_PROTO, C_LOCAL, C_PEER, C_SERVICE, C_USER, C_FD, C_RECVQ, C_SENDQ, C_PROCESS, NCOLS };
-static const char *const heads[NCOLS] = {"STATE", "PROTO", "LOCAL", "PEER", "SERVICE", "USER", "FD", "RECV-Q",
-					 "SEND-Q", "PROCESS"};
+enum { C_STATE, C_PROTO, C_LOCAL, C_PEER, C_SERVICE, C_NETNS, C_CONTAINER, C_USER, C_FD, C_RECVQ, C_SENDQ,
+       C_PROCESS, NCOLS };
+static const char *const heads[NCOLS] = {"STATE", "PROTO", "LOCAL", "PEER", "SERVICE", "NETNS", "CONTAINER", "USER",
+					 "FD", "RECV-Q", "SEND-Q", "PROCESS"};
+
+/* The namespace as a user names it: "host" for portlore's own, its /run/netns (or Docker sandbox) name,
+ * else the kernel's "net:[inode]"; the container by its name, else its short id. */
+static void place_cells(char *ns, size_t nsize, char *ct, size_t csize, const json_t *s)
+{
+	const json_t *n = json_object_get(s, "netns"), *c = json_object_get(s, "container");
+	snprintf(ns, nsize, "-");
+	snprintf(ct, csize, "-");
+	if (json_is_object(n)) {
+		if (json_is_true(json_object_get(n, "self")))
+			snprintf(ns, nsize, "host");
+		else if (*pl_json_member(n, "name"))
+			snprintf(ns, nsize, "%.39s", pl_json_member(n, "name"));
+		else
+			snprintf(ns, nsize, "net:[%lld]", (long long)json_integer_value(json_object_get(n, "inode")));
+	}
+	if (json_is_object(c))
+		snprintf(ct, csize, "%.39s", *pl_json_member(c, "name") ? pl_json_member(c, "name") : pl_json_member(c, "id"));
+}
 
 static void service_cell(char *buf, size_t size, const json_t *s)
 {
@@ -119,6 +145,7 @@ int pl_render_sockets_text(FILE *f, const json_t *doc, const pl_text_opts *opts,
 	size_t n = json_array_size(socks), i;
 	char **cell = calloc((n + 1) * NCOLS, sizeof *cell);
 	size_t w[NCOLS] = {0};
+	bool many_ns = false, any_ct = false; /* the columns show only when they say something */
 	if (!cell)
 		return -1;
 	for (int c = 0; c < NCOLS; c++)
@@ -136,6 +163,14 @@ int pl_render_sockets_text(FILE *f, const json_t *doc, const pl_text_opts *opts,
 		else
 			snprintf(tmp, sizeof tmp, "*");
 		row[C_PEER] = strdup(tmp);
+		char ctname[48];
+		place_cells(tmp, sizeof tmp, ctname, sizeof ctname, s);
+		row[C_NETNS] = strdup(tmp);
+		row[C_CONTAINER] = strdup(ctname);
+		if (strcmp(tmp, "host"))
+			many_ns = true;
+		if (strcmp(ctname, "-"))
+			any_ct = true;
 		service_cell(tmp, sizeof tmp, s);
 		row[C_SERVICE] = strdup(tmp);
 		row[C_USER] = strdup(pl_json_member(s, "user"));
@@ -156,6 +191,8 @@ int pl_render_sockets_text(FILE *f, const json_t *doc, const pl_text_opts *opts,
 		pl_buf b;
 		pl_buf_init(&b, 1u << 20);
 		pl_text_owners(&b, s, wide);
+		if (*pl_json_member(s, "reservation")) /* docker-proxy, conmon...: not the service, a runtime's stand-in */
+			pl_buf_printf(&b, " -- %s", pl_json_member(s, "reservation"));
 		row[C_PROCESS] = strdup(pl_buf_str(&b));
 		pl_buf_free(&b);
 		for (int c = 0; c < NCOLS; c++) {
@@ -172,6 +209,8 @@ int pl_render_sockets_text(FILE *f, const json_t *doc, const pl_text_opts *opts,
 	bool show[NCOLS];
 	for (int c = 0; c < NCOLS; c++)
 		show[c] = wide || (c != C_USER && c != C_FD && c != C_RECVQ && c != C_SENDQ);
+	show[C_NETNS] = many_ns;
+	show[C_CONTAINER] = any_ct;
 	/* What is left of the width for the processes (at least 12 columns: on a terminal too narrow even for
 	 * that, a row wraps rather than say nothing of its owner). */
 	size_t used = 0;
@@ -198,6 +237,23 @@ int pl_render_sockets_text(FILE *f, const json_t *doc, const pl_text_opts *opts,
 	for (size_t x = 0; x < (n + 1) * NCOLS; x++)
 		free(cell[x]);
 	free(cell);
+	const json_t *pubs = json_object_get(doc, "published"), *pj;
+	if (json_array_size(pubs)) {
+		fprintf(f, "%sPublished ports (DNAT)%s\n", pl_on(&o, PL_BOLD), pl_on(&o, PL_RESET));
+		json_array_foreach(pubs, i, pj) {
+			fprintf(f, "  %s\n", pl_json_member(pj, "explanation"));
+			const json_t *l = json_object_get(pj, "listener");
+			if (json_is_object(l)) {
+				pl_buf b;
+				pl_buf_init(&b, 1u << 20);
+				pl_text_owners(&b, l, wide);
+				fprintf(f, "    listener: %s\n", pl_buf_str(&b));
+				pl_buf_free(&b);
+			}
+		}
+	}
+	if (*pl_json_member(doc, "nat_error"))
+		fprintf(f, "%s%s%s\n", pl_on(&o, PL_DIM), pl_json_member(doc, "nat_error"), pl_on(&o, PL_RESET));
 	const json_t *src = json_object_get(doc, "source");
 	if (*pl_json_member(src, "note"))
 		fprintf(f, "%s%s%s\n", pl_on(&o, PL_DIM), pl_json_member(src, "note"), pl_on(&o, PL_RESET));

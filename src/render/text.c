@@ -144,6 +144,24 @@ static void socket_line(const pl_text_out *o, const json_t *s)
 	bool seen = !strcmp(pl_json_member(s, "owner_status"), "found");
 	fprintf(o->f, "%s%s%s\n", seen ? "" : pl_on(o, PL_YELLOW), pl_buf_str(&b), seen ? "" : pl_on(o, PL_RESET));
 	pl_buf_free(&b);
+	if (*pl_json_member(s, "reservation")) {
+		fputs(pl_on(o, PL_DIM), o->f);
+		wrapped(o, 13, pl_json_member(s, "reservation"));
+		fputs(pl_on(o, PL_RESET), o->f);
+	}
+}
+
+/* Ports published through DNAT: the chain's sentence, then the listener behind it. */
+static void published_lines(const pl_text_out *o, const json_t *pubs)
+{
+	const json_t *p;
+	size_t i;
+	json_array_foreach(pubs, i, p) {
+		wrapped(o, 2, pl_json_member(p, "explanation"));
+		const json_t *l = json_object_get(p, "listener");
+		if (json_is_object(l))
+			socket_line(o, l);
+	}
 }
 
 static void local_section(const pl_text_out *o, const json_t *local)
@@ -158,10 +176,13 @@ static void local_section(const pl_text_out *o, const json_t *local)
 	const json_t *socks = json_object_get(local, "sockets"), *s;
 	size_t i;
 	json_array_foreach(socks, i, s) socket_line(o, s);
+	published_lines(o, json_object_get(local, "published"));
 	const json_t *v = json_object_get(local, "verdict");
 	const char *verdict = pl_json_member(v, "verdict");
 	fprintf(o->f, "%s", !strcmp(verdict, "mismatch") ? pl_on(o, PL_YELLOW) : !strcmp(verdict, "match") ? pl_on(o, PL_GREEN) : "");
-	wrapped(o, 2, pl_json_member(v, "explanation"));
+	const json_t *pub0 = json_array_get(json_object_get(local, "published"), 0);
+	if (!pub0 || strcmp(pl_json_member(pub0, "explanation"), pl_json_member(v, "explanation")))
+		wrapped(o, 2, pl_json_member(v, "explanation"));
 	fputs(pl_on(o, PL_RESET), o->f);
 	if (json_array_size(socks) && strcmp(verdict, "none"))
 		fprintf(o->f, "  %s(confidence: %s)%s\n", pl_on(o, PL_DIM), "names only, no probe or traffic yet", pl_on(o, PL_RESET));

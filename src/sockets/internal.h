@@ -49,4 +49,47 @@ void pl_proc_ctx_init(pl_proc_ctx *c, int proc_fd, uint64_t self_netns);
  * cannot be read leaves its field empty (a process may exit meanwhile): the only error is PL_ENOMEM. */
 int pl_proc_fill(pl_proc_ctx *c, int pid, pl_arena *a, pl_process *p);
 
+/* Namespaces (netns.c): every one on the host into set->netns ([0]: the caller's), from /proc/PID/ns/net
+ * and the bind mounts under state_root/run/netns and /run/docker/netns; *unseen counts processes whose
+ * namespace could not be seen (not root). */
+int pl_netns_list(pl_socket_set *set, const char *proc_root, const char *state_root, size_t *unseen,
+		  pl_error *err);
+bool pl_netns_selected(const pl_socket_set *set, const pl_netns *ns, const char *sel);
+
+/* The addresses of every entered namespace, to find which one holds a DNAT target. */
+typedef struct pl_ns_addr {
+	uint32_t netns;
+	int family;
+	unsigned char addr[16];
+} pl_ns_addr;
+typedef struct pl_addr_list {
+	pl_ns_addr *v;
+	size_t n, cap;
+} pl_addr_list;
+/* Appends the addresses of the current namespace (RTM_GETADDR) tagged with netns. */
+int pl_netns_addrs(pl_addr_list *list, uint32_t netns, pl_error *err);
+int pl_netns_holding(const pl_addr_list *list, int family, const char *addr);
+
+/* Containers (containers.c): each namespace's and each owner's container. One context per query: the
+ * capacity of set->containers, and Podman's state files parsed once however many containers they name. */
+typedef struct pl_ct_ctx {
+	size_t cap;
+	bool podman_loaded;
+	void *podman_containers, *podman_images; /* json_t * */
+} pl_ct_ctx;
+int pl_containers_of_netns(pl_socket_set *set, const pl_socket_query *q, pl_ct_ctx *c);
+int pl_containers_of_procs(pl_socket_set *set, const pl_socket_query *q, pl_ct_ctx *c);
+void pl_ct_ctx_free(pl_ct_ctx *c);
+/* The container a /proc/PID/cgroup text (NUL-terminated) names, and its id (or LXC/nspawn name) in id. */
+pl_runtime pl_container_classify(const char *text, char id[65]);
+
+/* DNAT rules (nat.c, natlegacy.c) appended to set->published, *cap its capacity; then followed to their
+ * namespace, container and listener (publish.c) once sockets are sorted and owners known. */
+int pl_publish_push(pl_socket_set *set, size_t *cap, const pl_publish *p);
+int pl_nat_nftables(pl_socket_set *set, size_t *cap, pl_error *err);
+int pl_nat_legacy(pl_socket_set *set, size_t *cap, const char *proc_root, pl_error *err);
+void pl_publish_resolve(pl_socket_set *set, const pl_addr_list *addrs);
+/* When the rules cannot be read: what each docker-proxy's command line says it forwards. */
+int pl_publish_from_proxies(pl_socket_set *set, size_t *cap, const char *proc_root);
+
 #endif

@@ -166,6 +166,35 @@ static int status_euid(const char *buf, uint32_t *uid)
 	return PL_EFORMAT;
 }
 
+/* "NSpid:\t15393\t1": the last number is the pid as the innermost pid namespace (the container) sees it;
+ * 0 when the line is absent (kernels before 4.1) or the process is in the caller's pid namespace. */
+static int status_nspid(const char *buf)
+{
+	const char *line = strstr(buf, "\nNSpid:");
+	if (!line)
+		return 0;
+	line += 7;
+	const char *end = strchr(line, '\n');
+	if (!end)
+		end = line + strlen(line);
+	uint32_t v = 0;
+	int fields = 0;
+	for (const char *p = line; p < end;) {
+		while (p < end && (*p == '\t' || *p == ' '))
+			p++;
+		size_t n = 0;
+		while (p + n < end && p[n] >= '0' && p[n] <= '9')
+			n++;
+		if (n == 0)
+			break;
+		if (pl_parse_uint(p, n, INT32_MAX, &v) != 0)
+			return 0;
+		fields++;
+		p += n;
+	}
+	return fields > 1 ? (int)v : 0;
+}
+
 static void user_name(pl_proc_ctx *c, uint32_t uid, char *out, size_t size)
 {
 	for (int i = 0; i < c->nusers; i++)
@@ -305,7 +334,11 @@ int pl_proc_fill(pl_proc_ctx *c, int pid, pl_arena *a, pl_process *p)
 	}
 
 	struct stat st;
-	if (read_at(dirfd, "status", buf, sizeof buf) <= 0 || status_euid(buf, &p->uid) != 0) {
+	p->container = -1;
+	if (read_at(dirfd, "status", buf, sizeof buf) <= 0)
+		buf[0] = '\0';
+	p->nspid = status_nspid(buf);
+	if (buf[0] == '\0' || status_euid(buf, &p->uid) != 0) {
 		/* The directory's owner is the effective uid too (root for a non-dumpable process). */
 		p->uid = fstat(dirfd, &st) == 0 ? (uint32_t)st.st_uid : 0;
 	}

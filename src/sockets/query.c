@@ -2,6 +2,9 @@
  * memory (grown arrays plus one arena, all freed by pl_socket_set_free), the sort order the report relies
  * on, and the owners step. The per-source parsing lives in diag.c and procnet.c. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,9 @@ void pl_socket_set_free(pl_socket_set *set)
 	free(set->owner_links);
 	free(set->owner_fds);
 	free(set->users_);
+	free(set->netns);
+	free(set->containers);
+	free(set->published);
 	pl_arena_free(set->arena_);
 	free(set);
 }
@@ -88,12 +94,14 @@ static int addr_cmp(int family, const char *a, const char *b)
 
 #define CMP(a, b) do { if ((a) != (b)) return (a) < (b) ? -1 : 1; } while (0)
 
-/* (local port, listeners first, proto, family, state, local address), then the rest for a stable order. */
+/* (local port, listeners first, own namespace first, proto, family, state, local address), then the rest
+ * for a stable order. */
 static int sock_cmp(const void *pa, const void *pb)
 {
 	const pl_socket *a = pa, *b = pb;
 	CMP(a->local_port, b->local_port);
 	CMP(!a->listening, !b->listening);
+	CMP(a->netns != 0, b->netns != 0); /* the caller's own namespace first: its listeners are the answer */
 	CMP(a->proto, b->proto);
 	CMP(a->family, b->family);
 	CMP(a->state, b->state);
@@ -176,6 +184,177 @@ static int collect(pl_socket_set *set, unsigned protos, const pl_socket_query *q
 	return 0;
 }
 
+/* One namespace's sockets, netlink first and /proc/net when netlink is refused (then the whole of this
+ * namespace's answer comes from /proc/net); procfs forces the latter. */
+static int collect_one(pl_socket_set *set, unsigned protos, const pl_socket_query *q, bool *procfs, char *why,
+	size_t whysize, pl_error *err)
+{
+	size_t mark = set->n;
+	/* Listeners first: the kernel finds them in its listening hash, where the connections on a port
+	 * would cost a walk of every connection on the host (40,000 under bench/sockets.sh's load). */
+	pl_socket_query qx = *q;
+	bool second = q->listeners_first && !q->listening_only;
+	if (second)
+		qx.listening_only = true;
+	int rc = collect(set, protos, &qx, *procfs, why, whysize, err);
+	if (rc == REFUSED) {
+		/* Refused (a seccomp filter, an LSM, no NETLINK_SOCK_DIAG): start again from /proc/net, so that
+		 * the whole answer comes from one source. */
+		set->n = mark;
+		set->sctp_missing = false;
+		*procfs = true;
+		rc = collect(set, protos, &qx, *procfs, why, whysize, err);
+	}
+	if (rc == 0 && second && set->n == mark) {
+		/* No listener in this namespace: the connections that use the port are the answer. */
+		qx.listening_only = false;
+		rc = collect(set, protos, &qx, *procfs, why, whysize, err);
+	}
+	return rc;
+}
+
+/* The target ports of the DNAT rules that publish q->port: a port-filtered query also reads the sockets
+ * on them, in every namespace, to find the listener behind the published port. */
+static size_t extra_ports(const pl_socket_set *set, const pl_socket_query *q, uint16_t *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; q->has_port && i < set->npublished; i++) {
+		const pl_publish *p = &set->published[i];
+		if (q->port < p->host_port || q->port > p->host_port_last || !p->to_port || p->to_port == q->port)
+			continue;
+		bool dup = false;
+		for (size_t k = 0; k < n; k++)
+			dup |= out[k] == p->to_port;
+		if (!dup && n < max)
+			out[n++] = p->to_port;
+	}
+	return n;
+}
+
+struct ns_walk {
+	pl_socket_set *set;
+	const pl_socket_query *q;
+	unsigned protos;
+	pl_addr_list addrs;
+	uint16_t extra[8];
+	size_t nextra;
+	bool want_addrs;
+};
+
+/* The sockets (and addresses) of the namespace we are in now, tagged with its index. */
+static int read_here(struct ns_walk *w, size_t idx, const pl_socket_query *qq, bool *procfs, char *why,
+	size_t whysize, pl_error *err)
+{
+	pl_socket_set *set = w->set;
+	size_t mark = set->n;
+	int rc = collect_one(set, w->protos, qq, procfs, why, whysize, err);
+	for (size_t k = 0; rc == 0 && k < w->nextra; k++) {
+		pl_socket_query qe = *qq;
+		qe.port = w->extra[k];
+		qe.listening_only = true;
+		size_t emark = set->n;
+		rc = collect_one(set, w->protos, &qe, procfs, why, whysize, err);
+		for (size_t i = emark; i < set->n; i++)
+			set->socks[i].extra = true;
+	}
+	for (size_t i = mark; i < set->n; i++)
+		set->socks[i].netns = (uint32_t)idx;
+	if (rc == 0 && w->want_addrs && !*procfs) {
+		pl_error e = {0};
+		int arc = pl_netns_addrs(&w->addrs, (uint32_t)idx, &e);
+		if (arc == PL_ENOMEM)
+			return pl_error_set(err, arc, "out of memory");
+	}
+	return rc;
+}
+
+/* Another namespace: setns into it, open the netlink sockets there (a socket keeps the namespace it was
+ * created in), and come back. Without the right to enter (not root), a namespace one of our own processes
+ * is in can still be read through /proc/PID/net. A failure to come back is the only fatal error: every
+ * later step would see the wrong namespace. */
+static int read_other(struct ns_walk *w, size_t idx, int self_fd, pl_error *err)
+{
+	pl_socket_set *set = w->set;
+	pl_netns *ns = &set->netns[idx];
+	pl_socket_query qq = *w->q;
+	char why[sizeof err->msg] = "";
+	bool procfs = w->q->force_procfs;
+	int fd = self_fd < 0 ? -1 : open(ns->path, O_RDONLY | O_CLOEXEC);
+	int e = fd < 0 ? errno : 0;
+	if (fd >= 0 && setns(fd, CLONE_NEWNET) != 0)
+		e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (e == 0) {
+		int rc = read_here(w, idx, &qq, &procfs, why, sizeof why, err);
+		if (setns(self_fd, CLONE_NEWNET) != 0)
+			return pl_error_set(err, PL_EIO, "cannot return to our own network namespace: %s", strerror(errno));
+		ns->entered = rc == 0;
+		if (rc && rc != PL_ENOMEM) {
+			snprintf(ns->error, sizeof ns->error, "%.90s", err->msg);
+			set->netns_skipped++;
+		}
+		return rc == PL_ENOMEM ? rc : 0;
+	}
+	char root[64];
+	if (ns->pid && snprintf(root, sizeof root, "%s/%d", w->q->proc_root, ns->pid) < (int)sizeof root) {
+		char path[96];
+		snprintf(path, sizeof path, "%s/net/tcp", root);
+		if (access(path, R_OK) == 0) {
+			qq.proc_root = root;
+			procfs = true;
+			size_t mark = set->n;
+			pl_error pe = {0};
+			struct ns_walk w2 = *w;
+			w2.want_addrs = false;
+			int rc = read_here(&w2, idx, &qq, &procfs, why, sizeof why, &pe);
+			if (rc == PL_ENOMEM)
+				return pl_error_set(err, rc, "out of memory");
+			if (rc == 0) {
+				ns->entered = true;
+				snprintf(ns->error, sizeof ns->error, "read through %.20s/net (no right to enter: %.30s)", root,
+					 strerror(e));
+				return 0;
+			}
+			set->n = mark;
+		}
+	}
+	set->netns_skipped++;
+	snprintf(ns->error, sizeof ns->error, "cannot enter: %s", self_fd < 0 ? "our own namespace cannot be reopened"
+									       : strerror(e));
+	return 0;
+}
+
+static void netns_note(pl_socket_set *set, size_t unseen)
+{
+	char text[sizeof set->note];
+	if (set->netns_skipped) {
+		size_t len = (size_t)snprintf(text, sizeof text, "%zu network namespace%s not read (", set->netns_skipped,
+					      set->netns_skipped == 1 ? "" : "s");
+		size_t shown = 0;
+		for (size_t i = 1; i < set->nnetns && shown < 3 && len < sizeof text; i++) {
+			const pl_netns *ns = &set->netns[i];
+			if (ns->entered || !ns->error[0])
+				continue;
+			if (ns->name[0])
+				len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", shown ? ", " : "", ns->name);
+			else
+				len += (size_t)snprintf(text + len, sizeof text - len, "%snet:[%llu] of pid %d", shown ? ", " : "",
+							(unsigned long long)ns->ino, ns->pid);
+			shown++;
+		}
+		if (len < sizeof text)
+			snprintf(text + len, sizeof text - len, "%s): %s", set->netns_skipped > shown ? ", ..." : "",
+				 geteuid() ? "run as root to enter them" : "entering was refused");
+		pl_sockset_note(set, text);
+	}
+	if (unseen) {
+		snprintf(text, sizeof text, "the network namespace of %zu process%s is not visible%s", unseen,
+			 unseen == 1 ? "" : "es", geteuid() ? " (run as root)" : "");
+		pl_sockset_note(set, text);
+	}
+}
+
 int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *err)
 {
 	*out = NULL;
@@ -199,29 +378,81 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 
 	char why[sizeof err->msg] = "";
 	bool procfs = q->force_procfs;
-	/* Listeners first: the kernel finds them in its listening hash, where the connections on a port
-	 * would cost a walk of every connection on the host (40,000 under bench/sockets.sh's load). */
-	bool second = q->listeners_first && !q->listening_only;
-	if (second)
-		qq.listening_only = true;
-	int rc = collect(set, protos, &qq, procfs, why, sizeof why, err);
-	if (rc == REFUSED) {
-		/* Refused (a seccomp filter, an LSM, no NETLINK_SOCK_DIAG): start again from /proc/net, so that
-		 * the whole answer comes from one source. */
-		set->n = 0;
-		set->sctp_missing = false;
-		procfs = true;
-		rc = collect(set, protos, &qq, procfs, why, sizeof why, err);
+	int rc = 0;
+	size_t pubcap = 0, unseen = 0;
+	pl_ct_ctx ct = {0};
+	struct ns_walk w = {.set = set, .q = &qq, .protos = protos};
+	/* --netns self: the caller's namespace alone, without walking /proc for the others */
+	bool only_self = q->netns && !strcmp(q->netns, "self");
+	bool multi = !only_self && (q->all_netns || (q->netns && *q->netns));
+
+	/* The DNAT rules of our namespace, read first so that a port-filtered query knows which target ports
+	 * to read in the others. nf_tables first; the legacy tables only when the kernel has them. */
+	if (q->published) {
+		pl_error e = {0};
+		rc = pl_nat_nftables(set, &pubcap, &e);
+		if (rc == PL_ENOMEM)
+			goto nomem;
+		if (rc)
+			snprintf(set->nat_error, sizeof set->nat_error, "published ports not read (nftables: %.60s)%s", e.msg,
+				 geteuid() ? ": run as root" : "");
+		e.msg[0] = '\0';
+		rc = pl_nat_legacy(set, &pubcap, proc_root, &e);
+		if (rc == PL_ENOMEM)
+			goto nomem;
+		if (rc && !set->nat_error[0])
+			snprintf(set->nat_error, sizeof set->nat_error, "%.120s", e.msg);
+		rc = 0;
+		if (set->nat_error[0] && pl_publish_from_proxies(set, &pubcap, proc_root))
+			goto nomem;
+		w.nextra = extra_ports(set, q, w.extra, sizeof w.extra / sizeof w.extra[0]);
+		w.want_addrs = set->npublished > 0;
 	}
-	if (rc == 0 && second && set->n == 0) {
-		/* No listener: the connections that use the port are the answer. */
-		set->sctp_missing = false;
-		set->used_procfs = false;
-		qq.listening_only = false;
-		rc = collect(set, protos, &qq, procfs, why, sizeof why, err);
+	if (multi) {
+		rc = pl_netns_list(set, proc_root, q->state_root, &unseen, err);
+		if (rc)
+			goto fail;
+	} else {
+		set->netns = calloc(1, sizeof *set->netns);
+		if (!set->netns)
+			goto nomem;
+		set->nnetns = 1;
+		set->netns[0] = (pl_netns){.ino = set->self_netns, .self = true, .entered = true, .container = -1};
+		snprintf(set->netns[0].path, sizeof set->netns[0].path, "%.120s", path);
 	}
-	if (rc)
+	if (q->containers && (rc = pl_containers_of_netns(set, &qq, &ct)))
+		goto nomem;
+
+	bool self_wanted = !(q->netns && *q->netns) || pl_netns_selected(set, &set->netns[0], q->netns);
+	set->netns[0].entered = self_wanted;
+	if (self_wanted && (rc = read_here(&w, 0, &qq, &procfs, why, sizeof why, err)))
 		goto fail;
+	if (multi) {
+		/* thread-self: setns changes this thread only, and so does coming back */
+		char self[4096];
+		snprintf(self, sizeof self, "%s/thread-self/ns/net", proc_root);
+		int self_fd = open(self, O_RDONLY | O_CLOEXEC);
+		for (size_t i = 1; i < set->nnetns && rc == 0; i++) {
+			if (!pl_netns_selected(set, &set->netns[i], q->netns))
+				continue;
+			rc = read_other(&w, i, self_fd, err);
+		}
+		if (self_fd >= 0)
+			close(self_fd);
+		if (rc)
+			goto fail;
+		if (q->netns && *q->netns) {
+			bool any = false;
+			for (size_t i = 0; i < set->nnetns; i++)
+				any |= pl_netns_selected(set, &set->netns[i], q->netns);
+			if (!any) {
+				rc = pl_error_set(err, PL_ENOTFOUND, "no network namespace '%s' (self, a name in /run/netns, "
+								       "an inode, or a container's name or id)", q->netns);
+				goto fail;
+			}
+		}
+		netns_note(set, unseen);
+	}
 
 	if (procfs)
 		set->used_procfs = true;
@@ -259,11 +490,21 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 			pl_error_set(err, rc, "%s", e.msg);
 			goto fail;
 		}
+		if (q->containers && (rc = pl_containers_of_procs(set, &qq, &ct)))
+			goto nomem;
 	}
+	if (set->npublished)
+		pl_publish_resolve(set, &w.addrs);
+	free(w.addrs.v);
+	pl_ct_ctx_free(&ct);
 	*out = set;
 	return 0;
 
+nomem:
+	rc = pl_error_set(err, PL_ENOMEM, "out of memory");
 fail:
+	free(w.addrs.v);
+	pl_ct_ctx_free(&ct);
 	pl_socket_set_free(set);
 	return rc;
 }

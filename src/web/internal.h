@@ -119,6 +119,8 @@ typedef struct pl_web_listener {
 	pl_proto proto;
 	const char *service, *process, *registration, *verdict;
 	unsigned count;
+	/* labels printed only when set (NULL or "": the server's own namespace, no container) */
+	const char *netns, *container;
 } pl_web_listener;
 /* Sorts ls by every label and appends one series per label set, the counts of equal ones summed. */
 int pl_web_metrics_listeners(pl_web_listener *ls, size_t n, pl_buf *b);

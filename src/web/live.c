@@ -44,10 +44,21 @@ static int proc_cell(pl_buf *b, pl_lang l, const json_t *sock)
 			rc = rc ? rc : PL_ADD(b, " · ");
 			rc = rc ? rc : pl_web_esc(b, unit);
 		}
-		if (*container) {
+		/* the socket's container by name (runtime state) when known, else the id from the cgroup */
+		const json_t *ct = json_object_get(sock, "container");
+		if (json_is_object(ct) && *member(ct, "name")) {
+			rc = rc ? rc : PL_ADD(b, " · container ");
+			rc = rc ? rc : pl_web_esc(b, member(ct, "name"));
+			rc = rc ? rc : PL_ADD(b, " (");
+			rc = rc ? rc : pl_web_esc(b, member(ct, "runtime"));
+			rc = rc ? rc : PL_ADD(b, ")");
+		} else if (*container) {
 			rc = rc ? rc : PL_ADD(b, " · container ");
 			rc = rc ? rc : pl_web_escn(b, container, strnlen(container, 12));
 		}
+		if (json_is_integer(json_object_get(p, "pid_in_container")))
+			rc = rc ? rc : pl_buf_printf(b, " · pid %lld inside",
+						     (long long)json_integer_value(json_object_get(p, "pid_in_container")));
 		rc = rc ? rc : PL_ADD(b, "</span>");
 		if (*cmd) {
 			size_t n = strlen(cmd);
@@ -55,6 +66,11 @@ static int proc_cell(pl_buf *b, pl_lang l, const json_t *sock)
 			rc = rc ? rc : pl_web_escn(b, cmd, n > MAX_CMDLINE ? MAX_CMDLINE : n);
 			rc = rc ? rc : (n > MAX_CMDLINE ? PL_ADD(b, "…</code>") : PL_ADD(b, "</code>"));
 		}
+	}
+	if (*member(sock, "reservation")) {
+		rc = rc ? rc : PL_ADD(b, "<br><span class=\"note\">");
+		rc = rc ? rc : pl_web_esc(b, member(sock, "reservation"));
+		rc = rc ? rc : PL_ADD(b, "</span>");
 	}
 	rc = rc ? rc : PL_ADD(b, "</td><td>");
 	rc = rc ? rc : pl_web_esc(b, member(json_array_get(owners, 0), "user"));
@@ -121,7 +137,9 @@ static int render_live(pl_web *w, uint16_t port, pl_lang l, pl_buf *b)
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof when, "%H:%M:%S", &tm);
 	pl_spec spec = {.kind = PL_SPEC_PORTS, .lo = port, .hi = port, .proto = PL_PROTO_NONE};
-	pl_report_opts ro = {.proc_root = w->opts.proc_root};
+	pl_report_opts ro = {.proc_root = w->opts.proc_root, .own_netns_only = true};
+	/* own_netns_only: this process may not enter other namespaces (issue 12's privileged reader is to hand
+	 * them over); the CLI's `--netns self` gives the same document. */
 	pl_report *rep;
 	pl_error err = {0};
 	int rc = pl_report_build(w->reg, &spec, &ro, &rep, &err);
@@ -172,6 +190,16 @@ static int render_live(pl_web *w, uint16_t port, pl_lang l, pl_buf *b)
 		rc = rc ? rc : PL_ADD(b, "<p>");
 		rc = rc ? rc : PL_TR(b, l, M_HOST_NONE, num);
 		rc = rc ? rc : PL_ADD(b, "</p>\n");
+	}
+	/* Published through DNAT: the chain to the container's listener (the report's sentence) */
+	const json_t *pubs = json_object_get(local, "published"), *pub;
+	json_array_foreach(pubs, i, pub) {
+		if (i >= MAX_ROWS || rc)
+			break;
+		/* the first one is already the verdict's sentence when only a runtime's reservation holds the port */
+		if (!strcmp(member(pub, "explanation"), member(json_object_get(local, "verdict"), "explanation")))
+			continue;
+		rc = paragraph(b, "published", member(pub, "explanation"));
 	}
 	if (*member(local, "note"))
 		rc = rc ? rc : paragraph(b, "note", member(local, "note"));

@@ -102,7 +102,9 @@ static int cmp_listener(const void *x, const void *y)
 	int c = strcmp(a->service, b->service);
 	c = c ? c : strcmp(a->process, b->process);
 	c = c ? c : strcmp(a->registration, b->registration);
-	return c ? c : strcmp(a->verdict, b->verdict);
+	c = c ? c : strcmp(a->verdict, b->verdict);
+	c = c ? c : strcmp(a->netns ? a->netns : "", b->netns ? b->netns : "");
+	return c ? c : strcmp(a->container ? a->container : "", b->container ? b->container : "");
 }
 
 int pl_web_metrics_listeners(pl_web_listener *ls, size_t n, pl_buf *b)
@@ -113,7 +115,8 @@ int pl_web_metrics_listeners(pl_web_listener *ls, size_t n, pl_buf *b)
 	int rc = header(b, "portlore_listening_sockets", "gauge",
 			"Listening sockets by port, transport, registered service (registration: described, ghost "
 			"or none), owning process, and whether that process is the service (verdict: match, "
-			"mismatch, unknown).");
+			"mismatch, unknown); netns and container when not the server's own namespace or no "
+			"container.");
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		if (i + 1 < n && cmp_listener(&ls[i], &ls[i + 1]) == 0) {
 			ls[i + 1].count += ls[i].count;
@@ -128,6 +131,14 @@ int pl_web_metrics_listeners(pl_web_listener *ls, size_t n, pl_buf *b)
 		rc = rc ? rc : label(b, ls[i].registration);
 		rc = rc ? rc : PL_ADD(b, "\",verdict=\"");
 		rc = rc ? rc : label(b, ls[i].verdict);
+		if (ls[i].netns && *ls[i].netns) {
+			rc = rc ? rc : PL_ADD(b, "\",netns=\"");
+			rc = rc ? rc : label(b, ls[i].netns);
+		}
+		if (ls[i].container && *ls[i].container) {
+			rc = rc ? rc : PL_ADD(b, "\",container=\"");
+			rc = rc ? rc : label(b, ls[i].container);
+		}
 		rc = rc ? rc : pl_buf_printf(b, "\"} %u\n", ls[i].count);
 	}
 	return rc;
@@ -136,7 +147,7 @@ int pl_web_metrics_listeners(pl_web_listener *ls, size_t n, pl_buf *b)
 /* A reading of this host's sockets: a netlink dump and a walk of /proc for the owners. */
 static int sockets_metrics(pl_web *w, pl_buf *b)
 {
-	pl_socket_query q = {.proc_root = w->opts.proc_root, .listening_only = true, .owners = true};
+	pl_socket_query q = {.proc_root = w->opts.proc_root, .listening_only = true, .owners = true, .containers = true};
 	pl_socket_set *set = NULL;
 	pl_error err = {0};
 	int up = pl_sockets_query(&q, &set, &err) == 0;
@@ -173,8 +184,16 @@ static int sockets_metrics(pl_web *w, pl_buf *b)
 			l->registration = pl_record_service_is_ghost(&rec) ? "ghost" : "described";
 		}
 		if (s->owner_status == PL_OWNER_FOUND && s->owners_count && s->owners_first < set->nlinks &&
-		    set->owner_links[s->owners_first] < set->nprocs)
-			l->process = set->procs[set->owner_links[s->owners_first]].comm;
+		    set->owner_links[s->owners_first] < set->nprocs) {
+			const pl_process *p = &set->procs[set->owner_links[s->owners_first]];
+			l->process = p->comm;
+			/* a container sharing the host's network (--network host) still has its name */
+			if (p->container >= 0 && (size_t)p->container < set->ncontainers)
+				l->container = *set->containers[p->container].name ? set->containers[p->container].name
+										     : set->containers[p->container].id;
+		}
+		if (s->netns < set->nnetns && !set->netns[s->netns].self)
+			l->netns = *set->netns[s->netns].name ? set->netns[s->netns].name : "other";
 	}
 	rc = pl_web_metrics_listeners(ls, n, b);
 	free(ls);

@@ -168,7 +168,9 @@ static void api_port(pl_web *w, const pl_web_request *rq, pl_web_reply *r, uint1
 	pl_spec spec = {.kind = PL_SPEC_PORTS, .lo = port, .hi = port, .proto = PL_PROTO_NONE};
 	/* A remote client gets the --no-local document: the same as a local one today, and without process
 	 * details once the report carries them. */
-	pl_report_opts ro = {.proc_root = w->opts.proc_root, .no_local = !live_ok(w, rq)};
+	pl_report_opts ro = {.proc_root = w->opts.proc_root, .no_local = !live_ok(w, rq), .own_netns_only = true};
+	/* own_netns_only: this process may not enter other namespaces (issue 12's privileged reader is to hand
+	 * them over); the CLI's `--netns self` gives the same document. */
 	pl_report *rep;
 	pl_error err = {0};
 	int rc = pl_report_build(w->reg, &spec, &ro, &rep, &err);

@@ -129,8 +129,9 @@ else
 	skip_test "match verdict on 6379" "port 6379 is taken on this host"
 fi
 
-# ls --json against ss -tulpnH, same moment, as sets of (proto, address, port, pid).
-"$PORTLORE" ls --json >"$T_DIR/ls.json"
+# ls --json against ss -tulpnH, same moment, as sets of (proto, address, port, pid): ss sees its own
+# network namespace only, and so does ls --netns self.
+"$PORTLORE" ls --netns self --json >"$T_DIR/ls.json"
 ss -tulpnH >"$T_DIR/ss.txt"
 jq -r '.sockets[] | . as $s | (if (.owners | length) == 0 then [null] else [.owners[].pid] end)[] | "\($s.transport) \($s.local_address) \($s.local_port) \(.)"' "$T_DIR/ls.json" | sort -u >"$T_DIR/mine"
 python3 - "$T_DIR/ss.txt" <<'PY' | sort -u >"$T_DIR/theirs"

@@ -101,14 +101,14 @@ run ls -4 -6
 expect "-4 and -6 together are refused" 2 '' '-4 and -6 together'
 run ls --port 70000
 expect "a bad --port is refused" 2 '' '--port takes a port'
-COLUMNS=80 run ls
+COLUMNS=80 run ls --netns self
 awk 'length($0) > 80 && !/^this kernel|^owners|^registry/' "$T_DIR/out" >"$T_DIR/long"
 check "ls fits 80 columns (COLUMNS=80), cutting long command lines" bash -c "test ! -s '$T_DIR/long' && grep -q '\.\.\.\$' '$T_DIR/out'"
 head -1 "$T_DIR/out" >"$T_DIR/head"
 line=$(grep -m1 "127.0.0.1:$FA " "$T_DIR/out")
 h=$(cat "$T_DIR/head")
 check "the LOCAL header sits over its column" test "$(awk -v s="$h" 'BEGIN{print index(s, "LOCAL")}')" = "$(awk -v s="$line" -v a="127.0.0.1:$FA" 'BEGIN{print index(s, a)}')"
-COLUMNS=60 run ls --wide
+COLUMNS=60 run ls --wide --netns self
 expect "--wide shows the whole command line, the fd and the queues" 0 "filtertest-marker"
 expect "--wide has FD, RECV-Q and SEND-Q columns" 0 '^STATE +PROTO +LOCAL +PEER +SERVICE +USER +FD +RECV-Q +SEND-Q +PROCESS'
 

@@ -394,17 +394,18 @@ static void test_log_lines_cannot_be_forged(void **state)
 }
 
 /* Two listeners on one port whose owners the registry names differently: one series each, and equal label
- * sets summed, whatever order they come in. */
+ * sets summed, whatever order they come in; a container's label only where there is one. */
 static void test_metrics_print_each_label_set_once(void **state)
 {
 	(void)state;
 	pl_web_listener ls[] = {
-		{2908, PL_PROTO_TCP, "mao", "daemon", "ghost", "mismatch", 1},
-		{2908, PL_PROTO_TCP, "other", "daemon", "described", "mismatch", 1},
-		{2908, PL_PROTO_TCP, "mao", "daemon", "ghost", "mismatch", 1},
-		{2908, PL_PROTO_TCP, "other", "daemon", "ghost", "mismatch", 1},
-		{22, PL_PROTO_TCP, "ssh", "sshd", "described", "match", 1},
-		{2908, PL_PROTO_TCP, "mao", "daemon", "ghost", "mismatch", 1},
+		{2908, PL_PROTO_TCP, "mao", "daemon", "ghost", "mismatch", 1, NULL, NULL},
+		{2908, PL_PROTO_TCP, "other", "daemon", "described", "mismatch", 1, NULL, NULL},
+		{2908, PL_PROTO_TCP, "mao", "daemon", "ghost", "mismatch", 1, NULL, NULL},
+		{2908, PL_PROTO_TCP, "other", "daemon", "ghost", "mismatch", 1, NULL, NULL},
+		{22, PL_PROTO_TCP, "ssh", "sshd", "described", "match", 1, NULL, NULL},
+		{2908, PL_PROTO_TCP, "mao", "daemon", "ghost", "mismatch", 1, NULL, NULL},
+		{80, PL_PROTO_TCP, "http", "busybox", "described", "unknown", 1, NULL, "web"},
 	};
 	pl_buf b;
 	pl_buf_init(&b, 1 << 16);
@@ -412,6 +413,7 @@ static void test_metrics_print_each_label_set_once(void **state)
 	const char *out = pl_buf_str(&b);
 	const char *want =
 		"portlore_listening_sockets{port=\"22\",protocol=\"tcp\",service=\"ssh\",process=\"sshd\",registration=\"described\",verdict=\"match\"} 1\n"
+		"portlore_listening_sockets{port=\"80\",protocol=\"tcp\",service=\"http\",process=\"busybox\",registration=\"described\",verdict=\"unknown\",container=\"web\"} 1\n"
 		"portlore_listening_sockets{port=\"2908\",protocol=\"tcp\",service=\"mao\",process=\"daemon\",registration=\"ghost\",verdict=\"mismatch\"} 3\n"
 		"portlore_listening_sockets{port=\"2908\",protocol=\"tcp\",service=\"other\",process=\"daemon\",registration=\"described\",verdict=\"mismatch\"} 1\n"
 		"portlore_listening_sockets{port=\"2908\",protocol=\"tcp\",service=\"other\",process=\"daemon\",registration=\"ghost\",verdict=\"mismatch\"} 1\n";
