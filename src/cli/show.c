@@ -111,6 +111,7 @@ static int show_stream(cli_ctx *ctx, const pl_spec *items, size_t n)
 	int worst = 0;
 	size_t shown = 0;
 	pl_render_seq *seq = pl_render_seq_new(); /* NULL (out of memory) only costs speed */
+	pl_render_seq_listeners_only(seq, table); /* a range lists listeners, counts connections */
 	bool write_failed = !st;
 	pl_report_opts ropts = {.proc_root = "/proc", .no_local = ctx->no_local || !set, .sockets = set, .host = &host};
 	for (size_t i = 0; i < n && !write_failed; i++) {
