@@ -44,15 +44,28 @@ printf '%-40s %s s, peak RSS %s KiB (one run)\n' "portlore 0-65535 (local socket
 rm -f "${TMPDIR:-/tmp}/pl-range-$$"
 # Three commands alternated in one loop: with local sockets, without, and ss. What local sockets add to the
 # range (the first minus the second) is the part comparable with ss -tulpn, which prints no registry.
-ta=() tb=() tc=()
+# Wall time, and CPU time (user + system, from GNU time): on a shared machine the second is the steadier.
+cpu=$(mktemp)
+run_one() { # run_one ARRAY_PREFIX CMD...: appends wall us to ${1}w, CPU ms to ${1}c
+	local t0 t1 c
+	t0=$EPOCHREALTIME
+	/usr/bin/time -f '%U %S' -o "$cpu" "${@:2}" >/dev/null 2>&1 || true
+	t1=$EPOCHREALTIME
+	c=$(awk '{printf "%d", ($1 + $2) * 1000}' "$cpu")
+	eval "${1}w+=($(( ${t1/./} - ${t0/./} ))); ${1}c+=($c)"
+}
+aw=() ac=() bw=() bc=() cw=() cc=()
 for ((i = 0; i < RUNS; i++)); do
-	t0=$EPOCHREALTIME; "$PORTLORE" 0-65535 >/dev/null 2>&1 || true; t1=$EPOCHREALTIME; ta+=($(( ${t1/./} - ${t0/./} )))
-	t0=$EPOCHREALTIME; "$PORTLORE" 0-65535 --no-local >/dev/null 2>&1 || true; t1=$EPOCHREALTIME; tb+=($(( ${t1/./} - ${t0/./} )))
-	t0=$EPOCHREALTIME; ss -tulpn >/dev/null 2>&1 || true; t1=$EPOCHREALTIME; tc+=($(( ${t1/./} - ${t0/./} )))
+	run_one a "$PORTLORE" 0-65535
+	run_one b "$PORTLORE" 0-65535 --no-local
+	run_one c ss -tulpn
 done
-ma=$(printf '%s\n' "${ta[@]}" | median) mb=$(printf '%s\n' "${tb[@]}" | median) mc=$(printf '%s\n' "${tc[@]}" | median)
-printf '%-40s median %8d us over %d runs\n' "portlore 0-65535" "$ma" "$RUNS" "portlore 0-65535 --no-local" "$mb" "$RUNS" \
-	"ss -tulpn" "$mc" "$RUNS"
-awk -v a="$ma" -v b="$mb" -v c="$mc" 'BEGIN {
-	printf "ratio portlore 0-65535 / ss -tulpn = %.2f\n", a / c
-	printf "local sockets add %d us to the range: ratio (with - without) / ss -tulpn = %.2f (goal: <= 2.00)\n", a - b, (a - b) / c }'
+rm -f "$cpu"
+med() { printf '%s\n' "$@" | median; }
+ma=$(med "${aw[@]}") mb=$(med "${bw[@]}") mc=$(med "${cw[@]}")
+ca=$(med "${ac[@]}") cb=$(med "${bc[@]}") c3=$(med "${cc[@]}")
+printf '%-40s median %8.0f us wall, %6.0f ms CPU over %d runs\n' "portlore 0-65535" "$ma" "$ca" "$RUNS" \
+	"portlore 0-65535 --no-local" "$mb" "$cb" "$RUNS" "ss -tulpn" "$mc" "$c3" "$RUNS"
+awk -v a="$ma" -v b="$mb" -v c="$mc" -v ca="$ca" -v cb="$cb" -v cc="$c3" 'BEGIN {
+	printf "ratio portlore 0-65535 / ss -tulpn = %.2f wall\n", a / c
+	printf "local sockets add %d us wall, %d ms CPU to the range: (with - without) / ss -tulpn = %.2f wall, %.2f CPU (goal: <= 2.00)\n", a - b, ca - cb, (a - b) / c, (cc > 0 ? (ca - cb) / cc : 0) }'

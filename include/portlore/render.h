@@ -32,6 +32,9 @@ typedef struct pl_render_seq pl_render_seq;
 pl_render_seq *pl_render_seq_new(void);
 void pl_render_seq_free(pl_render_seq *seq);
 json_t *pl_render_port_json_seq(const pl_report *rep, size_t i, pl_render_seq *seq);
+/* For a range: each port's "local" lists its listeners and counts the other sockets ("connections",
+ * "connections_listed": false) instead of listing them. */
+void pl_render_seq_listeners_only(pl_render_seq *seq, bool on);
 json_t *pl_render_host_json(const pl_host_ports *h);
 json_t *pl_render_query_json(const pl_spec *s);
 json_t *pl_render_search_json(const pl_registry *reg, const char *term, const pl_hit *hits, size_t nhits,

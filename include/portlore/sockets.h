@@ -168,6 +168,7 @@ typedef struct pl_socket_set {
 				  * (the lowest, when several), -1 when unknown; NULL when no backend filled it */
 	size_t nlinks;
 	bool used_procfs;        /* netlink was refused: /proc/net was read instead */
+	bool connections_skipped; /* listeners_first found listeners: the port's connections were not read */
 	bool sctp_missing;       /* SCTP was asked for but the kernel has no SCTP diag (module not loaded) */
 	bool owners_partial;     /* some /proc entries could not be read: some owners are PL_OWNER_HIDDEN */
 	uint64_t self_netns;     /* the caller's network namespace inode, 0 when unknown */

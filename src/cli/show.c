@@ -116,6 +116,7 @@ static int show_stream(cli_ctx *ctx, const pl_spec *items, size_t n, const char 
 	int worst = 0;
 	size_t shown = 0;
 	pl_render_seq *seq = pl_render_seq_new(); /* NULL (out of memory) only costs speed */
+	pl_render_seq_listeners_only(seq, table); /* a range lists listeners, counts connections */
 	bool write_failed = !st;
 	/* The host's /etc/services, like its sockets, is read once for the whole range. */
 	pl_services_file *services = NULL;

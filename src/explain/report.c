@@ -175,10 +175,14 @@ static int attach_local(pl_report *rep, const pl_report_opts *opts)
 			continue;
 		}
 		/* The verdict speaks of the first listener that is not "unknown", so that one hidden owner does
-		 * not hide a visible mismatch beside it. */
+		 * not hide a visible mismatch beside it. Only the first listener's namespace is judged (the
+		 * caller's own when it has one, as they sort first): another namespace's server on the same port is
+		 * listed, not taken for this one's. */
 		p->local.verdict = PL_VERDICT_UNKNOWN;
 		bool judged = false;
-		for (size_t k = 0; k < p->nsocks && set->socks[p->socks[k]].listening; k++) {
+		for (size_t k = 0; k < p->nsocks && set->socks[p->socks[k]].listening &&
+				   set->socks[p->socks[k]].netns == first->netns;
+		     k++) {
 			/* docker-proxy, conmon...: a container runtime holding a published port is not the service */
 			if (pl_socket_reservation(set, &set->socks[p->socks[k]]))
 				continue;

@@ -292,15 +292,82 @@ json_t *pl_render_socket_json(const pl_socket_set *set, const pl_socket *s)
 	return j;
 }
 
-static json_t *local_json(const pl_report *rep, const pl_port_report *p)
+#define SEQ_MAX 64
+
+/* The previous port's records, by registry index, with their JSON (held). */
+struct pl_render_seq {
+	uint32_t idx[SEQ_MAX];
+	json_t *json[SEQ_MAX];
+	size_t n;
+	bool listeners_only; /* a range: list listeners, count the rest (pl_render_seq_listeners_only) */
+	/* A range's ports where nothing is: one "local" object, shared (for the socket set it speaks of). */
+	json_t *empty_local;
+	const pl_socket_set *empty_set;
+};
+
+pl_render_seq *pl_render_seq_new(void)
 {
+	return calloc(1, sizeof(pl_render_seq));
+}
+
+void pl_render_seq_free(pl_render_seq *seq)
+{
+	if (!seq)
+		return;
+	for (size_t i = 0; i < seq->n; i++)
+		json_decref(seq->json[i]);
+	json_decref(seq->empty_local);
+	free(seq);
+}
+
+void pl_render_seq_listeners_only(pl_render_seq *seq, bool on)
+{
+	if (seq)
+		seq->listeners_only = on;
+}
+
+static json_t *local_json(const pl_report *rep, const pl_port_report *p, pl_render_seq *seq);
+
+/* Most ports of a range have nothing on them: their "local" is the same object, built once. */
+static json_t *empty_local_json(const pl_report *rep, const pl_port_report *p, pl_render_seq *seq)
+{
+	if (seq->empty_local && seq->empty_set == rep->sockets)
+		return json_incref(seq->empty_local);
+	json_decref(seq->empty_local);
+	seq->empty_local = NULL;
+	pl_render_seq plain = *seq;
+	plain.listeners_only = false;
+	plain.empty_local = NULL; /* build it, do not recurse */
+	json_t *j = local_json(rep, p, &plain);
+	json_t *v = json_object_get(j, "verdict");
+	json_object_set_new(v, "explanation", json_string("Nothing uses this port on this host right now."));
+	seq->empty_local = json_incref(j);
+	seq->empty_set = rep->sockets;
+	return j;
+}
+
+static json_t *local_json(const pl_report *rep, const pl_port_report *p, pl_render_seq *seq)
+{
+	/* (a port published through DNAT is not empty: its chain is its answer) */
+	if (seq && seq->listeners_only && rep->sockets && p->nsocks == 0 &&
+	    !pl_published_find(rep->sockets, p->port, rep->spec.proto, NULL, 0))
+		return empty_local_json(rep, p, seq);
 	if (!rep->sockets)
-		return json_pack("{s:b, s:o, s:n, s:o, s:n}", "checked", false, "error",
-				 pl_json_text_or_null(rep->local_error), "note", "sockets", json_array(), "verdict");
+		return json_pack("{s:b, s:o, s:n, s:o, s:n, s:i, s:b}", "checked", false, "error",
+				 pl_json_text_or_null(rep->local_error), "note", "sockets", json_array(), "verdict",
+				 "connections", 0, "connections_listed", true);
 	const pl_socket_set *set = rep->sockets;
 	json_t *socks = json_array();
-	for (size_t i = 0; i < p->nsocks; i++)
-		json_array_append_new(socks, pl_render_socket_json(set, &set->socks[p->socks[i]]));
+	/* The sockets that do not listen (connections, TIME-WAIT) are counted; in a range they are not listed
+	 * (10,000 connections would be 10,000 objects in a sweep of ports): `portlore PORT` lists them. */
+	bool listed = !(seq && seq->listeners_only);
+	size_t others = 0;
+	for (size_t i = 0; i < p->nsocks; i++) {
+		const pl_socket *s = &set->socks[p->socks[i]];
+		others += !s->listening;
+		if (listed || s->listening)
+			json_array_append_new(socks, pl_render_socket_json(set, s));
+	}
 	char text[512];
 	/* Published through DNAT: the chain says more than any socket here (a runtime's reservation, or none) */
 	json_t *published = json_array();
@@ -331,34 +398,16 @@ static json_t *local_json(const pl_report *rep, const pl_port_report *p)
 				    "names only: the process, executable, systemd unit (and a generic runtime's command line) "
 				    "against the registered name, its known daemons and the port's known uses",
 				    "explanation", pl_json_text(text));
-	json_t *local = json_pack("{s:b, s:n, s:o, s:o, s:o, s:o, s:o}", "checked", true, "error", "note",
+	/* A lone port with a listener asks the kernel for listeners only (bench/sockets.sh): its connections are
+	 * then not known, neither listed nor counted. */
+	bool skipped = set->connections_skipped;
+	json_t *local = json_pack("{s:b, s:n, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "checked", true, "error", "note",
 				  pl_json_text_or_null(set->note), "sockets", socks, "verdict", verdict, "published",
-				  published, "nat_error", pl_json_text_or_null(set->nat_error));
+				  published, "nat_error", pl_json_text_or_null(set->nat_error), "connections",
+				  skipped ? json_null() : json_integer((json_int_t)others), "connections_listed",
+				  listed && !skipped);
 	json_object_set_new(local, "owner_search", owner_search_json(set));
 	return local;
-}
-
-#define SEQ_MAX 64
-
-/* The previous port's records, by registry index, with their JSON (held). */
-struct pl_render_seq {
-	uint32_t idx[SEQ_MAX];
-	json_t *json[SEQ_MAX];
-	size_t n;
-};
-
-pl_render_seq *pl_render_seq_new(void)
-{
-	return calloc(1, sizeof(pl_render_seq));
-}
-
-void pl_render_seq_free(pl_render_seq *seq)
-{
-	if (!seq)
-		return;
-	for (size_t i = 0; i < seq->n; i++)
-		json_decref(seq->json[i]);
-	free(seq);
 }
 
 static json_t *record_of(const pl_report *rep, uint32_t idx, const pl_render_seq *seq)
@@ -387,7 +436,9 @@ static json_t *port_json(const pl_report *rep, const pl_port_report *p, pl_rende
 	if (seq) { /* this port's records become the ones the next port may share */
 		for (size_t k = 0; k < seq->n; k++)
 			json_decref(seq->json[k]);
-		*seq = next;
+		memcpy(seq->idx, next.idx, sizeof next.idx);
+		memcpy(seq->json, next.json, sizeof next.json);
+		seq->n = next.n;
 	}
 	for (int t = PL_PROTO_TCP; t < PL_PROTO_COUNT; t++)
 		if (p->missing & (1u << t))
@@ -400,7 +451,7 @@ static json_t *port_json(const pl_report *rep, const pl_port_report *p, pl_rende
 	uint16_t first, last;
 	pl_range_bounds(p->range, &first, &last);
 	/* "local" is null when the caller skipped the host part (--no-local). */
-	json_t *local = rep->sockets || rep->local_error[0] ? local_json(rep, p) : json_null();
+	json_t *local = rep->sockets || rep->local_error[0] ? local_json(rep, p, seq) : json_null();
 	return json_pack("{s:i, s:{s:s, s:i, s:i}, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "port", p->port, "range", "class",
 			 pl_range_name(p->range), "first", first, "last", last, "bind", bind_json(rep, p), "ephemeral",
 			 ephemeral_json(rep, p), "records", records, "unregistered_transports", missing, "ghost", ghost,

@@ -277,6 +277,9 @@ void pl_text_port_line(const pl_text_out *o, const json_t *p)
 				pl_on(o, PL_RESET));
 		else
 			fprintf(o->f, "  [%zu socket%s]", json_array_size(socks), json_array_size(socks) == 1 ? "" : "s");
+	} else if (json_integer_value(json_object_get(local, "connections")) > 0) {
+		json_int_t n = json_integer_value(json_object_get(local, "connections"));
+		fprintf(o->f, "  [%lld connection%s]", (long long)n, n == 1 ? "" : "s");
 	}
 	fputc('\n', o->f);
 }

@@ -205,6 +205,8 @@ static int collect_one(pl_socket_set *set, unsigned protos, const pl_socket_quer
 		*procfs = true;
 		rc = collect(set, protos, &qx, *procfs, why, whysize, err);
 	}
+	if (rc == 0 && second && set->n > mark)
+		set->connections_skipped = true;
 	if (rc == 0 && second && set->n == mark) {
 		/* No listener in this namespace: the connections that use the port are the answer. */
 		qx.listening_only = false;

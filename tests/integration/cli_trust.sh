@@ -152,6 +152,12 @@ expect "a range shows a listener inside it" 0 "^$FA +[a-z]+ .*\\[listening: pyth
 run "$((FA - 2))-$((FA + 2))" --jsonl
 check "--jsonl: a head line, then one line a port" test "$(wc -l <"$T_DIR/out")" = 6
 check "--jsonl: every line is a JSON object, the listener in its port's line" bash -c "jq -e -s --argjson p $FA 'length == 6 and .[0].kind == \"port_report\" and ([.[1:][] | select(.port == \$p) | [.local.sockets[] | select(.listening)] | length] == [1])' '$T_DIR/out'"
+run "$((FA - 1))-$((FA + 1))" --json
+check "in a range, a port's connections are counted, its listeners listed" jq -e --argjson p "$FA" \
+	'.ports[] | select(.port == $p) | .local | .connections >= 1 and .connections_listed == false and ([.sockets[] | .listening] | all) and (.sockets | length) == 1' "$T_DIR/out"
+run "$FA" --json
+check "alone, a port with a listener asks for listeners only: its connections are not counted (null)" jq -e \
+	'.ports[0].local | .connections_listed == false and .connections == null and ([.sockets[] | .listening] | all)' "$T_DIR/out"
 if command -v strace >/dev/null; then
 	strace -f -e trace=sendto,sendmsg -o "$T_DIR/strace" "$PORTLORE" 0-65535 >/dev/null 2>&1
 	n=$(grep -c 'NETLINK_SOCK_DIAG\|nlmsg_type=SOCK_DIAG_BY_FAMILY\|SOCK_DIAG' "$T_DIR/strace")
