@@ -62,12 +62,18 @@ typedef struct pl_report {
 	pl_port_report *ports;
 	pl_socket_set *sockets; /* NULL with no_local, or when the host could not be read (local_error says why) */
 	char local_error[512];
+	bool sockets_borrowed;  /* sockets is the caller's (pl_report_opts.sockets): not freed with the report */
 } pl_report;
 
 typedef struct pl_report_opts {
 	const char *proc_root; /* "/proc" */
 	bool no_local;         /* skip the live sockets part */
 	unsigned protos;       /* which transports' sockets to look at (0: all) */
+	/* A reading made already (serve's host snapshot, taken by another process): used instead of reading
+	 * the host, and left to the caller, who keeps it alive as long as the report. NULL: read the host. */
+	const pl_host_ports *host;
+	const pl_socket_set *sockets; /* every socket of the host, with owners */
+	const char *sockets_error;    /* or why the snapshot has none (then sockets is NULL) */
 } pl_report_opts;
 
 /* PL_ENOTFOUND when a name is unknown to the registry; PL_EINVAL when a digit-led name is neither

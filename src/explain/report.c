@@ -86,11 +86,34 @@ static int add_port(pl_report *rep, const pl_registry *reg, uint16_t port, pl_pr
 	return 0;
 }
 
+static int attach_sockets(pl_report *rep, unsigned protos);
+
+static bool sock_wanted(const pl_socket *s, uint16_t port, unsigned protos)
+{
+	return s->local_port == port && (!protos || (protos & (1u << s->proto)));
+}
+
+/* A reading of the whole host made by someone else (serve's reader process): borrowed, and filtered here by
+ * port and transport as the query would have filtered it. */
+static int attach_snapshot(pl_report *rep, const pl_report_opts *opts)
+{
+	if (!opts->sockets) {
+		snprintf(rep->local_error, sizeof rep->local_error, "%s", opts->sockets_error);
+		return 0;
+	}
+	rep->sockets = (pl_socket_set *)opts->sockets;
+	rep->sockets_borrowed = true;
+	unsigned protos = rep->spec.proto != PL_PROTO_NONE ? 1u << rep->spec.proto : opts->protos;
+	return attach_sockets(rep, protos);
+}
+
 /* Sockets on each port of the report, listeners first (the set is sorted so), and the verdict. */
 static int attach_local(pl_report *rep, const pl_report_opts *opts)
 {
 	if (rep->nports == 0)
 		return 0;
+	if (opts->sockets || opts->sockets_error)
+		return attach_snapshot(rep, opts);
 	pl_socket_query q = {.proc_root = opts->proc_root ? opts->proc_root : "/proc", .protos = opts->protos,
 			     .owners = true};
 	if (rep->spec.proto != PL_PROTO_NONE)
@@ -105,6 +128,12 @@ static int attach_local(pl_report *rep, const pl_report_opts *opts)
 		rep->sockets = NULL;
 		return 0; /* the registry's answer stands on its own */
 	}
+	return attach_sockets(rep, 0);
+}
+
+/* The sockets of each port in rep->sockets (of the transports in protos; 0: all), and the verdict. */
+static int attach_sockets(pl_report *rep, unsigned protos)
+{
 	const pl_socket_set *set = rep->sockets;
 	for (size_t i = 0; i < rep->nports; i++) {
 		pl_port_report *p = &rep->ports[i];
@@ -112,14 +141,14 @@ static int attach_local(pl_report *rep, const pl_report_opts *opts)
 			continue;
 		size_t n = 0;
 		for (size_t k = 0; k < set->n; k++)
-			n += set->socks[k].local_port == p->port;
+			n += sock_wanted(&set->socks[k], p->port, protos);
 		if (n == 0)
 			continue;
 		p->socks = malloc(n * sizeof *p->socks);
 		if (!p->socks)
 			return PL_ENOMEM;
 		for (size_t k = 0; k < set->n; k++)
-			if (set->socks[k].local_port == p->port)
+			if (sock_wanted(&set->socks[k], p->port, protos))
 				p->socks[p->nsocks++] = (uint32_t)k;
 		const pl_socket *first = &set->socks[p->socks[0]];
 		if (!first->listening) {
@@ -157,7 +186,10 @@ int pl_report_build(const pl_registry *reg, const pl_spec *spec, const pl_report
 		return pl_error_set(err, PL_ENOMEM, "out of memory");
 	rep->reg = reg;
 	rep->spec = *spec;
-	pl_host_ports_read(opts && opts->proc_root ? opts->proc_root : "/proc", &rep->host);
+	if (opts && opts->host)
+		rep->host = *opts->host;
+	else
+		pl_host_ports_read(opts && opts->proc_root ? opts->proc_root : "/proc", &rep->host);
 	int rc = 0;
 	if (spec->kind == PL_SPEC_PORTS) {
 		size_t count = (size_t)spec->hi - spec->lo + 1;
@@ -237,7 +269,8 @@ void pl_report_free(pl_report *rep)
 		free(rep->ports[i].records);
 		free(rep->ports[i].socks);
 	}
-	pl_socket_set_free(rep->sockets);
+	if (!rep->sockets_borrowed)
+		pl_socket_set_free(rep->sockets);
 	free(rep->ports);
 	free(rep);
 }
