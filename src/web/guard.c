@@ -5,8 +5,9 @@
  * - a request head must be complete within HEAD_DEADLINE_MS of the connection's start (or of the end of
  *   its previous request): bytes that trickle in do not extend it;
  * - a body must come at MIN_BODY_RATE bytes a second or faster, after BODY_GRACE_MS;
- * - a client (an IPv4 address, an IPv6 /64) has at most per_client connections: a new one beyond that
- *   takes the place of that client's own idlest connection, or is refused when it has none idle;
+ * - a client (an IPv4 address, an IPv6 /64) has at most per_client connections: one more is refused at
+ *   once (closing one of its own to let it in would let a client that reconnects without end keep the
+ *   server busy accepting and closing);
  * - past the global limit, a new connection takes the place of the idlest or slowest one: waiting for a
  *   request head first, then slow to read its answer, then slow to send its body; never one whose
  *   request is being answered;
@@ -15,6 +16,7 @@
  * only after telling us (NOTIFY_CLOSED, under our lock), so a descriptor is never shut after its reuse.
  * This file does not see libmicrohttpd: web/server.c calls it from libmicrohttpd's callbacks. */
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,7 @@
 #define SLOW_REPLY_MS 5000u   /* an answer still being sent after this: its reader is slow */
 #define WARDEN_PERIOD_MS 200u
 #define LOG_PERIOD_MS 10000u
+#define CLIENT_SLOTS 16384u /* > 2 x the connection limit (4096): the table stays sparse */
 
 struct pl_web_conn {
 	struct pl_web_conn *prev, *next;
@@ -53,7 +56,21 @@ struct pl_web_guard {
 	pthread_cond_t wake;
 	uint64_t logged[PL_REFUSAL_COUNT];
 	uint64_t last_log_ms;
+	size_t peak;           /* connections at most since the last trim */
+	uint64_t last_trim_ms;
+	/* connections not cut, in all and per client: an open-addressed table, so that admitting one costs
+	 * a lookup, not a walk of every connection (a flood of connection attempts is the usual attack) */
+	size_t live;
+	struct client_slot {
+		uint8_t key[9];
+		bool used;
+		uint32_t count;
+	} clients[CLIENT_SLOTS];
+	size_t used_slots;
 };
+
+#define TRIM_PERIOD_MS 5000u
+#define TRIM_AFTER 256u /* connections closed since the peak */
 
 static const char *const refusal_names[PL_REFUSAL_COUNT] = {
 	[PL_REFUSED_CLIENT_LIMIT] = "client_limit", [PL_REFUSED_SHED] = "shed",
@@ -85,6 +102,55 @@ static void client_key(const struct sockaddr *sa, uint8_t key[9])
 			memcpy(key + 1, a, 8);
 		}
 	}
+}
+
+static size_t slot_hash(const uint8_t key[9])
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (int i = 0; i < 9; i++)
+		h = (h ^ key[i]) * 1099511628211ull;
+	return (size_t)(h % CLIENT_SLOTS);
+}
+
+/* The client's slot (created when create), or NULL. Under lock. Slots are never emptied (a count of 0
+ * stays), so that probing stays correct; the table is rebuilt when too many are used. */
+static struct client_slot *client_slot(pl_web_guard *g, const uint8_t key[9], bool create)
+{
+	for (size_t i = slot_hash(key), n = 0; n < CLIENT_SLOTS; i = (i + 1) % CLIENT_SLOTS, n++) {
+		struct client_slot *c = &g->clients[i];
+		if (!c->used) {
+			if (!create)
+				return NULL;
+			memcpy(c->key, key, 9);
+			c->used = true;
+			c->count = 0;
+			g->used_slots++;
+			return c;
+		}
+		if (memcmp(c->key, key, 9) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/* Rebuilds the table from the connections (when half its slots hold clients long gone). Under lock. */
+static void rebuild_clients(pl_web_guard *g)
+{
+	memset(g->clients, 0, sizeof g->clients);
+	g->used_slots = 0;
+	for (pl_web_conn *c = g->head.next; c != &g->head; c = c->next) {
+		struct client_slot *cs = c->cut ? NULL : client_slot(g, c->key, true);
+		if (cs)
+			cs->count++;
+	}
+}
+
+static void client_less(pl_web_guard *g, const uint8_t key[9])
+{
+	struct client_slot *cs = client_slot(g, key, false);
+	if (cs && cs->count)
+		cs->count--;
+	g->live--;
 }
 
 int pl_web_guard_new(pl_web *w, unsigned per_client, unsigned global, pl_error *err)
@@ -123,18 +189,17 @@ static int shed_rank(const pl_web_conn *c, uint64_t now)
 static void cut(pl_web_guard *g, pl_web_conn *c, pl_web_refusal why)
 {
 	c->cut = true;
+	client_less(g, c->key);
 	shutdown(c->fd, SHUT_RDWR);
 	g->w->refused[why]++;
 }
 
-/* The idlest of the connections (of one client when key is set), or NULL. Under lock. */
-static pl_web_conn *victim(pl_web_guard *g, const uint8_t *key, uint64_t now)
+/* The idlest of the connections, or NULL. Under lock. */
+static pl_web_conn *victim(pl_web_guard *g, uint64_t now)
 {
 	pl_web_conn *best = NULL;
 	int best_rank = 0;
 	for (pl_web_conn *c = g->head.next; c != &g->head; c = c->next) {
-		if (key && memcmp(c->key, key, sizeof c->key))
-			continue;
 		int r = shed_rank(c, now);
 		if (r > best_rank || (r && r == best_rank && c->since_ms < best->since_ms))
 			best = c, best_rank = r;
@@ -150,21 +215,15 @@ bool pl_web_guard_admit(pl_web *w, const struct sockaddr *sa)
 	uint64_t now = pl_web_now_ms();
 	bool ok = true;
 	pthread_mutex_lock(&g->lock);
-	size_t mine = 0, live = 0;
-	for (pl_web_conn *c = g->head.next; c != &g->head; c = c->next) {
-		live += !c->cut;
-		mine += !c->cut && memcmp(c->key, key, sizeof key) == 0;
-	}
+	struct client_slot *cs = client_slot(g, key, false);
+	size_t mine = cs ? cs->count : 0, live = g->live;
 	if (mine >= g->per_client) {
-		pl_web_conn *v = victim(g, key, now);
-		if (v)
-			cut(g, v, PL_REFUSED_SHED);
-		else {
-			w->refused[PL_REFUSED_CLIENT_LIMIT]++;
-			ok = false;
-		}
+		/* refused at once: cheaper than any other answer to a client that keeps reconnecting, and what it
+		 * holds already ages towards its deadlines */
+		w->refused[PL_REFUSED_CLIENT_LIMIT]++;
+		ok = false;
 	} else if (live >= g->global) {
-		pl_web_conn *v = victim(g, NULL, now);
+		pl_web_conn *v = victim(g, now);
 		if (v)
 			cut(g, v, PL_REFUSED_SHED);
 		else {
@@ -187,11 +246,19 @@ pl_web_conn *pl_web_guard_open(pl_web *w, int fd, const struct sockaddr *sa)
 	c->phase = PL_CONN_HEAD;
 	c->since_ms = pl_web_now_ms();
 	pthread_mutex_lock(&g->lock);
+	if (g->used_slots > CLIENT_SLOTS / 2)
+		rebuild_clients(g);
+	struct client_slot *cs = client_slot(g, c->key, true);
+	if (cs)
+		cs->count++;
+	g->live++;
 	c->next = &g->head;
 	c->prev = g->head.prev;
 	g->head.prev->next = c;
 	g->head.prev = c;
 	g->n++;
+	if (g->n > g->peak)
+		g->peak = g->n;
 	pthread_mutex_unlock(&g->lock);
 	return c;
 }
@@ -202,6 +269,8 @@ void pl_web_guard_close(pl_web *w, pl_web_conn *c)
 		return;
 	pl_web_guard *g = w->guard;
 	pthread_mutex_lock(&g->lock);
+	if (!c->cut)
+		client_less(g, c->key);
 	c->prev->next = c->next;
 	c->next->prev = c->prev;
 	g->n--;
@@ -259,7 +328,16 @@ static void sweep(pl_web_guard *g, uint64_t now)
 		else if (c->phase == PL_CONN_BODY && age > BODY_GRACE_MS + c->body_bytes * 1000 / MIN_BODY_RATE)
 			cut(g, c, PL_REFUSED_SLOW_BODY);
 	}
+	/* A crowd that came and went leaves its connections' buffers in malloc's free lists: give them back
+	 * to the system, so that the next crowd does not find the server already large. */
+	bool trim = g->peak > g->n + TRIM_AFTER && now - g->last_trim_ms >= TRIM_PERIOD_MS;
+	if (trim) {
+		g->peak = g->n;
+		g->last_trim_ms = now;
+	}
 	pthread_mutex_unlock(&g->lock);
+	if (trim)
+		malloc_trim(0);
 	log_refusals(g, now);
 }
 

@@ -43,7 +43,10 @@ static void *mhd_handle;
 #define PER_CLIENT_LIMIT 256u
 #define IDLE_TIMEOUT_S 15u /* no progress at all, in either direction (a reader that stopped reading) */
 #define METRICS_TTL_MS 1000u
-#define HEADER_MEMORY (32u * 1024) /* request line, headers and body buffer, per connection */
+#define DISCARD_MAX (64u * 1024) /* bytes of a too big chunked body read to answer it 413 */
+/* Request line, headers and body buffer, per connection: what a connection costs in memory, as
+ * libmicrohttpd touches all of it (16 KiB: 900 connections ~15 MB; nginx reads headers into 8 KiB). */
+#define HEADER_MEMORY (16u * 1024)
 #define LISTEN_BACKLOG 1024
 
 static const char csp[] = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
@@ -54,6 +57,7 @@ typedef struct req {
 	pl_route route;
 	unsigned status;
 	bool started, too_big, nul_in_path;
+	size_t body_seen;
 	enum { VOTE_NONE, VOTE_QUEUED, VOTE_DONE } vote_state;
 	pl_buf body;
 	pl_web_vote_job job;
@@ -347,12 +351,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	}
 	if (*upload_size) {
 		pl_web_guard_body(conn_of(con), *upload_size);
+		r->body_seen += *upload_size;
 		if (!r->too_big && pl_buf_add(&r->body, upload, *upload_size))
 			r->too_big = true;
 		*upload_size = 0;
-		if (!r->too_big)
-			return MHD_YES;
-		/* too big: answer now; libmicrohttpd closes the connection rather than read the rest */
+		/* A body found too big as it comes (chunked: no Content-Length to refuse it by) is read to its
+		 * end and dropped, to be answered 413 (libmicrohttpd takes no answer in the middle of a body),
+		 * up to DISCARD_MAX: past that, the connection is closed without one. */
+		if (r->body_seen > DISCARD_MAX)
+			return MHD_NO;
+		return MHD_YES;
 	}
 	pl_web_guard_phase(conn_of(con), PL_CONN_BUSY);
 	pl_web_request rq = {.method = method, .path = url, .nul_in_path = r->nul_in_path};

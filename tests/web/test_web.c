@@ -575,48 +575,50 @@ static void test_metrics_size_does_not_grow_with_votes(void **state)
 	pl_buf_free(&r.body);
 }
 
-/* A client is an IPv4 address or an IPv6 /64: past its share, a new connection of its own takes the place
- * of its idlest one; one that is being answered is never cut, and a client with none idle is refused. */
-static void test_guard_counts_a_64_as_one_client_and_sheds_its_idlest(void **state)
+/* A client is an IPv4 address or an IPv6 /64: past its share it is refused; past the global limit, a new
+ * connection takes the place of the idlest one, never of one being answered, and none is cut when all are
+ * busy. */
+static void test_guard_counts_a_64_as_one_client_and_sheds_the_idlest(void **state)
 {
 	(void)state;
 	pl_web w = {0};
 	pl_error err = {0};
-	assert_int_equal(pl_web_guard_new(&w, 3, 100, &err), 0);
-	struct sockaddr_storage a = peer("2001:db8:1:2::1"), b = peer("2001:db8:1:2:ffff::9"), c = peer("2001:db8:1:3::1");
-	int sp[3][2];
-	pl_web_conn *conn[3];
-	for (int i = 0; i < 3; i++) {
+	assert_int_equal(pl_web_guard_new(&w, 3, 4, &err), 0);
+	struct sockaddr_storage a = peer("2001:db8:1:2::1"), b = peer("2001:db8:1:2:ffff::9"), c = peer("2001:db8:1:3::1"),
+				d = peer("::ffff:192.0.2.7"), e = peer("192.0.2.8");
+	const struct sockaddr *from[5] = {(struct sockaddr *)&a, (struct sockaddr *)&b, (struct sockaddr *)&a,
+					  (struct sockaddr *)&c, (struct sockaddr *)&d};
+	int sp[5][2];
+	pl_web_conn *conn[5] = {0};
+	for (int i = 0; i < 4; i++) {
 		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp[i]), 0);
-		assert_true(pl_web_guard_admit(&w, (struct sockaddr *)(i == 1 ? &b : &a)));
-		conn[i] = pl_web_guard_open(&w, sp[i][0], (struct sockaddr *)(i == 1 ? &b : &a));
+		assert_true(pl_web_guard_admit(&w, from[i]));
+		conn[i] = pl_web_guard_open(&w, sp[i][0], from[i]);
 		assert_non_null(conn[i]);
+		pl_web_guard_phase(conn[i], PL_CONN_BUSY);
 	}
-	pl_web_guard_phase(conn[0], PL_CONN_BUSY);
-	pl_web_guard_phase(conn[2], PL_CONN_BUSY);
-	/* another /64 is another client */
-	assert_true(pl_web_guard_admit(&w, (struct sockaddr *)&c));
-	assert_int_equal(w.refused[PL_REFUSED_SHED], 0);
-	/* the same /64: its idle connection (conn[1], from another address of it) makes room */
-	assert_true(pl_web_guard_admit(&w, (struct sockaddr *)&a));
+	/* a fourth from the same /64 (another address of it): refused */
+	assert_false(pl_web_guard_admit(&w, (struct sockaddr *)&b));
+	assert_int_equal(w.refused[PL_REFUSED_CLIENT_LIMIT], 1);
+	/* the server is full (4) and every connection is being answered: refused, none cut */
+	assert_false(pl_web_guard_admit(&w, from[4]));
+	assert_int_equal(w.refused[PL_REFUSED_FULL], 1);
+	/* conn[1] goes idle (kept alive, waiting for its next request): it makes room */
+	pl_web_guard_phase(conn[1], PL_CONN_HEAD);
+	assert_true(pl_web_guard_admit(&w, from[4]));
 	assert_int_equal(w.refused[PL_REFUSED_SHED], 1);
 	char byte;
 	assert_int_equal(read(sp[1][1], &byte, 1), 0); /* its socket was shut down */
-	int sp4[2];
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp4), 0);
-	pl_web_conn *fourth = pl_web_guard_open(&w, sp4[0], (struct sockaddr *)&a);
-	pl_web_guard_phase(fourth, PL_CONN_REPLY); /* sending its answer, for less than SLOW_REPLY_MS */
-	/* now none of its connections is idle: refused */
-	assert_false(pl_web_guard_admit(&w, (struct sockaddr *)&a));
-	assert_int_equal(w.refused[PL_REFUSED_CLIENT_LIMIT], 1);
-	for (int i = 0; i < 3; i++) {
+	/* an IPv4-mapped address is its IPv4 client: d and e are two clients, d's count is its own */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp[4]), 0);
+	conn[4] = pl_web_guard_open(&w, sp[4][0], from[4]);
+	pl_web_guard_phase(conn[4], PL_CONN_BUSY);
+	assert_false(pl_web_guard_admit(&w, (struct sockaddr *)&e)); /* full again, nothing idle */
+	for (int i = 0; i < 5; i++) {
 		pl_web_guard_close(&w, conn[i]);
 		close(sp[i][0]);
 		close(sp[i][1]);
 	}
-	pl_web_guard_close(&w, fourth);
-	close(sp4[0]);
-	close(sp4[1]);
 	assert_int_equal(pl_web_guard_count(&w), 0);
 	pl_web_guard_free(&w);
 }
@@ -642,7 +644,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test(test_snapshot_round_trip_and_damaged_frames),
 		cmocka_unit_test_setup_teardown(test_metrics_size_does_not_grow_with_votes, setup, teardown),
-		cmocka_unit_test(test_guard_counts_a_64_as_one_client_and_sheds_its_idlest),
+		cmocka_unit_test(test_guard_counts_a_64_as_one_client_and_sheds_the_idlest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
