@@ -188,6 +188,7 @@ struct pl_web {
 	pl_web_cache *pages;   /* rendered registry part of a port page, by port and language */
 	pl_web_cache *live;    /* the "On this host" section, by snapshot, port and language */
 	pl_web_cache *search;  /* /api/search documents by query: the registry never changes */
+	pl_web_cache *api;     /* /api/ports/N documents by snapshot, port and audience */
 	pthread_mutex_t snap_lock;
 	pthread_cond_t snap_cond;
 	pl_web_snapshot *snap; /* the newest host snapshot */

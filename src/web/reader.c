@@ -81,7 +81,7 @@ void pl_web_reader_main(int fd, const char *proc_root, unsigned interval_ms)
 		_exit(3);
 	fd = 3;
 	close_range(4, ~0u, 0);
-	setpriority(PRIO_PROCESS, 0, 5); /* requests come first; a reading can wait a few ms */
+	/* normal priority: a reading that waits behind other work makes every page older */
 	signal(SIGPIPE, SIG_IGN);
 	pl_buf b;
 	pl_buf_init(&b, PL_WEB_SNAPSHOT_MAX);

@@ -40,7 +40,7 @@ static void *mhd_handle;
 #define CONNECTION_LIMIT 4096u
 /* A client (an IPv4 address, an IPv6 /64): generous, as loopback is one address for every local client
  * (and for a reverse proxy); past it, the client's own idle connections make room first. */
-#define PER_CLIENT_LIMIT 256u
+#define PER_CLIENT_LIMIT 512u
 #define IDLE_TIMEOUT_S 15u /* no progress at all, in either direction (a reader that stopped reading) */
 #define METRICS_TTL_MS 1000u
 #define DISCARD_MAX (64u * 1024) /* bytes of a too big chunked body read to answer it 413 */
@@ -506,7 +506,8 @@ int pl_web_open(const pl_web_opts *opts, pl_web **out, pl_error *err)
 	w->pages = pl_web_cache_new(1024, 60 * 1000);
 	w->live = pl_web_cache_new(256, 1000);
 	w->search = pl_web_cache_new(256, UINT32_MAX);
-	if (!w->pages || !w->live || !w->search) {
+	w->api = pl_web_cache_new(256, UINT32_MAX);
+	if (!w->pages || !w->live || !w->search || !w->api) {
 		rc = pl_error_set(err, PL_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -595,6 +596,7 @@ void pl_web_stop(pl_web *w)
 	pl_web_cache_free(w->pages);
 	pl_web_cache_free(w->live);
 	pl_web_cache_free(w->search);
+	pl_web_cache_free(w->api);
 	pthread_mutex_destroy(&w->snap_lock);
 	pthread_cond_destroy(&w->snap_cond);
 	pthread_mutex_destroy(&w->metrics_lock);
