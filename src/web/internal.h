@@ -268,6 +268,7 @@ typedef struct pl_web_request {
 	size_t body_len;
 	bool body_too_big;
 	bool nul_in_path;                /* the raw path held %00 (libmicrohttpd's decoding stops there) */
+	bool no_host;                    /* HTTP/1.1 without Host */
 	bool vote_done;                  /* the writer has answered: vote_result is its answer */
 	int vote_result;
 	const struct sockaddr *client;   /* the TCP peer */

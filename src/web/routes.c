@@ -445,8 +445,9 @@ void pl_web_route(pl_web *w, const pl_web_request *rq, pl_web_reply *r)
 	r->lang = pl_web_lang_pick(rq->accept_language);
 	r->status = 500;
 	r->route = R_OTHER;
-	if (rq->nul_in_path) {
-		/* libmicrohttpd's decoding ends the path at %00: "/ports/2908%00abc" must not be /ports/2908 */
+	if (rq->nul_in_path || rq->no_host) {
+		/* libmicrohttpd's decoding ends the path at %00: "/ports/2908%00abc" must not be /ports/2908;
+		 * and HTTP/1.1 requires Host */
 		error_reply(w, rq, r, 400, M_ERR_400, NULL);
 		return;
 	}

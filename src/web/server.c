@@ -329,7 +329,6 @@ static void vote_done(pl_web_vote_job *job)
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url, const char *method,
 				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
-	(void)version;
 	pl_web *w = cls;
 	req *r = *con_cls;
 	if (!r)
@@ -364,6 +363,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	}
 	pl_web_guard_phase(conn_of(con), PL_CONN_BUSY);
 	pl_web_request rq = {.method = method, .path = url, .nul_in_path = r->nul_in_path};
+	/* RFC 9112 3.2: an HTTP/1.1 request without Host is a 400, which libmicrohttpd leaves to us */
+	rq.no_host = !strcmp(version, MHD_HTTP_VERSION_1_1) && !header(con, MHD_HTTP_HEADER_HOST);
 	const char *q = NULL;
 	size_t qlen = 0;
 	if (sym_MHD_lookup_connection_value_n(con, MHD_GET_ARGUMENT_KIND, "q", 1, &q, &qlen) == MHD_YES) {
@@ -386,7 +387,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	rq.client = ci ? ci->client_addr : NULL;
 	if (r->vote_state == VOTE_QUEUED)
 		return MHD_YES; /* woken before the writer answered: nothing to do yet */
-	if (!strcmp(url, "/metrics") && !rq.nul_in_path && (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
+	if (!strcmp(url, "/metrics") && !rq.nul_in_path && !rq.no_host && (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
 		return send_metrics(w, con, r, &rq);
 	pl_web_reply rep = {0};
 	pl_buf_init(&rep.body, PL_WEB_PAGE_MAX);
