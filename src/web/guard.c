@@ -174,7 +174,7 @@ static int shed_rank(const pl_web_conn *c, uint64_t now)
 	if (c->cut)
 		return 0;
 	uint64_t age = now - c->since_ms;
-	switch (c->phase) {
+	switch ((int)c->phase) {
 	case PL_CONN_HEAD:
 		return 3; /* idle, or sending its head */
 	case PL_CONN_REPLY:

@@ -122,19 +122,19 @@ static int seccomp(bool reader, char *why, size_t size)
 		return -1;
 	}
 	int rc = 0;
+	/* socket(family, ...) for one family: libseccomp's SCMP_A0 leaves datum_b unset, which clang refuses */
+	const struct scmp_arg_cmp netlink = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = AF_NETLINK, .datum_b = 0};
+	const struct scmp_arg_cmp packet = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = AF_PACKET, .datum_b = 0};
 	if (reader) {
 		for (size_t i = 0; reader_allowed[i] && rc == 0; i++)
 			rc = rule(ctx, SCMP_ACT_ALLOW, reader_allowed[i]);
-		rc = rc ? rc : sym_seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-						   SCMP_A0(SCMP_CMP_EQ, AF_NETLINK));
+		rc = rc ? rc : sym_seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, netlink);
 	} else {
 		for (size_t i = 0; http_denied[i] && rc == 0; i++)
 			rc = rule(ctx, SCMP_ACT_ERRNO(EPERM), http_denied[i]);
 		/* the HTTP process has no business with the kernel's socket tables or raw packets */
-		rc = rc ? rc : sym_seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1,
-						   SCMP_A0(SCMP_CMP_EQ, AF_NETLINK));
-		rc = rc ? rc : sym_seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1,
-						   SCMP_A0(SCMP_CMP_EQ, AF_PACKET));
+		rc = rc ? rc : sym_seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1, netlink);
+		rc = rc ? rc : sym_seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1, packet);
 	}
 	rc = rc ? rc : sym_seccomp_load(ctx);
 	sym_seccomp_release(ctx);
