@@ -107,10 +107,12 @@ sleep 1
 read -r fr fp fe < <(run flood "http://$paddr/ports/2908")
 wait $vp || true
 votes=$(awk '/Requests\/sec/ {print $2}' "$tmp/votes.wrk")
+# a vote on a port already voted from this address is a 409: counted apart, not as an error
+vbad=$(awk '/Non-2xx/ {print $5}' "$tmp/votes.wrk")
 ok=$(awk -v f="$fp" -v i="$idle_p99" -v e="$fe" 'BEGIN { print (f < 2 * i && e == 0) ? "met" : "MISSED" }')
 [ "$ok" = met ] || fail=1
-printf 'page under a vote flood (%s votes/s): %d r/s, p99 %.2fms against %.2fms idle (goal < 2x), errors %d: %s\n' \
-	"$votes" "$fr" "$(awk -v v="$fp" 'BEGIN { print v / 1000 }')" "$(awk -v v="$idle_p99" 'BEGIN { print v / 1000 }')" "$fe" "$ok"
+printf 'page under a vote flood (%s votes/s, %s of them not 2xx): %d r/s, p99 %.2fms against %.2fms idle (goal < 2x), errors %d: %s\n' \
+	"$votes" "${vbad:-0}" "$fr" "$(awk -v v="$fp" 'BEGIN { print v / 1000 }')" "$(awk -v v="$idle_p99" 'BEGIN { print v / 1000 }')" "$fe" "$ok"
 echo "search note: /api/search answers from src/registry/search.c as it is in this tree (issue 10 owns it);"
 echo "the server keeps the documents of the last 256 queries (the registry never changes while it runs)."
 exit $fail

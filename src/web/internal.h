@@ -200,6 +200,7 @@ struct pl_web {
 	_Atomic uint64_t refused[5]; /* connections refused or cut, by pl_web_refusal */
 	pthread_mutex_t metrics_lock; /* the shared /metrics answers (web/server.c) */
 	void *metrics_resp[2];        /* struct MHD_Response *, for untrusted and trusted scrapers */
+	struct pl_web_shared_slot *shared; /* answers shared between requests (web/server.c) */
 	uint64_t metrics_ms[2];
 	_Atomic uint64_t mhd_log_window_ms, mhd_log_lines, mhd_log_dropped;
 	struct range_stat {

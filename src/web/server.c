@@ -318,6 +318,94 @@ static enum MHD_Result send_metrics(pl_web *w, struct MHD_Connection *con, req *
 	return ok;
 }
 
+/* ---- answers shared between requests ----
+ * A page, an API document or a search answer is the same for every request with the same key (path,
+ * language, audience, host snapshot, the port's vote counts; a query): its response is made once and
+ * queued to each of them, as /metrics is, so that a request costs no rendering and no copy. A slot holds
+ * its key whole, so that two keys of one hash never answer for each other. */
+#define SHARED_SLOTS 512u
+
+typedef struct pl_web_shared_slot {
+	pthread_mutex_t lock;
+	char key[PL_WEB_QUERY_MAX + 64];
+	struct MHD_Response *resp;
+	pl_route route;
+} shared_slot;
+
+/* The key of a request whose answer can be shared, in key (NUL-terminated), or false. */
+static bool shared_key(pl_web *w, const pl_web_request *rq, char *key, size_t size, pl_route *route)
+{
+	if (strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD"))
+		return false;
+	if (rq->nul_in_path || rq->no_host)
+		return false;
+	bool live = pl_web_live_ok(w, rq);
+	uint64_t seq;
+	pthread_mutex_lock(&w->snap_lock);
+	seq = w->snap_seq;
+	pthread_mutex_unlock(&w->snap_lock);
+	const char *p = rq->path;
+	int n = -1;
+	if (!strncmp(p, "/ports/", 7) && !rq->voted && pl_is_digits(p + 7, strlen(p + 7)) && strlen(p + 7) <= 5) {
+		uint32_t port;
+		if (pl_parse_uint(p + 7, strlen(p + 7), 65535, &port))
+			return false;
+		uint32_t c[PL_VOTE_COUNT];
+		pl_web_feedback_counts(w->fb, (uint16_t)port, c);
+		n = snprintf(key, size, "P%u|%s|%d|%llu|%u,%u,%u", port,
+			     pl_web_lang_tag(pl_web_lang_pick(rq->accept_language)), live, (unsigned long long)seq,
+			     c[0], c[1], c[2]);
+		*route = R_PORT;
+	} else if (!strncmp(p, "/api/ports/", 11) && pl_is_digits(p + 11, strlen(p + 11)) && strlen(p + 11) <= 5) {
+		n = snprintf(key, size, "A%s|%d|%llu", p + 11, live, (unsigned long long)seq);
+		*route = R_API_PORT;
+	} else if (!strcmp(p, "/api/search") && rq->q && rq->q_len <= PL_WEB_QUERY_MAX && strlen(rq->q) == rq->q_len) {
+		n = snprintf(key, size, "S%s", rq->q);
+		*route = R_API_SEARCH;
+	}
+	return n > 0 && (size_t)n < size;
+}
+
+static shared_slot *shared_slot_of(pl_web *w, const char *key)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (const char *k = key; *k; k++)
+		h = (h ^ (unsigned char)*k) * 1099511628211ull;
+	return &w->shared[h % SHARED_SLOTS];
+}
+
+/* Queues the shared answer for key, if there is one. */
+static bool send_shared(pl_web *w, struct MHD_Connection *con, req *r, const char *key, enum MHD_Result *ok)
+{
+	shared_slot *sl = shared_slot_of(w, key);
+	pthread_mutex_lock(&sl->lock);
+	bool hit = sl->resp && !strcmp(sl->key, key);
+	if (hit)
+		*ok = queue(con, r, 200, sl->route, sl->resp);
+	pthread_mutex_unlock(&sl->lock);
+	return hit;
+}
+
+/* Makes the response of rep (a 200 of a shareable request), keeps it under key and queues it. */
+static enum MHD_Result send_and_share(pl_web *w, struct MHD_Connection *con, req *r, pl_web_reply *rep,
+				      const char *key)
+{
+	struct MHD_Response *resp = make_response(w, rep);
+	if (!resp)
+		return MHD_NO;
+	enum MHD_Result ok = queue(con, r, rep->status, rep->route, resp);
+	shared_slot *sl = shared_slot_of(w, key);
+	pthread_mutex_lock(&sl->lock);
+	struct MHD_Response *old = sl->resp;
+	sl->resp = resp; /* our reference now; the old one is dropped (connections sending it hold theirs) */
+	sl->route = rep->route;
+	snprintf(sl->key, sizeof sl->key, "%s", key);
+	pthread_mutex_unlock(&sl->lock);
+	if (old)
+		sym_MHD_destroy_response(old);
+	return ok;
+}
+
 /* The writer has committed (or failed) the vote: the connection goes on (on_request again). */
 static void vote_done(pl_web_vote_job *job)
 {
@@ -389,9 +477,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 		return MHD_YES; /* woken before the writer answered: nothing to do yet */
 	if (!strcmp(url, "/metrics") && !rq.nul_in_path && !rq.no_host && (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
 		return send_metrics(w, con, r, &rq);
+	char key[PL_WEB_QUERY_MAX + 64];
+	pl_route shared_route;
+	bool shareable = w->shared && shared_key(w, &rq, key, sizeof key, &shared_route);
+	enum MHD_Result sent;
+	if (shareable && send_shared(w, con, r, key, &sent))
+		return sent;
 	pl_web_reply rep = {0};
 	pl_buf_init(&rep.body, PL_WEB_PAGE_MAX);
 	pl_web_route(w, &rq, &rep);
+	if (shareable && rep.status == 200 && rep.route == shared_route && !rep.vote_pending)
+		return send_and_share(w, con, r, &rep, key);
 	if (rep.vote_pending) {
 		pl_buf_free(&rep.body);
 		r->job = (pl_web_vote_job){.port = rep.vote_port, .vote = rep.vote, .done = vote_done, .ctx = r};
@@ -512,6 +608,9 @@ int pl_web_open(const pl_web_opts *opts, pl_web **out, pl_error *err)
 		rc = pl_error_set(err, PL_ENOMEM, "out of memory");
 		goto fail;
 	}
+	if ((w->shared = calloc(SHARED_SLOTS, sizeof *w->shared)))
+		for (size_t i = 0; i < SHARED_SLOTS; i++)
+			pthread_mutex_init(&w->shared[i].lock, NULL);
 	struct rlimit nofile;
 	unsigned limit = CONNECTION_LIMIT;
 	/* leave room for the database, the listening socket, the reader's pipe, libmicrohttpd's epoll */
@@ -594,6 +693,12 @@ void pl_web_stop(pl_web *w)
 	for (int i = 0; i < 2; i++)
 		if (w->metrics_resp[i])
 			sym_MHD_destroy_response(w->metrics_resp[i]);
+	for (size_t i = 0; w->shared && i < SHARED_SLOTS; i++) {
+		if (w->shared[i].resp)
+			sym_MHD_destroy_response(w->shared[i].resp);
+		pthread_mutex_destroy(&w->shared[i].lock);
+	}
+	free(w->shared);
 	pl_web_cache_free(w->pages);
 	pl_web_cache_free(w->live);
 	pl_web_cache_free(w->search);
