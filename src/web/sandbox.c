@@ -2,7 +2,8 @@
  * unveil in httpd and relayd, with what Linux has).
  * - The HTTP process, which faces the network: no new privileges ever; Landlock: no file read, written or
  *   executed anywhere but the database's folder (it never needs the host: the reader sends snapshots);
- *   a seccomp filter (libseccomp) refusing what a web server has no use for: exec, fork, ptrace, other
+ *   a seccomp filter (libseccomp) refusing what a web server has no use for: exec, fork (clone without
+ *   CLONE_THREAD), ptrace, other
  *   processes' memory, netlink and packet sockets, outgoing connections, mounts, namespaces, BPF, kernel
  *   modules, keys, io_uring, identity changes. A deny-list: libmicrohttpd, SQLite and glibc are free to
  *   use the rest, which an allow-list could not promise across their versions.
@@ -12,6 +13,7 @@
  * Each step is best effort on an older kernel or without libseccomp; the caller is told what held. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/landlock.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -135,6 +137,13 @@ static int seccomp(bool reader, char *why, size_t size)
 		/* the HTTP process has no business with the kernel's socket tables or raw packets */
 		rc = rc ? rc : sym_seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1, netlink);
 		rc = rc ? rc : sym_seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1, packet);
+		/* threads, but no new process: clone without CLONE_THREAD is refused; clone3, whose flags sit in
+		 * memory a filter cannot read, answers ENOSYS, so that glibc falls back to clone (as under
+		 * systemd's and container runtimes' filters) */
+		const struct scmp_arg_cmp no_thread = {.arg = 0, .op = SCMP_CMP_MASKED_EQ, .datum_a = CLONE_THREAD,
+						       .datum_b = 0};
+		rc = rc ? rc : sym_seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1, no_thread);
+		rc = rc ? rc : rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3");
 	}
 	rc = rc ? rc : sym_seccomp_load(ctx);
 	sym_seccomp_release(ctx);
@@ -160,7 +169,7 @@ int pl_web_sandbox(const char *writable, char *what, size_t size)
 		return -1;
 	}
 	snprintf(what, size,
-		 "no new privileges; no file read, written or run outside %s (Landlock); no exec, fork, ptrace, "
+		 "no new privileges; no file read, written or run outside %s (Landlock); no exec, new process, ptrace, "
 		 "netlink or outgoing connection (seccomp); the host is read by a separate process",
 		 writable);
 	return 0;
