@@ -1,6 +1,7 @@
 /* What the two processes of `portlore serve` give up once they are set up (after OpenBSD's pledge and
  * unveil in httpd and relayd, with what Linux has).
- * - The HTTP process, which faces the network: no new privileges ever; Landlock: no file read, written or
+ * - The HTTP process, which faces the network: no new privileges ever, no capability (even run as root);
+ *   Landlock: no file read, written or
  *   executed anywhere but the database's folder (it never needs the host: the reader sends snapshots);
  *   a seccomp filter (libseccomp) refusing what a web server has no use for: exec, fork (clone without
  *   CLONE_THREAD), ptrace, other
@@ -18,6 +19,7 @@
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -39,6 +41,25 @@ SECCOMP_SYMS(PL_DL_DECLARE)
 static const pl_dl_sym seccomp_syms[] = {SECCOMP_SYMS(PL_DL_ENTRY){NULL, NULL}};
 static const char *const seccomp_sonames[] = {"libseccomp.so.2", NULL};
 static void *seccomp_handle;
+
+/* Every capability given up, for good: the bounding set emptied (no exec could bring one back anyway,
+ * under no_new_privs), the ambient set cleared, then effective, permitted and inheritable set to none.
+ * Run as root, the process keeps uid 0, which still owns what it created (its database), but loses what
+ * made root more than a user: reading others' files, binding low ports, changing identity, tracing. */
+static int drop_capabilities(char *why, size_t size)
+{
+	for (int cap = 0; cap <= 63; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL && errno != EPERM)
+			break;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2] = {{0}};
+	if (syscall(SYS_capset, &hdr, data)) {
+		snprintf(why, size, "capabilities not dropped (%s)", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
 static int landlock(const char *writable, char *why, size_t size)
 {
@@ -161,16 +182,21 @@ int pl_web_sandbox(const char *writable, char *what, size_t size)
 		snprintf(what, size, "nothing: PR_SET_NO_NEW_PRIVS failed (%s)", strerror(errno));
 		return -1;
 	}
-	/* libseccomp is loaded (read from disk) before Landlock forbids reading it; the filter is loaded
-	 * first too, as it does not refuse what Landlock needs */
+	/* capabilities first (the filter refuses capset); libseccomp is loaded (read from disk) before
+	 * Landlock forbids reading it; the filter is loaded first too, as it does not refuse what Landlock
+	 * needs */
+	char why3[128];
+	int cp = drop_capabilities(why3, sizeof why3);
 	int sc = seccomp(false, why2, sizeof why2), ll = landlock(writable, why, sizeof why);
-	if (ll || sc) {
-		snprintf(what, size, "no new privileges; %s; %s", ll ? why : "Landlock on", sc ? why2 : "seccomp on");
+	if (ll || sc || cp) {
+		snprintf(what, size, "no new privileges; %s; %s; %s", cp ? why3 : "no capabilities", ll ? why : "Landlock on",
+			 sc ? why2 : "seccomp on");
 		return -1;
 	}
 	snprintf(what, size,
-		 "no new privileges; no file read, written or run outside %s (Landlock); no exec, new process, ptrace, "
-		 "netlink or outgoing connection (seccomp); the host is read by a separate process",
+		 "no new privileges, no capabilities; no file read, written or run outside %s (Landlock); no exec, "
+		 "new process, ptrace, netlink or outgoing connection (seccomp); the host is read by a separate "
+		 "process",
 		 writable);
 	return 0;
 }

@@ -34,6 +34,7 @@ print(s.getsockname()[1], flush=True); time.sleep(120)' >"$1" 2>"$1.err" &
 
 listen_as_nobody "$T_DIR/l1"
 LPORT=$(cat "$T_DIR/l1")
+L1PID=$LPID
 [ -n "$LPORT" ] || { _tap 0 "a listener runs as nobody" "$(cat "$T_DIR/l1.err")"; finish; exit; }
 _tap 1 "a listener runs as nobody on 127.0.0.1:$LPORT (pid $LPID)"
 
@@ -106,8 +107,44 @@ for p in "$SRV" "$READER"; do
 	[[ "$st" == *"NoNewPrivs: 1"*"Seccomp: 2"* ]] && _tap 1 "$(cat /proc/"$p"/comm) ($p): no new privileges, a seccomp filter" ||
 		_tap 0 "$p: no new privileges, a seccomp filter" "$st"
 done
+caps=$(grep -E '^Cap(Eff|Prm|Bnd):' /proc/"$SRV"/status | tr -s '\t\n' ' ')
+[[ "$caps" == "CapPrm: 0000000000000000 CapEff: 0000000000000000 CapBnd: 0000000000000000 " ]] &&
+	_tap 1 "the HTTP process, started as root, holds no capability" || _tap 0 "the HTTP process holds no capability" "$caps"
 grep -q 'no file read, written or run outside' "$T_DIR/main.err" && _tap 1 "the HTTP process says it may read no file but its database's" ||
 	_tap 0 "the HTTP process is under Landlock" "$(cat "$T_DIR/main.err")"
+# The same user's view, whoever that is: `serve` run as nobody shows nobody's listener with its owner and
+# root's as hidden, exactly as `portlore PORT` run as nobody does.
+chmod 0711 "$T_DIR"
+ND="$T_DIR/nobody"
+mkdir -p "$ND" && chown nobody "$ND"
+"$PY" -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[1], flush=True); time.sleep(120)' >"$T_DIR/lroot" &
+WEB_PIDS+=($!)
+RPID=$!
+for _ in $(seq 50); do [ -s "$T_DIR/lroot" ] && break; sleep 0.05; done
+RPORT=$(cat "$T_DIR/lroot")
+AS_NOBODY=(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups env HOME="$ND" XDG_CACHE_HOME="$ND")
+if serve_cmd nobody "${AS_NOBODY[@]}" "$PORTLORE" serve --listen 127.0.0.1:0 --db "$ND/fb.db"; then
+	NB="http://$ADDR"
+	sleep 0.6 # a snapshot that has both listeners (both were there before it started: belt and braces)
+	for p in "$LPORT" "$RPORT"; do
+		"${AS_NOBODY[@]}" "$PORTLORE" "$p" --json >"$T_DIR/nb-$p.json" 2>/dev/null
+		check "serve as nobody: port $p's owners as \`portlore $p\` run as nobody shows them" \
+			diff <(jq -S "$owners" "$T_DIR/nb-$p.json") <(curl -s "$NB/api/ports/$p" | jq -S "$owners")
+	done
+	page=$(curl -s "$NB/ports/$LPORT" | sed -n '/id="host"/,/<\/section>/p')
+	[[ "$page" == *"pid $L1PID"*"<td>nobody</td>"* ]] && _tap 1 "... its page names nobody's listener's owner" ||
+		_tap 0 "... its page names nobody's listener's owner" "$page"
+	[ "$(jq -r '.ports[0].local.sockets[0].owner_status' "$T_DIR/nb-$RPORT.json")" = hidden ] &&
+		[ "$(curl -s "$NB/api/ports/$RPORT" | jq -r '.ports[0].local.sockets[0].owner_status')" = hidden ] &&
+		_tap 1 "... and root's listener as hidden, as the CLI does for nobody" ||
+		_tap 0 "... and root's listener as hidden" "$(curl -s "$NB/api/ports/$RPORT" | jq -c '.ports[0].local.sockets')"
+else
+	_tap 0 "serve runs as nobody"
+fi
+
 # The reader dies with the server.
 kill "$SRV"
 wait "$SRV" 2>/dev/null
