@@ -52,13 +52,15 @@ static void *mhd_handle;
 static const char csp[] = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
 			  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+enum { VOTE_NONE, VOTE_QUEUED, VOTE_DONE };
+
 typedef struct req {
 	uint64_t t0_ns;
 	pl_route route;
 	unsigned status;
 	bool started, too_big, nul_in_path;
 	size_t body_seen;
-	enum { VOTE_NONE, VOTE_QUEUED, VOTE_DONE } vote_state;
+	_Atomic int vote_state; /* VOTE_*: set by the writer's thread, read by libmicrohttpd's */
 	pl_buf body;
 	pl_web_vote_job job;
 	struct MHD_Connection *con;
