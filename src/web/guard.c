@@ -168,13 +168,23 @@ int pl_web_guard_new(pl_web *w, unsigned per_client, unsigned global, pl_error *
 	return 0;
 }
 
+/* How long c has been in its phase. The phase is read first: pl_web_guard_phase writes the time before
+ * the phase, so a new phase is never paired with the previous phase's time; and a time newer than now
+ * (set meanwhile by another thread) is no age at all. */
+static uint64_t age_of(const pl_web_conn *c, uint64_t now)
+{
+	uint64_t since = c->since_ms;
+	return now > since ? now - since : 0;
+}
+
 /* How sheddable c is: 0 not at all; higher first. Under lock. */
 static int shed_rank(const pl_web_conn *c, uint64_t now)
 {
 	if (c->cut)
 		return 0;
-	uint64_t age = now - c->since_ms;
-	switch ((int)c->phase) {
+	int phase = c->phase;
+	uint64_t age = age_of(c, now);
+	switch (phase) {
 	case PL_CONN_HEAD:
 		return 3; /* idle, or sending its head */
 	case PL_CONN_REPLY:
@@ -322,10 +332,11 @@ static void sweep(pl_web_guard *g, uint64_t now)
 	for (pl_web_conn *c = g->head.next; c != &g->head; c = c->next) {
 		if (c->cut)
 			continue;
-		uint64_t age = now - c->since_ms;
-		if (c->phase == PL_CONN_HEAD && age > HEAD_DEADLINE_MS)
+		int phase = c->phase;
+		uint64_t age = age_of(c, now);
+		if (phase == PL_CONN_HEAD && age > HEAD_DEADLINE_MS)
 			cut(g, c, PL_REFUSED_HEAD_DEADLINE);
-		else if (c->phase == PL_CONN_BODY && age > BODY_GRACE_MS + c->body_bytes * 1000 / MIN_BODY_RATE)
+		else if (phase == PL_CONN_BODY && age > BODY_GRACE_MS + c->body_bytes * 1000 / MIN_BODY_RATE)
 			cut(g, c, PL_REFUSED_SLOW_BODY);
 	}
 	/* A crowd that came and went leaves its connections' buffers in malloc's free lists: give them back
