@@ -8,7 +8,8 @@
  *   processes' memory, netlink and packet sockets, outgoing connections, mounts, namespaces, BPF, kernel
  *   modules, keys, io_uring, identity changes. A deny-list: libmicrohttpd, SQLite and glibc are free to
  *   use the rest, which an allow-list could not promise across their versions.
- * - The reader (web/reader.c): no new privileges and an allow-list: files may be opened and read,
+ * - The reader (web/reader.c): no new privileges, no capability but CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH
+ *   (what reading others' /proc/PID/fd takes, when run as root), and an allow-list: files may be opened and read,
  *   sockets opened only for netlink, and written only to the socketpair it holds. Anything else fails
  *   with EPERM. No Landlock: see reader.c.
  * Each step is best effort on an older kernel or without libseccomp; the caller is told what held. */
@@ -46,14 +47,20 @@ static void *seccomp_handle;
  * under no_new_privs), the ambient set cleared, then effective, permitted and inheritable set to none.
  * Run as root, the process keeps uid 0, which still owns what it created (its database), but loses what
  * made root more than a user: reading others' files, binding low ports, changing identity, tracing. */
-static int drop_capabilities(char *why, size_t size)
+static int drop_capabilities(uint64_t keep, char *why, size_t size)
 {
 	for (int cap = 0; cap <= 63; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL && errno != EPERM)
+		if (!(keep & (1ull << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL && errno != EPERM)
 			break;
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct data[2] = {{0}};
+	if (keep && syscall(SYS_capget, &hdr, data) == 0) {
+		/* keep only those of keep the process has */
+		data[0].effective &= (uint32_t)keep, data[0].permitted &= (uint32_t)keep;
+		data[1].effective &= (uint32_t)(keep >> 32), data[1].permitted &= (uint32_t)(keep >> 32);
+		data[0].inheritable = data[1].inheritable = 0;
+	}
 	if (syscall(SYS_capset, &hdr, data)) {
 		snprintf(why, size, "capabilities not dropped (%s)", strerror(errno));
 		return -1;
@@ -186,7 +193,7 @@ int pl_web_sandbox(const char *writable, char *what, size_t size)
 	 * Landlock forbids reading it; the filter is loaded first too, as it does not refuse what Landlock
 	 * needs */
 	char why3[128];
-	int cp = drop_capabilities(why3, sizeof why3);
+	int cp = drop_capabilities(0, why3, sizeof why3);
 	int sc = seccomp(false, why2, sizeof why2), ll = landlock(writable, why, sizeof why);
 	if (ll || sc || cp) {
 		snprintf(what, size, "no new privileges; %s; %s; %s", cp ? why3 : "no capabilities", ll ? why : "Landlock on",
@@ -206,6 +213,14 @@ int pl_web_sandbox_reader(char *what, size_t size)
 	char why[256];
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
 		snprintf(what, size, "PR_SET_NO_NEW_PRIVS failed (%s)", strerror(errno));
+		return -1;
+	}
+	/* Of root's powers, the reader keeps what reading other users' /proc/PID/fd takes: ptrace-mode read
+	 * access (CAP_SYS_PTRACE) and passing their folders' modes (CAP_DAC_READ_SEARCH). A user's reader has
+	 * none of them, and sees what that user sees. */
+	char why2[128];
+	if (drop_capabilities((1ull << CAP_SYS_PTRACE) | (1ull << CAP_DAC_READ_SEARCH), why2, sizeof why2)) {
+		snprintf(what, size, "no new privileges; %s", why2);
 		return -1;
 	}
 	if (seccomp(true, why, sizeof why)) {

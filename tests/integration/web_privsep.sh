@@ -107,6 +107,10 @@ for p in "$SRV" "$READER"; do
 	[[ "$st" == *"NoNewPrivs: 1"*"Seccomp: 2"* ]] && _tap 1 "$(cat /proc/"$p"/comm) ($p): no new privileges, a seccomp filter" ||
 		_tap 0 "$p: no new privileges, a seccomp filter" "$st"
 done
+rcaps=$(grep -E '^Cap(Eff|Bnd):' /proc/"$READER"/status | tr -s '\t\n' ' ')
+[[ "$rcaps" == "CapEff: 0000000000080004 CapBnd: 0000000000080004 " ]] &&
+	_tap 1 "the reader, started as root, keeps CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only" ||
+	_tap 0 "the reader keeps CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only" "$rcaps"
 caps=$(grep -E '^Cap(Eff|Prm|Bnd):' /proc/"$SRV"/status | tr -s '\t\n' ' ')
 [[ "$caps" == "CapPrm: 0000000000000000 CapEff: 0000000000000000 CapBnd: 0000000000000000 " ]] &&
 	_tap 1 "the HTTP process, started as root, holds no capability" || _tap 0 "the HTTP process holds no capability" "$caps"
