@@ -33,6 +33,7 @@
 #define SLOW_REPLY_MS 5000u   /* an answer still being sent after this: its reader is slow */
 #define WARDEN_PERIOD_MS 200u
 #define LOG_PERIOD_MS 10000u
+#define CUT_BATCH 64u
 #define CLIENT_SLOTS 16384u /* > 2 x the connection limit (4096): the table stays sparse */
 
 struct pl_web_conn {
@@ -328,17 +329,29 @@ static void log_refusals(pl_web_guard *g, uint64_t now)
 /* Deadlines that a trickle does not extend. */
 static void sweep(pl_web_guard *g, uint64_t now)
 {
-	pthread_mutex_lock(&g->lock);
-	for (pl_web_conn *c = g->head.next; c != &g->head; c = c->next) {
-		if (c->cut)
-			continue;
-		int phase = c->phase;
-		uint64_t age = age_of(c, now);
-		if (phase == PL_CONN_HEAD && age > HEAD_DEADLINE_MS)
-			cut(g, c, PL_REFUSED_HEAD_DEADLINE);
-		else if (phase == PL_CONN_BODY && age > BODY_GRACE_MS + c->body_bytes * 1000 / MIN_BODY_RATE)
-			cut(g, c, PL_REFUSED_SLOW_BODY);
+	/* at most CUT_BATCH cuts under the lock at a time: thousands of connections reaching their deadline
+	 * together must not hold up the admission of new ones for the time of thousands of shutdown(2) */
+	for (bool more = true; more;) {
+		size_t cuts = 0;
+		pthread_mutex_lock(&g->lock);
+		more = false;
+		for (pl_web_conn *c = g->head.next; c != &g->head; c = c->next) {
+			if (c->cut)
+				continue;
+			if (cuts == CUT_BATCH) {
+				more = true;
+				break;
+			}
+			int phase = c->phase;
+			uint64_t age = age_of(c, now);
+			if (phase == PL_CONN_HEAD && age > HEAD_DEADLINE_MS)
+				cut(g, c, PL_REFUSED_HEAD_DEADLINE), cuts++;
+			else if (phase == PL_CONN_BODY && age > BODY_GRACE_MS + c->body_bytes * 1000 / MIN_BODY_RATE)
+				cut(g, c, PL_REFUSED_SLOW_BODY), cuts++;
+		}
+		pthread_mutex_unlock(&g->lock);
 	}
+	pthread_mutex_lock(&g->lock);
 	/* A crowd that came and went leaves its connections' buffers in malloc's free lists: give them back
 	 * to the system, so that the next crowd does not find the server already large. */
 	bool trim = g->peak > g->n + TRIM_AFTER && now - g->last_trim_ms >= TRIM_PERIOD_MS;

