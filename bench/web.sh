@@ -114,5 +114,5 @@ ok=$(awk -v f="$fp" -v i="$idle_p99" -v e="$fe" 'BEGIN { print (f < 2 * i && e =
 printf 'page under a vote flood (%s votes/s, %s of them not 2xx): %d r/s, p99 %.2fms against %.2fms idle (goal < 2x), errors %d: %s\n' \
 	"$votes" "${vbad:-0}" "$fr" "$(awk -v v="$fp" 'BEGIN { print v / 1000 }')" "$(awk -v v="$idle_p99" 'BEGIN { print v / 1000 }')" "$fe" "$ok"
 echo "search note: /api/search answers from src/registry/search.c as it is in this tree (issue 10 owns it);"
-echo "the server keeps the documents of the last 256 queries (the registry never changes while it runs)."
+echo "the server shares one answer per query between requests (the registry never changes while it runs)."
 exit $fail

@@ -107,10 +107,7 @@ static void client_key(const struct sockaddr *sa, uint8_t key[9])
 
 static size_t slot_hash(const uint8_t key[9])
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (int i = 0; i < 9; i++)
-		h = (h ^ key[i]) * 1099511628211ull;
-	return (size_t)(h % CLIENT_SLOTS);
+	return (size_t)(pl_web_hash(key, 9) % CLIENT_SLOTS);
 }
 
 /* The client's slot (created when create), or NULL. Under lock. Slots are never emptied (a count of 0

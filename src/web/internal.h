@@ -187,8 +187,6 @@ struct pl_web {
 	pl_web_metrics metrics;
 	pl_web_cache *pages;   /* rendered registry part of a port page, by port and language */
 	pl_web_cache *live;    /* the "On this host" section, by snapshot, port and language */
-	pl_web_cache *search;  /* /api/search documents by query: the registry never changes */
-	pl_web_cache *api;     /* /api/ports/N documents by snapshot, port and audience */
 	pthread_mutex_t snap_lock;
 	pthread_cond_t snap_cond;
 	pl_web_snapshot *snap; /* the newest host snapshot */
@@ -226,6 +224,8 @@ void pl_web_cache_free(pl_web_cache *c);
 int pl_web_cache_get(pl_web_cache *c, uint64_t key, pl_buf *out, size_t cuts[2]);
 void pl_web_cache_put(pl_web_cache *c, uint64_t key, const char *data, size_t len, const size_t cuts[2]);
 uint64_t pl_web_now_ms(void);
+/* FNV-1a of n bytes: slots of the caches and tables of src/web. */
+uint64_t pl_web_hash(const void *p, size_t n);
 
 /* ---- pages (HTML) ---- */
 typedef struct pl_page_req {

@@ -167,18 +167,10 @@ static void api_port(pl_web *w, const pl_web_request *rq, pl_web_reply *r, uint1
 {
 	pl_spec spec = {.kind = PL_SPEC_PORTS, .lo = port, .hi = port, .proto = PL_PROTO_NONE};
 	/* From the newest host snapshot (its time goes in a header), never the host itself. A remote client
-	 * gets the --no-local document. */
+	 * gets the --no-local document. The server shares the answer between requests (web/server.c). */
 	pl_web_snapshot *snap = pl_web_snapshot_get(w);
 	bool live = pl_web_live_ok(w, rq);
 	r->snapshot_ms = snap ? snap->taken_ms : 0;
-	/* one document per snapshot, port and audience, rendered once */
-	uint64_t key = ((snap ? snap->seq : 0) << 20) | ((uint64_t)port << 1) | live;
-	if (w->api && pl_web_cache_get(w->api, key, &r->body, NULL)) {
-		pl_web_snapshot_unref(snap);
-		r->status = 200;
-		r->type = "application/json";
-		return;
-	}
 	pl_report_opts ro = {0};
 	pl_web_report_opts(snap, port, &ro);
 	ro.no_local = ro.no_local || !live;
@@ -189,53 +181,14 @@ static void api_port(pl_web *w, const pl_web_request *rq, pl_web_reply *r, uint1
 		rc = dump_json(r, pl_render_report_json(rep, w->opts.meta));
 		pl_report_free(rep); /* before the snapshot it borrowed from */
 	}
-	if (rc == 0 && w->api)
-		pl_web_cache_put(w->api, key, r->body.data, r->body.len, NULL);
 	pl_web_snapshot_unref(snap);
 	if (rc)
 		internal_error(w, rq, r, rc);
 }
 
-/* /api/search documents are kept by query (the registry never changes while serving): a slot holds the
- * query, a NUL and the document, so that two queries of one hash never answer for each other. */
-static uint64_t query_key(const char *q, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)q[i]) * 1099511628211ull;
-	return h;
-}
-
-static bool search_cached(pl_web *w, const pl_web_request *rq, pl_web_reply *r)
-{
-	if (!w->search)
-		return false;
-	pl_buf tmp;
-	pl_buf_init(&tmp, PL_WEB_PAGE_MAX);
-	bool hit = pl_web_cache_get(w->search, query_key(rq->q, rq->q_len), &tmp, NULL) != 0 &&
-		   tmp.len > rq->q_len && memcmp(tmp.data, rq->q, rq->q_len) == 0 && tmp.data[rq->q_len] == 0 &&
-		   pl_buf_add(&r->body, tmp.data + rq->q_len + 1, tmp.len - rq->q_len - 1) == 0;
-	pl_buf_free(&tmp);
-	if (hit) {
-		r->status = 200;
-		r->type = "application/json";
-	}
-	return hit;
-}
-
-static void search_keep(pl_web *w, const pl_web_request *rq, const pl_web_reply *r)
-{
-	pl_buf tmp;
-	pl_buf_init(&tmp, PL_WEB_PAGE_MAX);
-	if (w->search && pl_buf_add(&tmp, rq->q, rq->q_len) == 0 && pl_buf_addc(&tmp, 0) == 0 &&
-	    pl_buf_add(&tmp, r->body.data, r->body.len) == 0)
-		pl_web_cache_put(w->search, query_key(rq->q, rq->q_len), tmp.data, tmp.len, NULL);
-	pl_buf_free(&tmp);
-}
-
 static void api_search(pl_web *w, const pl_web_request *rq, pl_web_reply *r)
 {
-	if (check_query(w, rq, r, false) || search_cached(w, rq, r))
+	if (check_query(w, rq, r, false))
 		return;
 	pl_hit hits[API_SEARCH_LIMIT];
 	pl_error err = {0};
@@ -247,8 +200,6 @@ static void api_search(pl_web *w, const pl_web_request *rq, pl_web_reply *r)
 	int rc = n < 0 ? n : dump_json(r, pl_render_search_json(w->reg, rq->q, hits, (size_t)n, w->opts.meta));
 	if (rc)
 		internal_error(w, rq, r, rc);
-	else
-		search_keep(w, rq, r);
 }
 
 static int hexval(char c)

@@ -370,10 +370,7 @@ static bool shared_key(pl_web *w, const pl_web_request *rq, char *key, size_t si
 
 static shared_slot *shared_slot_of(pl_web *w, const char *key)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (const char *k = key; *k; k++)
-		h = (h ^ (unsigned char)*k) * 1099511628211ull;
-	return &w->shared[h % SHARED_SLOTS];
+	return &w->shared[pl_web_hash(key, strlen(key)) % SHARED_SLOTS];
 }
 
 /* Queues the shared answer for key, if there is one. */
@@ -604,9 +601,7 @@ int pl_web_open(const pl_web_opts *opts, pl_web **out, pl_error *err)
 		slash == w->state_dir ? (void)(slash[1] = 0) : (void)(*slash = 0);
 	w->pages = pl_web_cache_new(1024, 60 * 1000);
 	w->live = pl_web_cache_new(256, 1000);
-	w->search = pl_web_cache_new(256, UINT32_MAX);
-	w->api = pl_web_cache_new(256, UINT32_MAX);
-	if (!w->pages || !w->live || !w->search || !w->api) {
+	if (!w->pages || !w->live) {
 		rc = pl_error_set(err, PL_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -703,8 +698,6 @@ void pl_web_stop(pl_web *w)
 	free(w->shared);
 	pl_web_cache_free(w->pages);
 	pl_web_cache_free(w->live);
-	pl_web_cache_free(w->search);
-	pl_web_cache_free(w->api);
 	pthread_mutex_destroy(&w->snap_lock);
 	pthread_cond_destroy(&w->snap_cond);
 	pthread_mutex_destroy(&w->metrics_lock);

@@ -144,7 +144,6 @@ static int setup(void **state)
 	f->w.opts = (pl_web_opts){.proc_root = "/proc", .meta = &f->meta, .reg = f->w.reg};
 	f->w.pages = pl_web_cache_new(16, 60000);
 	f->w.live = pl_web_cache_new(16, 1000);
-	f->w.search = pl_web_cache_new(16, UINT32_MAX);
 	f->w.snap_fd = -1;
 	pthread_mutex_init(&f->w.snap_lock, NULL);
 	pthread_cond_init(&f->w.snap_cond, NULL);
@@ -168,7 +167,6 @@ static int teardown(void **state)
 	pl_web_feedback_close(f->w.fb);
 	pl_web_cache_free(f->w.pages);
 	pl_web_cache_free(f->w.live);
-	pl_web_cache_free(f->w.search);
 	pl_web_receiver_stop(&f->w);
 	pthread_mutex_destroy(&f->w.snap_lock);
 	pthread_cond_destroy(&f->w.snap_cond);
