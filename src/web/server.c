@@ -679,7 +679,9 @@ void pl_web_stop(pl_web *w)
 	if (w->daemon) {
 		/* no new connection; the votes queued are written and answered (their connections resumed), as
 		 * libmicrohttpd must not be stopped with a connection suspended */
-		sym_MHD_quiesce_daemon(w->daemon);
+		int lfd = sym_MHD_quiesce_daemon(w->daemon); /* the listening socket is ours to close now */
+		if (lfd >= 0)
+			close(lfd);
 		pl_web_writer_stop(w->fb);
 		sym_MHD_stop_daemon(w->daemon);
 	} else if (w->listen_fd >= 0 && fcntl(w->listen_fd, F_GETFD) != -1)
