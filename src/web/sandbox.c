@@ -55,12 +55,15 @@ static int drop_capabilities(uint64_t keep, char *why, size_t size)
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct data[2] = {{0}};
-	if (keep && syscall(SYS_capget, &hdr, data) == 0) {
-		/* keep only those of keep the process has */
-		data[0].effective &= (uint32_t)keep, data[0].permitted &= (uint32_t)keep;
-		data[1].effective &= (uint32_t)(keep >> 32), data[1].permitted &= (uint32_t)(keep >> 32);
-		data[0].inheritable = data[1].inheritable = 0;
-	}
+	/* nothing to give up (an unprivileged user, systemd's DynamicUser=): no capset, which a service's
+	 * own filter may refuse */
+	if (syscall(SYS_capget, &hdr, data) == 0 && !data[0].permitted && !data[1].permitted &&
+	    !data[0].inheritable && !data[1].inheritable)
+		return 0;
+	/* keep only those of keep the process has (capget above filled data), none inheritable */
+	data[0].effective &= (uint32_t)keep, data[0].permitted &= (uint32_t)keep;
+	data[1].effective &= (uint32_t)(keep >> 32), data[1].permitted &= (uint32_t)(keep >> 32);
+	data[0].inheritable = data[1].inheritable = 0;
 	if (syscall(SYS_capset, &hdr, data)) {
 		snprintf(why, size, "capabilities not dropped (%s)", strerror(errno));
 		return -1;

@@ -56,8 +56,9 @@ check "... and /api/ports/$LPORT's local part is the CLI's (note and verdict inc
 	<(curl -s "$B/api/ports/$LPORT" | jq -S '.ports[0].local | del(.sockets[].owners[].start_time)')
 
 # The snapshot's time: shown on the page, and in a header of the API. A snapshot is read every 500 ms and
-# a reading takes some time: the newest is about a second old at most on an idle machine. Five requests
-# 200 ms apart: the youngest answer at most 1 s old, none older than 3 s (room for a loaded machine).
+# a reading takes some time: the newest is about a second old at most on a quiet machine, where a reading
+# takes milliseconds; on a loaded one a reading waits for the CPU too (1.1-1.3 s seen at load 15 on two
+# cores). Five requests 200 ms apart: the youngest answer at most 1.5 s old, none older than 3 s.
 ages=()
 for _ in 1 2 3 4 5; do
 	get "$B/api/ports/$LPORT"
@@ -65,7 +66,7 @@ for _ in 1 2 3 4 5; do
 	ages+=("$(python3 -c "import datetime,sys; t=datetime.datetime.strptime(sys.argv[1],'%Y-%m-%dT%H:%M:%S.%fZ').replace(tzinfo=datetime.timezone.utc); print(round((datetime.datetime.now(datetime.timezone.utc)-t).total_seconds(),3))" "$read_at" 2>/dev/null || echo 99)")
 	sleep 0.2
 done
-printf '%s\n' "${ages[@]}" | sort -n | awk 'NR == 1 {min = $1} {max = $1} END {exit !(min >= 0 && min <= 1 && max <= 3)}' &&
+printf '%s\n' "${ages[@]}" | sort -n | awk 'NR == 1 {min = $1} {max = $1} END {exit !(min >= 0 && min <= 1.5 && max <= 3)}' &&
 	_tap 1 "the API says when the host was read (ages of five answers: ${ages[*]} s)" ||
 	_tap 0 "the API says when the host was read, about a second ago at most" "ages ${ages[*]} s (last header '$read_at')"
 grep -qE 'Read at [0-9]{2}:[0-9]{2}:[0-9]{2} UTC' <<<"$section" && _tap 1 "the page says when the host was read" || _tap 0 "the page says when the host was read"
