@@ -50,6 +50,13 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static uint64_t cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* One reading, framed and written. 0, or -1 when the HTTP process is gone. */
 static int send_one(int fd, const char *proc_root, pl_buf *b)
 {
@@ -92,9 +99,12 @@ void pl_web_reader_main(int fd, const char *proc_root, unsigned interval_ms)
 	char what[256];
 	if (pl_web_sandbox_reader(what, sizeof what))
 		fprintf(stderr, "portlore-reader: %s\n", what);
-	/* a reading every interval_ms from the start of the last one, so that the newest is never older than
-	 * the interval plus one reading's time */
-	for (uint64_t next = mono_ms() + interval_ms; getppid() == parent; next += interval_ms) {
+	/* A reading every interval_ms from the start of the last one, so that the newest is never older than
+	 * the interval plus one reading's time; but never more than a quarter of a CPU: on a host where one
+	 * reading costs more than interval_ms / 4 of CPU (tens of thousands of sockets), the next one waits
+	 * four times that. */
+	uint64_t step = interval_ms;
+	for (uint64_t next = mono_ms() + step; getppid() == parent; next += step) {
 		uint64_t now = mono_ms();
 		if (now < next) {
 			struct timespec d = {.tv_sec = (time_t)((next - now) / 1000),
@@ -102,8 +112,11 @@ void pl_web_reader_main(int fd, const char *proc_root, unsigned interval_ms)
 			nanosleep(&d, NULL);
 		} else
 			next = now; /* a reading took longer than the interval: no burst to catch up */
+		uint64_t cpu0 = cpu_ms();
 		if (send_one(fd, proc_root, &b))
 			break;
+		uint64_t cost = cpu_ms() - cpu0;
+		step = cost * 4 > interval_ms ? cost * 4 : interval_ms;
 	}
 	_exit(0);
 }
