@@ -14,7 +14,7 @@ MESON      ?= meson
 # xmllint and jq read results independently, ss/lsof/getent/nginx/wrk are the peers, chromium the browser.
 BUILD_DEPS = gcc clang pkg-config meson ninja-build python3 \
 	libjansson-dev zlib1g-dev libxml2-dev libcurl4-openssl-dev libmnl-dev \
-	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libnftnl-dev
+	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libnftnl-dev libseccomp-dev
 TEST_DEPS = libcmocka-dev clang libclang-rt-dev \
 	libxml2-utils jq man-db bash-completion zsh fish iproute2 lsof util-linux procps sqlite3 curl strace time \
 	nftables iptables docker.io podman busybox-static

@@ -71,16 +71,22 @@ typedef struct pl_report {
 	char local_error[512];
 	bool sockets_borrowed;  /* sockets came from pl_report_opts.sockets: not freed with the report */
 	bool services_borrowed; /* services came from pl_report_opts.services */
+	/* a lone port's snapshot had a listener: its connections left out, as a lone port's query leaves them */
+	bool connections_skipped;
+	bool snapshot;          /* sockets is pl_report_opts.snapshot's whole-host reading */
 } pl_report;
 
 typedef struct pl_report_opts {
 	const char *proc_root; /* "/proc" */
 	bool no_local;         /* skip the live sockets part */
 	unsigned protos;       /* which transports' sockets to look at (0: all) */
-	/* A range streamed port by port reads the host once: these, when set, are used instead of reading
-	 * again (borrowed: the report neither copies the socket set nor frees it). */
-	const pl_socket_set *sockets;
+	/* A reading made already, used instead of reading the host and left to the caller, who keeps it alive
+	 * as long as the report: a range streamed port by port reads the host once; serve's host snapshot is
+	 * taken by another process. NULL: read the host. */
 	const pl_host_ports *host;
+	const pl_socket_set *sockets; /* every socket wanted, with owners */
+	const char *sockets_error;    /* or why there is none (then sockets is NULL) */
+	bool snapshot;                /* sockets is a whole-host reading (serve's), not one cut for this report */
 	const char *services_path; /* the host's services file: NULL for /etc/services, "" for none */
 	/* Borrowed like sockets: the host's services file read once for a whole range (NULL: read it here). */
 	const pl_services_file *services;

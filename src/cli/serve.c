@@ -1,7 +1,8 @@
 /* portlore serve: the port pages, JSON API, feedback and /metrics over HTTP (src/web). This file owns the
- * process side: options, the database's default place, signals, the sandbox (after binding, before the
- * server's threads) and stderr. The registry is opened once, as the CLI does (--registry, cache,
- * embedded), and shared read-only. */
+ * processes: options, the database's default place, the reader process (forked first, before anything is
+ * opened, so that it holds nothing but its pipe: web/reader.c), the descriptor limit, signals, the
+ * sandbox of the HTTP process (after binding, before the server's threads) and stderr. The registry is
+ * opened once, as the CLI does (--registry, cache, embedded), and shared read-only. */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -9,13 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "util/util.h"
 #include "web/web.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:8080" /* not 2908: that one is mao's */
+#define SNAPSHOT_INTERVAL_MS 500u /* so that the newest snapshot is at most about a second old */
 
 static const struct option opts[] = {
 	{"listen", required_argument, NULL, 'l'},   {"db", required_argument, NULL, 'd'},
@@ -108,11 +113,28 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 			return EXIT_RUNTIME;
 		db = dbbuf;
 	}
+	/* Connections are descriptors: as many as the hard limit allows (web/guard.c sizes its limits on it). */
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
+	/* the reader: forked before the registry, database or listening socket exist */
+	int reader_pid = -1;
+	int snap_fd = pl_web_reader_spawn("/proc", SNAPSHOT_INTERVAL_MS, &reader_pid);
+	if (snap_fd < 0) {
+		fprintf(stderr, "%s: cannot start the reader process: %s\n", ctx->prog, strerror(errno));
+		return EXIT_RUNTIME;
+	}
 	pl_registry *reg;
 	pl_render_meta meta;
 	int rc = cli_open_registry(ctx, &reg, &meta);
-	if (rc)
+	if (rc) {
+		close(snap_fd);
+		kill(reader_pid, SIGTERM);
+		waitpid(reader_pid, NULL, 0);
 		return rc;
+	}
 	/* The server's threads inherit this mask, so that these signals reach sigwait below. SIGHUP stops the
 	 * server too (a terminal that closes), as cleanly as the other two. */
 	sigset_t stop;
@@ -123,12 +145,14 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	pl_web_opts wo = {.listen = listen, .db_path = db, .expose_processes = expose, .reg = reg, .meta = &meta,
-			  .proc_root = "/proc", .log = log_stderr, .log_ctx = (void *)ctx->prog};
+			  .proc_root = "/proc", .log = log_stderr, .log_ctx = (void *)ctx->prog, .snapshot_fd = snap_fd};
 	pl_web *w;
 	pl_error err = {0};
 	if ((rc = pl_web_open(&wo, &w, &err))) {
 		cli_error(ctx, "%s", err.msg);
 		pl_registry_close(reg);
+		kill(reader_pid, SIGTERM);
+		waitpid(reader_pid, NULL, 0);
 		return rc == PL_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	/* Bound, and no thread started yet: no-new-privileges and Landlock hold for the calling thread and the
@@ -139,6 +163,8 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 		cli_error(ctx, "%s", err.msg);
 		pl_web_stop(w);
 		pl_registry_close(reg);
+		kill(reader_pid, SIGTERM);
+		waitpid(reader_pid, NULL, 0);
 		return EXIT_RUNTIME;
 	}
 	/* One line tests and scripts can read the bound port from (with --listen ADDR:0). */
@@ -147,10 +173,14 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 		ctx->prog, pl_web_address(w), *pl_registry_date(reg) ? pl_registry_date(reg) : PL_UNDATED,
 		meta.registry_origin, db, expose ? "every client" : "loopback clients only");
 	fprintf(stderr, "%s serve: restrictions in force: %s\n", ctx->prog, dropped);
+	fprintf(stderr, "%s serve: the host is read by process %d (netlink and /proc only), every %u ms\n", ctx->prog,
+		reader_pid, SNAPSHOT_INTERVAL_MS);
 	int sig = 0;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "%s: %s: stopping\n", ctx->prog, strsignal(sig));
-	pl_web_stop(w);
+	pl_web_stop(w); /* closes the pipe: the reader's next write fails and it exits */
+	kill(reader_pid, SIGTERM);
+	waitpid(reader_pid, NULL, 0);
 	pl_registry_close(reg);
 	return EXIT_FOUND;
 }

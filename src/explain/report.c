@@ -117,11 +117,35 @@ static void judge_published(pl_report *rep, pl_port_report *p)
 	}
 }
 
+static int attach_sockets(pl_report *rep, unsigned protos);
+
+static bool sock_wanted(const pl_socket *s, uint16_t port, unsigned protos)
+{
+	return s->local_port == port && (!protos || (protos & (1u << s->proto)));
+}
+
+/* A reading of the whole host made by someone else (serve's reader process): borrowed, and filtered here by
+ * port and transport as the query would have filtered it. */
+static int attach_snapshot(pl_report *rep, const pl_report_opts *opts)
+{
+	if (!opts->sockets) {
+		snprintf(rep->local_error, sizeof rep->local_error, "%s", opts->sockets_error);
+		return 0;
+	}
+	rep->sockets = (pl_socket_set *)opts->sockets;
+	rep->sockets_borrowed = true;
+	rep->snapshot = opts->snapshot;
+	unsigned protos = rep->spec.proto != PL_PROTO_NONE ? 1u << rep->spec.proto : opts->protos;
+	return attach_sockets(rep, protos);
+}
+
 /* Sockets on each port of the report, listeners first (the set is sorted so), and the verdict. */
 static int attach_local(pl_report *rep, const pl_report_opts *opts)
 {
 	if (rep->nports == 0)
 		return 0;
+	if (opts->sockets || opts->sockets_error)
+		return attach_snapshot(rep, opts);
 	pl_socket_query q = {.proc_root = opts->proc_root ? opts->proc_root : "/proc", .protos = opts->protos,
 			     .owners = true, .all_netns = !opts->own_netns_only, .netns = opts->netns,
 			     .containers = true, .published = true};
@@ -133,14 +157,17 @@ static int attach_local(pl_report *rep, const pl_report_opts *opts)
 		q.listeners_first = true; /* one port: its connections only matter when nothing listens */
 	}
 	pl_error err = {0};
-	if (opts->sockets) {
-		rep->sockets = (pl_socket_set *)opts->sockets;
-		rep->sockets_borrowed = true;
-	} else if (pl_sockets_query(&q, &rep->sockets, &err)) {
+	if (pl_sockets_query(&q, &rep->sockets, &err)) {
 		snprintf(rep->local_error, sizeof rep->local_error, "%s", err.msg);
 		rep->sockets = NULL;
 		return 0; /* the registry's answer stands on its own */
 	}
+	return attach_sockets(rep, q.protos);
+}
+
+/* The sockets of each port in rep->sockets (of the transports in protos; 0: all), and the verdict. */
+static int attach_sockets(pl_report *rep, unsigned protos)
+{
 	const pl_socket_set *set = rep->sockets;
 	for (size_t i = 0; i < rep->nports; i++) {
 		pl_port_report *p = &rep->ports[i];
@@ -164,8 +191,14 @@ static int attach_local(pl_report *rep, const pl_report_opts *opts)
 		p->socks = malloc(n * sizeof *p->socks);
 		if (!p->socks)
 			return PL_ENOMEM;
+		/* A lone port asks for listeners first (attach_local): a whole-host snapshot is cut the same way. */
+		bool listeners_only = false;
+		if (rep->snapshot && rep->nports == 1)
+			for (size_t k = 0; k < n && !listeners_only; k++)
+				listeners_only = set->socks[lo + k].listening && sock_wanted(&set->socks[lo + k], p->port, protos);
+		rep->connections_skipped |= listeners_only;
 		for (size_t k = 0; k < n; k++) /* a borrowed set may hold every transport */
-			if (!rep->spec.proto || set->socks[lo + k].proto == rep->spec.proto)
+			if (sock_wanted(&set->socks[lo + k], p->port, protos) && (!listeners_only || set->socks[lo + k].listening))
 				p->socks[p->nsocks++] = (uint32_t)(lo + k);
 		if (p->nsocks == 0)
 			continue;

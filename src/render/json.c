@@ -400,13 +400,14 @@ static json_t *local_json(const pl_report *rep, const pl_port_report *p, pl_rend
 				    "explanation", pl_json_text(text));
 	/* A lone port with a listener asks the kernel for listeners only (bench/sockets.sh): its connections are
 	 * then not known, neither listed nor counted. */
-	bool skipped = set->connections_skipped;
+	bool skipped = set->connections_skipped || rep->connections_skipped;
 	json_t *local = json_pack("{s:b, s:n, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "checked", true, "error", "note",
 				  pl_json_text_or_null(set->note), "sockets", socks, "verdict", verdict, "published",
 				  published, "nat_error", pl_json_text_or_null(set->nat_error), "connections",
 				  skipped ? json_null() : json_integer((json_int_t)others), "connections_listed",
 				  listed && !skipped);
-	json_object_set_new(local, "owner_search", owner_search_json(set));
+	/* how owners were found, for this port's sockets (null when it has none: nothing was looked for) */
+	json_object_set_new(local, "owner_search", p->nsocks ? owner_search_json(set) : json_null());
 	return local;
 }
 

@@ -97,10 +97,17 @@ static int scan_fds(worker *wk, int fdir, int pid)
 			struct statx st;
 			uint64_t ino;
 			if (statx(fdir, d->d_name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &st) == 0) {
-				if (!S_ISSOCK(st.stx_mode) || !s->have_sockdev || st.stx_dev_major != s->sock_major ||
-				    st.stx_dev_minor != s->sock_minor)
+				if (!S_ISSOCK(st.stx_mode))
 					continue;
-				ino = st.stx_ino;
+				if (s->have_sockdev) {
+					if (st.stx_dev_major != s->sock_major || st.stx_dev_minor != s->sock_minor)
+						continue;
+					ino = st.stx_ino;
+				} else if (!socket_link(fdir, d->d_name, &ino)) {
+					/* sockfs's device unknown (no socket of our own: serve's reader may open netlink
+					 * sockets only): the link names the socket's inode */
+					continue;
+				}
 			} else if (errno == EACCES || errno == EPERM) {
 				/* The permission check is per process (ptrace access), not per descriptor. */
 				denied = true;
@@ -205,6 +212,8 @@ int pl_owners_proc_walk(int proc_fd, const pl_owner_want *w, size_t n, unsigned 
 	s.pids = pids;
 	/* sockfs's device, from a socket of our own: every socket inode lives there. */
 	int probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (probe < 0) /* a sandbox allowing netlink only (serve's reader): any socket will do */
+		probe = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0);
 	struct statx st;
 	if (probe >= 0 && statx(probe, "", AT_EMPTY_PATH, STATX_TYPE, &st) == 0) {
 		s.have_sockdev = true;

@@ -29,6 +29,14 @@ uint64_t pl_web_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+uint64_t pl_web_hash(const void *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ull;
+	return h;
+}
+
 pl_web_cache *pl_web_cache_new(size_t nslots, unsigned ttl_ms)
 {
 	pl_web_cache *c = calloc(1, sizeof *c + nslots * sizeof(slot));

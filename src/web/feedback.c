@@ -1,6 +1,10 @@
 /* Feedback votes in SQLite (libsqlite3 loaded on first use, see util/dl.h): WAL with synchronous=FULL,
- * so that a vote's INSERT has reached the disk when sqlite3_step returns and the client is answered after
- * that. One vote per client, port and UTC day: the voter key is a keyed hash of day and address (IPv6: its
+ * so that a vote's COMMIT has reached the disk when sqlite3_step returns and the client is answered after
+ * that. Votes are written by one thread, the writer, which commits what was queued meanwhile in one
+ * transaction (one fsync for a batch), so that requests never wait on the disk and a locked database
+ * holds up votes only. The database is opened in exclusive locking mode before WAL is turned on: SQLite
+ * then keeps the WAL index in heap memory and never maps a -shm file (one that cannot be written or
+ * grown would be a SIGBUS), and a second server on the same file is refused. One vote per client, port and UTC day: the voter key is a keyed hash of day and address (IPv6: its
  * /64) under a random salt kept in the database; the address itself is never stored. Counts are kept in
  * memory too (loaded at open, bumped after each commit), so that pages read them without touching the
  * database. */
@@ -33,7 +37,18 @@ struct pl_web_feedback {
 	pthread_mutex_t lock; /* one connection, used by one thread at a time */
 	uint8_t salt[16];
 	_Atomic uint32_t (*counts)[PL_VOTE_COUNT]; /* [65536][3] */
+	_Atomic uint64_t totals[PL_VOTE_COUNT];
+	/* the writer */
+	pthread_t thread;
+	bool running, stopping;
+	pthread_mutex_t qlock; /* the queue's, never held while the database is used */
+	pthread_cond_t wake;
+	pl_web_vote_job *head, *tail; /* under qlock */
+	size_t queued;
 };
+
+#define WRITER_QUEUE_MAX 4096 /* votes waiting for the disk; more are answered 503 at once */
+#define WRITER_BATCH_MAX 512
 
 static const char *const vote_names[PL_VOTE_COUNT] = {"sad", "meh", "happy"};
 
@@ -123,8 +138,10 @@ static int load_counts(pl_web_feedback *fb, pl_error *err)
 		int port = sym_sqlite3_column_int(st, 0);
 		const char *v = (const char *)sym_sqlite3_column_text(st, 1);
 		int vote = v ? pl_web_vote_parse(v, strlen(v)) : -1;
-		if (port >= 0 && port <= 65535 && vote >= 0)
+		if (port >= 0 && port <= 65535 && vote >= 0) {
 			fb->counts[port][vote] = (uint32_t)sym_sqlite3_column_int(st, 2);
+			fb->totals[vote] += (uint32_t)sym_sqlite3_column_int(st, 2);
+		}
 	}
 	sym_sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(fb, err, "reading the counts");
@@ -141,6 +158,8 @@ int pl_web_feedback_open(const char *path, pl_web_feedback **out, pl_error *err)
 		return pl_error_set(err, PL_ENOMEM, "out of memory");
 	}
 	pthread_mutex_init(&fb->lock, NULL);
+	pthread_mutex_init(&fb->qlock, NULL);
+	pthread_cond_init(&fb->wake, NULL);
 	if (sym_sqlite3_open_v2(path, &fb->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 				NULL) != SQLITE_OK) {
 		rc = pl_error_set(err, PL_EIO, "cannot open the feedback database %s: %s", path,
@@ -149,7 +168,9 @@ int pl_web_feedback_open(const char *path, pl_web_feedback **out, pl_error *err)
 	}
 	sym_sqlite3_busy_timeout(fb->db, 5000);
 	char mode[16];
-	if ((rc = query_text(fb, "PRAGMA journal_mode=WAL", mode, sizeof mode, err)))
+	/* before the first access in WAL mode: the WAL index in heap memory, no -shm file */
+	if ((rc = query_text(fb, "PRAGMA locking_mode=EXCLUSIVE", mode, sizeof mode, err)) ||
+	    (rc = query_text(fb, "PRAGMA journal_mode=WAL", mode, sizeof mode, err)))
 		goto fail;
 	if (strcmp(mode, "wal") != 0) {
 		rc = pl_error_set(err, PL_EIO, "feedback database %s: cannot use WAL (journal mode is '%s')", path, mode);
@@ -189,6 +210,9 @@ void pl_web_feedback_close(pl_web_feedback *fb)
 {
 	if (!fb)
 		return;
+	pl_web_writer_stop(fb);
+	pthread_cond_destroy(&fb->wake);
+	pthread_mutex_destroy(&fb->qlock);
 	if (fb->insert)
 		sym_sqlite3_finalize(fb->insert);
 	if (fb->db)
@@ -236,8 +260,8 @@ static int voter_key(const pl_web_feedback *fb, const char *day, const struct so
 	return 0;
 }
 
-int pl_web_feedback_vote(pl_web_feedback *fb, uint16_t port, int vote, const struct sockaddr *client,
-			 pl_error *err)
+/* Inserts one vote in the open transaction (or autocommit): 1 inserted, 0 already there, or PL_EIO. */
+static int insert_vote(pl_web_feedback *fb, uint16_t port, int vote, const struct sockaddr *client, pl_error *err)
 {
 	if (vote < 0 || vote >= PL_VOTE_COUNT)
 		return pl_error_set(err, PL_EINVAL, "not a vote");
@@ -246,27 +270,137 @@ int pl_web_feedback_vote(pl_web_feedback *fb, uint16_t port, int vote, const str
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(day, sizeof day, "%Y-%m-%d", &tm);
-	int krc = voter_key(fb, day, client, key, err);
-	if (krc)
-		return krc;
-	pthread_mutex_lock(&fb->lock);
+	int rc = voter_key(fb, day, client, key, err);
+	if (rc)
+		return rc;
 	sqlite3_stmt *st = fb->insert;
 	sym_sqlite3_bind_int(st, 1, port);
 	sym_sqlite3_bind_text(st, 2, vote_names[vote], -1, SQLITE_STATIC);
 	sym_sqlite3_bind_text(st, 3, day, -1, SQLITE_STATIC);
 	sym_sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC);
-	/* Autocommit: SQLITE_DONE means committed, and with WAL and synchronous=FULL the WAL was fsynced. */
-	int rc = sym_sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		rc = sym_sqlite3_changes(fb->db) > 0;
-		if (rc)
-			fb->counts[port][vote]++;
-	} else
-		rc = db_fail(fb, err, "recording a vote");
+	rc = sym_sqlite3_step(st);
+	rc = rc == SQLITE_DONE ? sym_sqlite3_changes(fb->db) > 0 : db_fail(fb, err, "recording a vote");
 	sym_sqlite3_reset(st);
 	sym_sqlite3_clear_bindings(st);
+	return rc;
+}
+
+static void count(pl_web_feedback *fb, uint16_t port, int vote)
+{
+	fb->counts[port][vote]++;
+	fb->totals[vote]++;
+}
+
+int pl_web_feedback_vote(pl_web_feedback *fb, uint16_t port, int vote, const struct sockaddr *client,
+			 pl_error *err)
+{
+	pthread_mutex_lock(&fb->lock);
+	/* Autocommit: SQLITE_DONE means committed, and with WAL and synchronous=FULL the WAL was fsynced. */
+	int rc = insert_vote(fb, port, vote, client, err);
+	if (rc == 1)
+		count(fb, port, vote);
 	pthread_mutex_unlock(&fb->lock);
 	return rc;
+}
+
+/* One batch in one transaction: every job gets the same fate when the COMMIT fails. */
+static void write_batch(pl_web_feedback *fb, pl_web_vote_job *jobs)
+{
+	pl_error err = {0};
+	pthread_mutex_lock(&fb->lock);
+	int rc = sym_sqlite3_exec(fb->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : PL_EIO;
+	for (pl_web_vote_job *j = jobs; j; j = j->next)
+		j->result = rc ? rc : insert_vote(fb, j->port, j->vote, (const struct sockaddr *)&j->client, &err);
+	if (rc == 0 && sym_sqlite3_exec(fb->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = PL_EIO;
+	if (rc) {
+		sym_sqlite3_exec(fb->db, "ROLLBACK", NULL, NULL, NULL);
+		for (pl_web_vote_job *j = jobs; j; j = j->next)
+			j->result = PL_EIO;
+	} else
+		for (pl_web_vote_job *j = jobs; j; j = j->next)
+			if (j->result == 1)
+				count(fb, j->port, j->vote);
+	pthread_mutex_unlock(&fb->lock);
+}
+
+static void *writer_main(void *arg)
+{
+	pl_web_feedback *fb = arg;
+	pthread_mutex_lock(&fb->qlock);
+	for (;;) {
+		while (!fb->head && !fb->stopping)
+			pthread_cond_wait(&fb->wake, &fb->qlock);
+		if (!fb->head)
+			break;
+		/* what came while the last batch was being written: one transaction, one fsync */
+		pl_web_vote_job *batch = fb->head, *last = batch;
+		size_t n = 1;
+		while (last->next && n < WRITER_BATCH_MAX)
+			last = last->next, n++;
+		fb->head = last->next;
+		if (!fb->head)
+			fb->tail = NULL;
+		last->next = NULL;
+		fb->queued -= n;
+		pthread_mutex_unlock(&fb->qlock);
+		write_batch(fb, batch);
+		/* durable (or failed) now: answer them; done() may free the job */
+		for (pl_web_vote_job *j = batch, *next; j; j = next) {
+			next = j->next;
+			j->done(j);
+		}
+		pthread_mutex_lock(&fb->qlock);
+	}
+	pthread_mutex_unlock(&fb->qlock);
+	return NULL;
+}
+
+int pl_web_writer_start(pl_web_feedback *fb, pl_error *err)
+{
+	int e = pthread_create(&fb->thread, NULL, writer_main, fb);
+	if (e)
+		return pl_error_errno(err, PL_EIO, e, "cannot start the vote writer");
+	fb->running = true;
+	return 0;
+}
+
+int pl_web_writer_submit(pl_web_feedback *fb, pl_web_vote_job *job)
+{
+	pthread_mutex_lock(&fb->qlock);
+	int rc = 0;
+	if (!fb->running || fb->stopping || fb->queued >= WRITER_QUEUE_MAX)
+		rc = PL_ELIMIT;
+	else {
+		job->next = NULL;
+		if (fb->tail)
+			fb->tail->next = job;
+		else
+			fb->head = job;
+		fb->tail = job;
+		fb->queued++;
+		pthread_cond_signal(&fb->wake);
+	}
+	pthread_mutex_unlock(&fb->qlock);
+	return rc;
+}
+
+void pl_web_writer_stop(pl_web_feedback *fb)
+{
+	if (!fb || !fb->running)
+		return;
+	pthread_mutex_lock(&fb->qlock);
+	fb->stopping = true;
+	pthread_cond_signal(&fb->wake);
+	pthread_mutex_unlock(&fb->qlock);
+	pthread_join(fb->thread, NULL);
+	fb->running = false;
+}
+
+void pl_web_feedback_totals(pl_web_feedback *fb, uint64_t totals[PL_VOTE_COUNT])
+{
+	for (int v = 0; v < PL_VOTE_COUNT; v++)
+		totals[v] = fb->totals[v];
 }
 
 void pl_web_feedback_counts(pl_web_feedback *fb, uint16_t port, uint32_t counts[PL_VOTE_COUNT])

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "portlore/evidence.h"
 #include "portlore/explain.h"
 #include "util/util.h"
 #include "web/web.h"
@@ -17,6 +18,8 @@
 #define PL_WEB_QUERY_MAX 256       /* bytes of a search query */
 #define PL_WEB_BODY_MAX 4096       /* bytes of a POST body: a vote is a few dozen */
 #define PL_WEB_PAGE_MAX (4u << 20) /* a page never grows past this (a search with every record is ~1 MB) */
+#define PL_WEB_SNAPSHOT_MAX (64u << 20) /* a host snapshot's frame (~300 bytes a socket) */
+#define PL_WEB_METRICS_MAX (64u << 10)  /* /metrics, by construction (metrics.c) */
 
 /* ---- HTML ---- */
 /* Appends s (n bytes) with & < > " ' escaped, and bytes that are not valid UTF-8 replaced by U+FFFD. */
@@ -88,6 +91,25 @@ void pl_web_feedback_close(pl_web_feedback *fb);
  * 0 when this client already voted on this port today, or a negative PL_E code. */
 int pl_web_feedback_vote(pl_web_feedback *fb, uint16_t port, int vote, const struct sockaddr *client,
 			 pl_error *err);
+/* The writer: a thread that takes the votes queued meanwhile, commits them in one transaction (one fsync
+ * of the WAL for all) and then calls each one's done(). Requests never wait on the database. */
+typedef struct pl_web_vote_job {
+	uint16_t port;
+	int vote;
+	struct sockaddr_storage client;
+	int result; /* as pl_web_feedback_vote */
+	void (*done)(struct pl_web_vote_job *job);
+	void *ctx;
+	struct pl_web_vote_job *next;
+} pl_web_vote_job;
+int pl_web_writer_start(pl_web_feedback *fb, pl_error *err);
+/* Queues job: 0 (done() will be called, from the writer's thread), or PL_ELIMIT when the queue is full or
+ * the writer stopped (done() is not called). */
+int pl_web_writer_submit(pl_web_feedback *fb, pl_web_vote_job *job);
+/* Finishes what is queued, then stops. */
+void pl_web_writer_stop(pl_web_feedback *fb);
+/* Totals by vote, over every port. */
+void pl_web_feedback_totals(pl_web_feedback *fb, uint64_t totals[PL_VOTE_COUNT]);
 void pl_web_feedback_counts(pl_web_feedback *fb, uint16_t port, uint32_t counts[PL_VOTE_COUNT]);
 /* Calls fn for every port with at least one vote, in port order. */
 void pl_web_feedback_each(pl_web_feedback *fb, void (*fn)(void *ctx, uint16_t port, const uint32_t *counts),
@@ -125,25 +147,72 @@ typedef struct pl_web_listener {
 /* Sorts ls by every label and appends one series per label set, the counts of equal ones summed. */
 int pl_web_metrics_listeners(pl_web_listener *ls, size_t n, pl_buf *b);
 
+/* ---- host snapshots (web/snapshot.c, web/reader.c) ---- */
+typedef struct pl_web_snapshot {
+	_Atomic unsigned refs;
+	uint64_t seq;        /* 1, 2, ... as received */
+	uint64_t taken_ms;   /* when it was read (CLOCK_REALTIME, ms) */
+	pl_host_ports host;
+	pl_socket_set *set;  /* every socket of the host with owners; NULL when unreadable (error says why) */
+	pl_socket_set *plain; /* set, with the note a port without a hidden owner gets (snapshot.c) */
+	char error[512];
+} pl_web_snapshot;
+
+/* Reads the host now (the reader does this; unit tests too). */
+int pl_web_snapshot_read(const char *proc_root, pl_web_snapshot **out);
+void pl_web_snapshot_unref(pl_web_snapshot *s);
+int pl_web_snapshot_encode(const pl_socket_set *set, const pl_host_ports *host, const char *error,
+			   uint64_t taken_ms, pl_buf *b);
+int pl_web_snapshot_decode(const void *data, size_t len, pl_web_snapshot **out);
+int pl_web_snapshot_read_frame(int fd, pl_buf *b);
+int pl_web_snapshot_write_frame(int fd, const pl_buf *b);
+/* The newest snapshot, referenced (unref when done), or NULL before the first one. */
+pl_web_snapshot *pl_web_snapshot_get(pl_web *w);
+/* Makes s the newest (takes the caller's reference). */
+void pl_web_snapshot_set(pl_web *w, pl_web_snapshot *s);
+/* The reader process's life: never returns. */
+void pl_web_reader_main(int fd, const char *proc_root, unsigned interval_ms) __attribute__((noreturn));
+int pl_web_sandbox_reader(char *what, size_t size);
+int pl_web_snapshot_finish(pl_web_snapshot *s);
+/* The set a report on port uses: the note as `portlore PORT` would write it for that port. */
+const pl_socket_set *pl_web_snapshot_set_for(const pl_web_snapshot *s, uint16_t port);
+/* Report options reading the host from snapshot s (NULL: none yet) for a report on port. */
+void pl_web_report_opts(const pl_web *w, const pl_web_snapshot *s, uint16_t port, pl_report_opts *ro);
+/* "06:01:02" (UTC), the time a snapshot was taken. */
+void pl_web_snapshot_time(const pl_web_snapshot *s, char *out, size_t size);
+
 /* ---- the server ---- */
 typedef struct pl_web_cache pl_web_cache;
 
 struct pl_web {
 	pl_web_opts opts;
 	const pl_registry *reg;
+	pl_services_file *services; /* the host's /etc/services, read before the sandbox closes files (or NULL) */
 	pl_web_feedback *fb;
 	pl_web_metrics metrics;
 	pl_web_cache *pages;   /* rendered registry part of a port page, by port and language */
-	pl_web_cache *live;    /* the "On this host" section, by port and language, for a second */
-	pl_web_cache *sockets; /* the socket part of /metrics, for a second */
-	pthread_mutex_t sockets_lock; /* held while that part is read: one scrape at a time reads the host */
-	struct pl_web_refresher *refresher; /* re-reads expired live sections off the request path */
+	pl_web_cache *live;    /* the "On this host" section, by snapshot, port and language */
+	pthread_mutex_t snap_lock;
+	pthread_cond_t snap_cond;
+	pl_web_snapshot *snap; /* the newest host snapshot */
+	uint64_t snap_seq;
+	int snap_fd;           /* the socketpair from the reader, -1 without one */
+	pthread_t snap_thread;
+	bool snap_thread_on;
+	struct pl_web_guard *guard; /* connection bookkeeping and defences (web/guard.c) */
+	_Atomic uint64_t refused[5]; /* connections refused or cut, by pl_web_refusal */
+	pthread_mutex_t metrics_lock; /* the shared /metrics answers (web/server.c) */
+	void *metrics_resp[2];        /* struct MHD_Response *, for untrusted and trusted scrapers */
+	struct pl_web_shared_slot *shared; /* answers shared between requests (web/server.c) */
+	uint64_t metrics_ms[2];
+	_Atomic uint64_t mhd_log_window_ms, mhd_log_lines, mhd_log_dropped;
 	struct range_stat {
 		uint32_t ports, ghosts;
 	} ranges[3]; /* counted once at start: the registry never changes while serving */
 	char address[64];
 	char state_dir[4096];
 	int listen_fd; /* bound by pl_web_open, libmicrohttpd's from pl_web_start on */
+	unsigned conn_limit; /* connections in all (web/guard.c), from the descriptor limit */
 	void *daemon;
 };
 
@@ -160,6 +229,8 @@ void pl_web_cache_free(pl_web_cache *c);
 int pl_web_cache_get(pl_web_cache *c, uint64_t key, pl_buf *out, size_t cuts[2]);
 void pl_web_cache_put(pl_web_cache *c, uint64_t key, const char *data, size_t len, const size_t cuts[2]);
 uint64_t pl_web_now_ms(void);
+/* FNV-1a of n bytes: slots of the caches and tables of src/web. */
+uint64_t pl_web_hash(const void *p, size_t n);
 
 /* ---- pages (HTML) ---- */
 typedef struct pl_page_req {
@@ -179,10 +250,9 @@ int pl_web_page_open(pl_web *w, pl_buf *b, pl_lang l, const char *title, const c
 int pl_web_page_close(pl_web *w, pl_buf *b, pl_lang l, int port);
 /* The "On this host" section (web/live.c). */
 int pl_web_live_section(pl_web *w, uint16_t port, const pl_page_req *rq, pl_buf *out);
-/* The thread that refreshes expired live sections, so that a request never waits for a /proc walk once a
- * port's section exists. */
-int pl_web_refresher_start(pl_web *w, pl_error *err);
-void pl_web_refresher_stop(pl_web *w);
+/* The thread that receives snapshots from the reader. */
+int pl_web_receiver_start(pl_web *w, pl_error *err);
+void pl_web_receiver_stop(pl_web *w);
 /* The registry's first assigned service name at port, or NULL. */
 const char *pl_web_port_name(const pl_registry *reg, uint16_t port);
 /* Counts of assigned ports and ghost ports per range, for the home page. */
@@ -203,6 +273,10 @@ typedef struct pl_web_request {
 	const char *body;                /* POST body, body_len bytes */
 	size_t body_len;
 	bool body_too_big;
+	bool nul_in_path;                /* the raw path held %00 (libmicrohttpd's decoding stops there) */
+	bool no_host;                    /* HTTP/1.1 without Host */
+	bool vote_done;                  /* the writer has answered: vote_result is its answer */
+	int vote_result;
 	const struct sockaddr *client;   /* the TCP peer */
 } pl_web_request;
 
@@ -216,7 +290,43 @@ typedef struct pl_web_reply {
 	const char *allow;               /* a 405's Allow */
 	bool html;
 	pl_lang lang;
+	bool vote_pending;               /* queue (port, vote) to the writer, answer when it is durable */
+	uint16_t vote_port;
+	int vote;
+	uint64_t snapshot_ms;            /* the host snapshot the answer was drawn from (0: none) */
 } pl_web_reply;
+
+typedef enum pl_web_refusal {
+	PL_REFUSED_CLIENT_LIMIT = 0, /* a client (IPv4 address, IPv6 /64) over its share, none of its own idle */
+	PL_REFUSED_SHED,             /* an idle or slow connection closed to make room for a new one */
+	PL_REFUSED_HEAD_DEADLINE,    /* no complete request head in time */
+	PL_REFUSED_SLOW_BODY,        /* a body slower than the minimum rate */
+	PL_REFUSED_FULL,             /* the global limit reached, and no connection idle or slow */
+	PL_REFUSAL_COUNT
+} pl_web_refusal;
+const char *pl_web_refusal_name(pl_web_refusal r);
+
+/* ---- connection defences (web/guard.c) ---- */
+typedef struct pl_web_guard pl_web_guard;
+typedef struct pl_web_conn pl_web_conn;
+typedef enum pl_web_conn_phase {
+	PL_CONN_HEAD = 0, /* waiting for a complete request head (a new or kept-alive connection) */
+	PL_CONN_BODY,     /* receiving a request body */
+	PL_CONN_BUSY,     /* being answered (a vote waiting for the disk included) */
+	PL_CONN_REPLY,    /* its answer is being sent */
+} pl_web_conn_phase;
+int pl_web_guard_new(pl_web *w, unsigned per_client, unsigned global, pl_error *err);
+int pl_web_guard_start(pl_web *w, pl_error *err);
+void pl_web_guard_free(pl_web *w);
+/* Whether a new connection from sa may come in (making room by cutting an idle one if need be). */
+bool pl_web_guard_admit(pl_web *w, const struct sockaddr *sa);
+pl_web_conn *pl_web_guard_open(pl_web *w, int fd, const struct sockaddr *sa);
+void pl_web_guard_close(pl_web *w, pl_web_conn *c);
+void pl_web_guard_phase(pl_web_conn *c, pl_web_conn_phase phase);
+void pl_web_guard_body(pl_web_conn *c, size_t n);
+size_t pl_web_guard_count(pl_web *w);
+/* The client may see processes: the TCP peer on loopback asking for a local name, or --expose-processes. */
+bool pl_web_live_ok(pl_web *w, const pl_web_request *rq);
 
 /* Fills reply for request; never fails (an internal error is a 500 reply). */
 void pl_web_route(pl_web *w, const pl_web_request *rq, pl_web_reply *reply);

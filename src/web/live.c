@@ -1,12 +1,12 @@
 /* The "On this host" section of a port page: the sockets on the port, the processes holding them and the
- * verdict on them, from the report's "local" part. Process details go only to clients the server trusts (web/server.c decides: the TCP
- * peer on loopback, or --expose-processes); others get a sentence saying why. A read is cached for a
- * second per port and language, so that a burst of requests costs one netlink dump and one /proc walk. */
+ * verdict on them, from the report's "local" part, built from the newest host snapshot (the reader process
+ * sends one every half second; this file also holds the thread that receives them). No request reads the
+ * host. Process details go only to clients the server trusts (the TCP peer on loopback, or
+ * --expose-processes); others get a sentence saying why. A section is kept per snapshot, port and
+ * language, so that a burst of requests renders it once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -128,18 +128,14 @@ static int verdict(pl_buf *b, pl_lang l, const json_t *v)
 }
 
 /* From the report's own "local" part (render/json.c), so that the page judges as `portlore PORT` does. */
-static int render_live(pl_web *w, uint16_t port, pl_lang l, pl_buf *b)
+static int render_live(pl_web *w, const pl_web_snapshot *snap, uint16_t port, pl_lang l, pl_buf *b)
 {
-	char num[8], when[16], more[24];
+	char num[8], when[32], more[24];
 	snprintf(num, sizeof num, "%u", port);
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof when, "%H:%M:%S", &tm);
+	pl_web_snapshot_time(snap, when, sizeof when);
 	pl_spec spec = {.kind = PL_SPEC_PORTS, .lo = port, .hi = port, .proto = PL_PROTO_NONE};
-	pl_report_opts ro = {.proc_root = w->opts.proc_root, .own_netns_only = true};
-	/* own_netns_only: this process may not enter other namespaces (issue 12's privileged reader is to hand
-	 * them over); the CLI's `--netns self` gives the same document. */
+	pl_report_opts ro = {0};
+	pl_web_report_opts(w, snap, port, &ro);
 	pl_report *rep;
 	pl_error err = {0};
 	int rc = pl_report_build(w->reg, &spec, &ro, &rep, &err);
@@ -210,96 +206,113 @@ static int render_live(pl_web *w, uint16_t port, pl_lang l, pl_buf *b)
 	return rc;
 }
 
-/* ---- the refresher: a queue of keys (port * PL_LANG_COUNT + language) to re-read ---- */
-#define QUEUE_MAX 64
+/* ---- snapshots ---- */
 
-struct pl_web_refresher {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stop;
-	size_t n;
-	uint64_t keys[QUEUE_MAX];
-};
+void pl_web_report_opts(const pl_web *w, const pl_web_snapshot *s, uint16_t port, pl_report_opts *ro)
+{
+	/* the host's services file as the CLI reads it, read once at start (Landlock forbids it later) */
+	ro->services = w->services;
+	ro->services_path = "";
+	ro->snapshot = true;
+	ro->host = s ? &s->host : NULL;
+	ro->sockets = pl_web_snapshot_set_for(s, port);
+	ro->sockets_error = !s ? "no reading of this host yet" : s->set ? NULL : s->error;
+	/* never the host itself: with neither, a report would read it (it cannot here: Landlock) */
+	if (!ro->host)
+		ro->no_local = true;
+}
 
-static void *refresher_main(void *arg)
+void pl_web_snapshot_time(const pl_web_snapshot *s, char *out, size_t size)
+{
+	time_t t = s ? (time_t)(s->taken_ms / 1000) : time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, size, "%H:%M:%S", &tm);
+}
+
+pl_web_snapshot *pl_web_snapshot_get(pl_web *w)
+{
+	pthread_mutex_lock(&w->snap_lock);
+	pl_web_snapshot *s = w->snap;
+	if (s)
+		atomic_fetch_add(&s->refs, 1);
+	pthread_mutex_unlock(&w->snap_lock);
+	return s;
+}
+
+void pl_web_snapshot_set(pl_web *w, pl_web_snapshot *s)
+{
+	pthread_mutex_lock(&w->snap_lock);
+	pl_web_snapshot *old = w->snap;
+	s->seq = ++w->snap_seq;
+	w->snap = s;
+	pthread_cond_broadcast(&w->snap_cond);
+	pthread_mutex_unlock(&w->snap_lock);
+	pl_web_snapshot_unref(old); /* requests still drawing from it hold their own reference */
+}
+
+static void *receiver_main(void *arg)
 {
 	pl_web *w = arg;
-	struct pl_web_refresher *r = w->refresher;
-	/* The lowest priority: a socket dump costs the kernel milliseconds, and under load the requests come
-	 * first (they are served the previous reading meanwhile, which says when it was taken). */
-	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
 	pl_buf b;
-	pl_buf_init(&b, PL_WEB_PAGE_MAX);
-	pthread_mutex_lock(&r->lock);
-	for (;;) {
-		while (!r->stop && r->n == 0)
-			pthread_cond_wait(&r->wake, &r->lock);
-		if (r->stop)
-			break;
-		uint64_t key = r->keys[0];
-		/* keep the key queued while it is read, so that requests meanwhile do not queue it again */
-		pthread_mutex_unlock(&r->lock);
-		b.len = 0;
-		if (render_live(w, (uint16_t)(key / PL_LANG_COUNT), (pl_lang)(key % PL_LANG_COUNT), &b) == 0)
-			pl_web_cache_put(w->live, key, b.data ? b.data : "", b.len, NULL);
-		pthread_mutex_lock(&r->lock);
-		memmove(r->keys, r->keys + 1, (r->n - 1) * sizeof *r->keys);
-		r->n--;
+	pl_buf_init(&b, PL_WEB_SNAPSHOT_MAX);
+	pl_web_snapshot *s;
+	while (pl_web_snapshot_read_frame(w->snap_fd, &b) == 0) {
+		if (pl_web_snapshot_decode(b.data, b.len, &s) == 0)
+			pl_web_snapshot_set(w, s);
+		else
+			pl_web_log(w, "a host snapshot from the reader could not be read: ignored");
 	}
-	pthread_mutex_unlock(&r->lock);
 	pl_buf_free(&b);
+	/* the reader is gone (or stop() shut the socket down): pages keep the last snapshot and its time */
+	pthread_mutex_lock(&w->snap_lock);
+	bool stopping = w->snap_fd < 0;
+	pthread_cond_broadcast(&w->snap_cond);
+	pthread_mutex_unlock(&w->snap_lock);
+	if (!stopping)
+		pl_web_log(w, "the reader process is gone: pages show the host as last read");
 	return NULL;
 }
 
-static void refresh_later(pl_web *w, uint64_t key)
+int pl_web_receiver_start(pl_web *w, pl_error *err)
 {
-	struct pl_web_refresher *r = w->refresher;
-	pthread_mutex_lock(&r->lock);
-	bool queued = false;
-	for (size_t i = 0; i < r->n && !queued; i++)
-		queued = r->keys[i] == key;
-	/* a full queue drops the request: the stale section is served a little longer */
-	if (!queued && r->n < QUEUE_MAX) {
-		r->keys[r->n++] = key;
-		pthread_cond_signal(&r->wake);
-	}
-	pthread_mutex_unlock(&r->lock);
-}
-
-int pl_web_refresher_start(pl_web *w, pl_error *err)
-{
-	struct pl_web_refresher *r = calloc(1, sizeof *r);
-	if (!r)
-		return pl_error_set(err, PL_ENOMEM, "out of memory");
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->wake, NULL);
-	w->refresher = r;
-	int e = pthread_create(&r->thread, NULL, refresher_main, w);
-	if (e) {
-		pthread_mutex_destroy(&r->lock);
-		pthread_cond_destroy(&r->wake);
-		free(r);
-		w->refresher = NULL;
+	if (w->snap_fd < 0)
+		return 0;
+	int e = pthread_create(&w->snap_thread, NULL, receiver_main, w);
+	if (e)
 		return pl_error_errno(err, PL_EIO, e, "cannot start a thread");
-	}
+	w->snap_thread_on = true;
+	/* the first pages already show the host, this server's own socket included: wait (a little) for a
+	 * snapshot read after it was bound (the reader was started before) */
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	uint64_t bound_ms = (uint64_t)until.tv_sec * 1000 + (uint64_t)until.tv_nsec / 1000000;
+	until.tv_sec += 3;
+	pthread_mutex_lock(&w->snap_lock);
+	while ((!w->snap || w->snap->taken_ms < bound_ms) &&
+	       pthread_cond_timedwait(&w->snap_cond, &w->snap_lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&w->snap_lock);
 	return 0;
 }
 
-void pl_web_refresher_stop(pl_web *w)
+void pl_web_receiver_stop(pl_web *w)
 {
-	struct pl_web_refresher *r = w->refresher;
-	if (!r)
-		return;
-	pthread_mutex_lock(&r->lock);
-	r->stop = true;
-	pthread_cond_signal(&r->wake);
-	pthread_mutex_unlock(&r->lock);
-	pthread_join(r->thread, NULL);
-	pthread_mutex_destroy(&r->lock);
-	pthread_cond_destroy(&r->wake);
-	free(r);
-	w->refresher = NULL;
+	if (w->snap_thread_on) {
+		int fd = w->snap_fd;
+		pthread_mutex_lock(&w->snap_lock);
+		w->snap_fd = -1;
+		pthread_mutex_unlock(&w->snap_lock);
+		shutdown(fd, SHUT_RDWR);
+		pthread_join(w->snap_thread, NULL);
+		close(fd);
+		w->snap_thread_on = false;
+	} else if (w->snap_fd >= 0) {
+		close(w->snap_fd);
+		w->snap_fd = -1;
+	}
+	pl_web_snapshot_unref(w->snap);
+	w->snap = NULL;
 }
 
 int pl_web_live_section(pl_web *w, uint16_t port, const pl_page_req *rq, pl_buf *out)
@@ -314,17 +327,16 @@ int pl_web_live_section(pl_web *w, uint16_t port, const pl_page_req *rq, pl_buf 
 		rc = rc ? rc : PL_TR0(out, rq->lang, M_HOST_HIDDEN);
 		rc = rc ? rc : PL_ADD(out, "</p>\n");
 	} else {
-		uint64_t key = (uint64_t)port * PL_LANG_COUNT + rq->lang;
-		int hit = pl_web_cache_get(w->live, key, out, NULL);
-		if (hit == 2 && w->refresher)
-			refresh_later(w, key); /* this request gets the last reading, at most a second or so old */
-		else if (hit == 0) {
-			/* the first request for this port and language reads the host itself */
+		pl_web_snapshot *snap = pl_web_snapshot_get(w);
+		/* a snapshot's sections differ from the previous one's: its number is part of the key */
+		uint64_t key = ((snap ? snap->seq : 0) << 20) | ((uint64_t)port * PL_LANG_COUNT + rq->lang);
+		if (pl_web_cache_get(w->live, key, out, NULL) == 0) {
 			size_t start = out->len;
-			rc = render_live(w, port, rq->lang, out);
+			rc = render_live(w, snap, port, rq->lang, out);
 			if (rc == 0)
 				pl_web_cache_put(w->live, key, out->data + start, out->len - start, NULL);
 		}
+		pl_web_snapshot_unref(snap);
 	}
 	return rc ? rc : PL_ADD(out, "</section>\n");
 }

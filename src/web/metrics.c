@@ -1,14 +1,23 @@
 /* /metrics in Prometheus' text exposition format 0.0.4: the registry in use, feedback votes, HTTP
- * requests and their latency, and (for a scraper that may see processes) the listening sockets of this
- * host labelled with the registered service and a verdict, so that Prometheus can alert across a fleet
- * when a listener is not what is registered (docs/prometheus.yml). Request counters are atomics bumped
- * by the server's threads, never locked. */
+ * requests and their latency, connections refused, and (for a scraper that may see processes) the
+ * listening sockets of this host labelled with the registered service and a verdict, so that Prometheus
+ * can alert across a fleet when a listener is not what is registered (docs/prometheus.yml).
+ * Cardinality is bounded by construction, as Prometheus' naming guidance asks: no label value comes from a
+ * client (votes are counted by kind, not by port), and per-port series exist only for ports with a
+ * listener on this host, at most MAX_LISTENER_SERIES of them, each label cut to a fixed length: the whole
+ * stays under PL_WEB_METRICS_MAX (64 KiB). Request counters are atomics bumped by the server's threads,
+ * never locked. The host part comes from the newest snapshot (web/reader.c), never from the host. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "portlore/sockets.h"
+
+#define MAX_LISTENER_SERIES 64 /* x at most ~420 bytes a line (labels escaped), with the rest: under 64 KiB */
+#define MAX_LABEL 48            /* bytes of a service or process name in a label */
+#define PL_STR_(x) #x
+#define PL_STR(x) PL_STR_(x)
 
 static const unsigned statuses[10] = {200, 303, 400, 403, 404, 405, 409, 413, 500, 503};
 /* upper bounds in nanoseconds; +Inf is the count */
@@ -76,20 +85,6 @@ static int header(pl_buf *b, const char *name, const char *type, const char *hel
 	return pl_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-struct votes_ctx {
-	pl_buf *b;
-	int rc;
-};
-
-static void vote_line(void *ctx, uint16_t port, const uint32_t *counts)
-{
-	struct votes_ctx *v = ctx;
-	for (int i = 0; i < PL_VOTE_COUNT && v->rc == 0; i++)
-		if (counts[i])
-			v->rc = pl_buf_printf(v->b, "portlore_feedback_votes_total{port=\"%u\",vote=\"%s\"} %u\n", port,
-					      pl_web_vote_name(i), counts[i]);
-}
-
 /* ---- listening sockets ---- */
 
 static int cmp_listener(const void *x, const void *y)
@@ -107,6 +102,23 @@ static int cmp_listener(const void *x, const void *y)
 	return c ? c : strcmp(a->container ? a->container : "", b->container ? b->container : "");
 }
 
+/* A label value cut to at most max bytes (at a UTF-8 boundary), escaped by label(). */
+static int label_cut(pl_buf *b, const char *s, size_t max)
+{
+	char cut[128];
+	size_t n = strlen(s);
+	if (max >= sizeof cut)
+		max = sizeof cut - 1;
+	if (n > max) {
+		n = max;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(cut, s, n);
+	cut[n] = 0;
+	return label(b, cut);
+}
+
 int pl_web_metrics_listeners(pl_web_listener *ls, size_t n, pl_buf *b)
 {
 	/* one series per label set (every label printed is compared): a server with a socket per address
@@ -117,16 +129,22 @@ int pl_web_metrics_listeners(pl_web_listener *ls, size_t n, pl_buf *b)
 			"or none), owning process, and whether that process is the service (verdict: match, "
 			"mismatch, unknown); netns and container when not the server's own namespace or no "
 			"container.");
+	size_t series = 0, omitted = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		if (i + 1 < n && cmp_listener(&ls[i], &ls[i + 1]) == 0) {
 			ls[i + 1].count += ls[i].count;
 			continue;
 		}
+		if (series == MAX_LISTENER_SERIES) {
+			omitted += ls[i].count;
+			continue;
+		}
+		series++;
 		rc = pl_buf_printf(b, "portlore_listening_sockets{port=\"%u\",protocol=\"%s\",service=\"", ls[i].port,
 				   pl_proto_name(ls[i].proto));
-		rc = rc ? rc : label(b, ls[i].service);
+		rc = rc ? rc : label_cut(b, ls[i].service, MAX_LABEL);
 		rc = rc ? rc : PL_ADD(b, "\",process=\"");
-		rc = rc ? rc : label(b, ls[i].process);
+		rc = rc ? rc : label_cut(b, ls[i].process, MAX_LABEL);
 		rc = rc ? rc : PL_ADD(b, "\",registration=\"");
 		rc = rc ? rc : label(b, ls[i].registration);
 		rc = rc ? rc : PL_ADD(b, "\",verdict=\"");
@@ -141,23 +159,30 @@ int pl_web_metrics_listeners(pl_web_listener *ls, size_t n, pl_buf *b)
 		}
 		rc = rc ? rc : pl_buf_printf(b, "\"} %u\n", ls[i].count);
 	}
-	return rc;
+	rc = rc ? rc : header(b, "portlore_listening_sockets_omitted", "gauge",
+			      "Listening sockets left out of portlore_listening_sockets, which has at most "
+			      PL_STR(MAX_LISTENER_SERIES) " series.");
+	return rc ? rc : pl_buf_printf(b, "portlore_listening_sockets_omitted %zu\n", omitted);
 }
 
-/* A reading of this host's sockets: a netlink dump and a walk of /proc for the owners. */
-static int sockets_metrics(pl_web *w, pl_buf *b)
+/* The socket families from the newest host snapshot. */
+static int sockets_part(pl_web *w, pl_buf *b)
 {
-	pl_socket_query q = {.proc_root = w->opts.proc_root, .listening_only = true, .owners = true, .containers = true};
-	pl_socket_set *set = NULL;
-	pl_error err = {0};
-	int up = pl_sockets_query(&q, &set, &err) == 0;
+	pl_web_snapshot *snap = pl_web_snapshot_get(w);
+	const pl_socket_set *set = snap ? snap->set : NULL;
 	int rc = header(b, "portlore_sockets_up", "gauge", "Whether this host's sockets could be read (1) or not (0).");
-	rc = rc ? rc : pl_buf_printf(b, "portlore_sockets_up %d\n", up);
-	if (!up || rc)
+	rc = rc ? rc : pl_buf_printf(b, "portlore_sockets_up %d\n", set != NULL);
+	rc = rc ? rc : header(b, "portlore_host_snapshot_timestamp_seconds", "gauge",
+			      "When the host reading the socket series come from was taken.");
+	rc = rc ? rc : pl_buf_printf(b, "portlore_host_snapshot_timestamp_seconds %.3f\n",
+				     snap ? (double)snap->taken_ms / 1000 : 0.0);
+	if (!set || rc) {
+		pl_web_snapshot_unref(snap);
 		return rc;
+	}
 	pl_web_listener *ls = calloc(set->n ? set->n : 1, sizeof *ls);
 	if (!ls) {
-		pl_socket_set_free(set);
+		pl_web_snapshot_unref(snap);
 		return PL_ENOMEM;
 	}
 	size_t n = 0;
@@ -197,30 +222,7 @@ static int sockets_metrics(pl_web *w, pl_buf *b)
 	}
 	rc = pl_web_metrics_listeners(ls, n, b);
 	free(ls);
-	pl_socket_set_free(set);
-	return rc;
-}
-
-/* The socket part, from a reading at most a second old: scrapes at any rate cost at most one reading a
- * second. When it has expired, one scrape reads the host again while the others meanwhile get the
- * previous reading (or, before the first one exists, wait for it). */
-static int sockets_part(pl_web *w, pl_buf *b)
-{
-	size_t start = b->len;
-	int hit = pl_web_cache_get(w->sockets, 0, b, NULL);
-	if (hit == 1 || (hit == 2 && pthread_mutex_trylock(&w->sockets_lock)))
-		return 0;
-	if (hit == 0)
-		pthread_mutex_lock(&w->sockets_lock);
-	b->len = start;
-	int rc = 0;
-	if (pl_web_cache_get(w->sockets, 0, b, NULL) != 1) {
-		b->len = start;
-		rc = sockets_metrics(w, b);
-		if (rc == 0)
-			pl_web_cache_put(w->sockets, 0, b->data + start, b->len - start, NULL);
-	}
-	pthread_mutex_unlock(&w->sockets_lock);
+	pl_web_snapshot_unref(snap);
 	return rc;
 }
 
@@ -235,11 +237,18 @@ int pl_web_metrics_render(pl_web *w, bool trusted, pl_buf *b)
 	rc = rc ? rc : PL_ADD(b, "\"} 1\n");
 	rc = rc ? rc : header(b, "portlore_registry_records", "gauge", "Records in the port registry.");
 	rc = rc ? rc : pl_buf_printf(b, "portlore_registry_records %zu\n", pl_registry_count(w->reg));
-	rc = rc ? rc : header(b, "portlore_feedback_votes_total", "counter", "Votes on port pages, by port and vote.");
-	struct votes_ctx vc = {b, rc};
-	if (rc == 0)
-		pl_web_feedback_each(w->fb, vote_line, &vc);
-	rc = vc.rc;
+	rc = rc ? rc : header(b, "portlore_feedback_votes_total", "counter",
+			      "Votes on port pages, by vote (not by port: a label a client could choose).");
+	uint64_t totals[PL_VOTE_COUNT];
+	pl_web_feedback_totals(w->fb, totals);
+	for (int v = 0; v < PL_VOTE_COUNT && rc == 0; v++)
+		rc = pl_buf_printf(b, "portlore_feedback_votes_total{vote=\"%s\"} %llu\n", pl_web_vote_name(v),
+				   (unsigned long long)totals[v]);
+	rc = rc ? rc : header(b, "portlore_http_connections_refused_total", "counter",
+			      "Connections refused or closed by the server's defences, by reason.");
+	for (int k = 0; k < PL_REFUSAL_COUNT && rc == 0; k++)
+		rc = pl_buf_printf(b, "portlore_http_connections_refused_total{reason=\"%s\"} %llu\n",
+				   pl_web_refusal_name((pl_web_refusal)k), (unsigned long long)w->refused[k]);
 	rc = rc ? rc : header(b, "portlore_http_requests_total", "counter", "HTTP requests answered, by route and status.");
 	for (int r = 0; r < R_COUNT && rc == 0; r++)
 		for (int s = 0; s < 10 && rc == 0; s++) {

@@ -536,10 +536,13 @@ static void section_nearby(pctx *c)
 static int render_static(pl_web *w, uint16_t port, pl_lang l, pl_buf *b, size_t cuts[2])
 {
 	pl_spec spec = {.kind = PL_SPEC_PORTS, .lo = port, .hi = port, .proto = PL_PROTO_NONE};
-	pl_report_opts ro = {.proc_root = w->opts.proc_root, .no_local = true};
+	/* the host's facts (privileged ports, ephemeral range) from the newest snapshot: never read here */
+	pl_web_snapshot *snap = pl_web_snapshot_get(w);
+	pl_report_opts ro = {.proc_root = w->opts.proc_root, .no_local = true, .host = snap ? &snap->host : NULL};
 	pl_report *rep;
 	pl_error err = {0};
 	int rc = pl_report_build(w->reg, &spec, &ro, &rep, &err);
+	pl_web_snapshot_unref(snap);
 	if (rc)
 		return rc;
 	json_t *doc = pl_render_report_json(rep, w->opts.meta);

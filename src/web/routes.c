@@ -112,7 +112,7 @@ static bool host_is_local(const char *host)
 	       d < 256;
 }
 
-static bool live_ok(pl_web *w, const pl_web_request *rq)
+bool pl_web_live_ok(pl_web *w, const pl_web_request *rq)
 {
 	return w->opts.expose_processes || (pl_web_is_loopback(rq->client) && host_is_local(rq->host));
 }
@@ -166,18 +166,22 @@ static int dump_json(pl_web_reply *r, json_t *doc)
 static void api_port(pl_web *w, const pl_web_request *rq, pl_web_reply *r, uint16_t port)
 {
 	pl_spec spec = {.kind = PL_SPEC_PORTS, .lo = port, .hi = port, .proto = PL_PROTO_NONE};
-	/* A remote client gets the --no-local document: the same as a local one today, and without process
-	 * details once the report carries them. */
-	pl_report_opts ro = {.proc_root = w->opts.proc_root, .no_local = !live_ok(w, rq), .own_netns_only = true};
-	/* own_netns_only: this process may not enter other namespaces (issue 12's privileged reader is to hand
-	 * them over); the CLI's `--netns self` gives the same document. */
+	/* From the newest host snapshot (its time goes in a header), never the host itself. A remote client
+	 * gets the --no-local document. The server shares the answer between requests (web/server.c). */
+	pl_web_snapshot *snap = pl_web_snapshot_get(w);
+	bool live = pl_web_live_ok(w, rq);
+	r->snapshot_ms = snap ? snap->taken_ms : 0;
+	pl_report_opts ro = {0};
+	pl_web_report_opts(w, snap, port, &ro);
+	ro.no_local = ro.no_local || !live;
 	pl_report *rep;
 	pl_error err = {0};
 	int rc = pl_report_build(w->reg, &spec, &ro, &rep, &err);
 	if (rc == 0) {
 		rc = dump_json(r, pl_render_report_json(rep, w->opts.meta));
-		pl_report_free(rep);
+		pl_report_free(rep); /* before the snapshot it borrowed from */
 	}
+	pl_web_snapshot_unref(snap);
 	if (rc)
 		internal_error(w, rq, r, rc);
 }
@@ -294,9 +298,19 @@ static void feedback(pl_web *w, const pl_web_request *rq, pl_web_reply *r, uint1
 		return;
 	}
 	pl_error err = {0};
-	int rc = pl_web_feedback_vote(w->fb, port, vote, rq->client, &err);
+	int rc;
+	if (rq->vote_done)
+		rc = rq->vote_result;
+	else if (w->daemon) {
+		/* the server queues it to the writer and answers once it is on disk (web/server.c) */
+		r->vote_pending = true;
+		r->vote_port = port;
+		r->vote = vote;
+		return;
+	} else
+		rc = pl_web_feedback_vote(w->fb, port, vote, rq->client, &err);
 	if (rc < 0) {
-		pl_web_log(w, "vote on port %u not recorded: %s", port, err.msg);
+		pl_web_log(w, "vote on port %u not recorded: %s", port, *err.msg ? err.msg : "the writer is busy or gone");
 		error_reply(w, rq, r, 503, M_ERR_500_TEXT, NULL);
 		return;
 	}
@@ -330,7 +344,7 @@ static void feedback(pl_web *w, const pl_web_request *rq, pl_web_reply *r, uint1
 
 static void port_page(pl_web *w, const pl_web_request *rq, pl_web_reply *r, uint16_t port)
 {
-	pl_page_req pr = {.lang = r->lang, .live_ok = live_ok(w, rq)};
+	pl_page_req pr = {.lang = r->lang, .live_ok = pl_web_live_ok(w, rq)};
 	if (rq->voted)
 		pr.flash = !strcmp(rq->voted, "1") ? 1 : !strcmp(rq->voted, "2") ? 2 : 0;
 	html_reply(r);
@@ -383,6 +397,12 @@ void pl_web_route(pl_web *w, const pl_web_request *rq, pl_web_reply *r)
 	r->lang = pl_web_lang_pick(rq->accept_language);
 	r->status = 500;
 	r->route = R_OTHER;
+	if (rq->nul_in_path || rq->no_host) {
+		/* libmicrohttpd's decoding ends the path at %00: "/ports/2908%00abc" must not be /ports/2908;
+		 * and HTTP/1.1 requires Host */
+		error_reply(w, rq, r, 400, M_ERR_400, NULL);
+		return;
+	}
 	if (!strncmp(p, "/ports/", 7)) {
 		ports_route(w, rq, r, p + 7, false);
 		return;
@@ -413,7 +433,7 @@ void pl_web_route(pl_web *w, const pl_web_request *rq, pl_web_reply *r)
 		return;
 	}
 	int rc = 0;
-	pl_page_req pr = {.lang = r->lang, .live_ok = live_ok(w, rq)};
+	pl_page_req pr = {.lang = r->lang, .live_ok = pl_web_live_ok(w, rq)};
 	switch (r->route) {
 	case R_HOME:
 		html_reply(r);

@@ -1,8 +1,12 @@
 /* The HTTP server: libmicrohttpd (loaded on first use, see util/dl.h) in its epoll mode with a thread
- * pool, with bounds on connections (in all and per address), idle time, header memory and POST bodies.
- * This file binds the listening socket itself (so that the sandbox can go on before any thread exists,
- * see web.h), takes a request apart into a pl_web_request, lets web/routes.c answer it, and adds the
- * headers every answer carries (a strict Content-Security-Policy among them). */
+ * pool, with bounds on idle time, header memory and POST bodies, and web/guard.c's defences hooked to its
+ * accept policy and connection notices. This file binds the listening socket itself (so that the sandbox
+ * can go on before any thread exists, see web.h), takes a request apart into a pl_web_request, lets
+ * web/routes.c answer it, and adds the headers every answer carries (a strict Content-Security-Policy
+ * among them). A vote is queued to the writer (web/feedback.c) with its connection suspended, and
+ * answered when the writer resumes it: no worker thread waits for the disk. /metrics is rendered at most
+ * once a second per audience into one shared response, which every scraper is sent from: a scraper that
+ * never reads costs its connection, not a copy of the body. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -21,30 +27,43 @@
 	X(MHD_start_daemon) X(MHD_stop_daemon) X(MHD_get_daemon_info) X(MHD_queue_response) \
 	X(MHD_create_response_from_buffer) X(MHD_create_response_from_buffer_with_free_callback) \
 	X(MHD_add_response_header) X(MHD_destroy_response) X(MHD_lookup_connection_value) \
-	X(MHD_lookup_connection_value_n) X(MHD_get_connection_info)
+	X(MHD_lookup_connection_value_n) X(MHD_get_connection_info) X(MHD_suspend_connection) \
+	X(MHD_resume_connection) X(MHD_quiesce_daemon)
 
 MHD_SYMS(PL_DL_DECLARE)
 static const pl_dl_sym mhd_syms[] = {MHD_SYMS(PL_DL_ENTRY){NULL, NULL}};
 static const char *const mhd_sonames[] = {"libmicrohttpd.so.12", NULL};
 static void *mhd_handle;
 
-#define CONNECTION_LIMIT 1024u
-/* Generous, as loopback is one address for every local client (and for a reverse proxy): it stops one
- * remote host from taking every slot, not a benchmark from opening 256 connections. */
-#define PER_IP_LIMIT 512u
-#define IDLE_TIMEOUT_S 15u
-#define HEADER_MEMORY (32u * 1024) /* request line, headers and body buffer, per connection */
+/* Connections in all: at most this, and fewer when the descriptor limit is lower (web/guard.c makes room
+ * by closing idle or slow ones first). */
+#define CONNECTION_LIMIT 4096u
+/* A client (an IPv4 address, an IPv6 /64): generous, as loopback is one address for every local client
+ * (and for a reverse proxy); past it, the client's own idle connections make room first. */
+#define PER_CLIENT_LIMIT 512u
+#define IDLE_TIMEOUT_S 15u /* no progress at all, in either direction (a reader that stopped reading) */
+#define METRICS_TTL_MS 1000u
+#define DISCARD_MAX (64u * 1024) /* bytes of a too big chunked body read to answer it 413 */
+/* Request line, headers and body buffer, per connection: what a connection costs in memory, as
+ * libmicrohttpd touches all of it (16 KiB: 900 connections ~15 MB; nginx reads headers into 8 KiB). */
+#define HEADER_MEMORY (16u * 1024)
 #define LISTEN_BACKLOG 1024
 
 static const char csp[] = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
 			  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+enum { VOTE_NONE, VOTE_QUEUED, VOTE_DONE };
+
 typedef struct req {
 	uint64_t t0_ns;
 	pl_route route;
 	unsigned status;
-	bool started, too_big;
+	bool started, too_big, nul_in_path;
+	size_t body_seen;
+	_Atomic int vote_state; /* VOTE_*: set by the writer's thread, read by libmicrohttpd's */
 	pl_buf body;
+	pl_web_vote_job job;
+	struct MHD_Connection *con;
 } req;
 
 static uint64_t now_ns(void)
@@ -93,9 +112,26 @@ void pl_web_log_escape(char *out, size_t size, const char *s)
 	out[o] = 0;
 }
 
+/* libmicrohttpd says something for every connection it refuses: at most MHD_LOG_BURST lines per
+ * MHD_LOG_PERIOD_MS, then one line counting what was left out. */
+#define MHD_LOG_BURST 5u
+#define MHD_LOG_PERIOD_MS 10000u
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	pl_web *w = cls;
+	uint64_t now = pl_web_now_ms(), start = w->mhd_log_window_ms;
+	if (now - start >= MHD_LOG_PERIOD_MS && atomic_compare_exchange_strong(&w->mhd_log_window_ms, &start, now)) {
+		uint64_t dropped = atomic_exchange(&w->mhd_log_dropped, 0);
+		w->mhd_log_lines = 0;
+		if (dropped)
+			pl_web_log(w, "libmicrohttpd: %llu more messages in the last %u s not shown",
+				   (unsigned long long)dropped, MHD_LOG_PERIOD_MS / 1000);
+	}
+	if (atomic_fetch_add(&w->mhd_log_lines, 1) >= MHD_LOG_BURST) {
+		w->mhd_log_dropped++;
+		return;
+	}
 	char msg[1024];
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	size_t n = strlen(msg);
@@ -121,21 +157,53 @@ bool pl_web_is_loopback(const struct sockaddr *sa)
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 {
 	(void)cls;
-	(void)uri;
-	(void)con;
 	req *r = calloc(1, sizeof *r);
-	if (r)
-		r->t0_ns = now_ns();
+	if (!r)
+		return NULL;
+	r->t0_ns = now_ns();
+	r->con = con;
+	/* the raw request target, before libmicrohttpd decodes it into a C string that %00 would cut */
+	size_t pathlen = strcspn(uri, "?");
+	for (size_t i = 0; i + 3 <= pathlen; i++)
+		if (uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0')
+			r->nul_in_path = true;
 	return r;
+}
+
+static pl_web_conn *conn_of(struct MHD_Connection *con)
+{
+	const union MHD_ConnectionInfo *ci = sym_MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	pl_web *w = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fd = sym_MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ad = sym_MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		*socket_context = fd ? pl_web_guard_open(w, fd->connect_fd, ad ? ad->client_addr : NULL) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		pl_web_guard_close(w, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	(void)addrlen;
+	return pl_web_guard_admit(cls, addr) ? MHD_YES : MHD_NO;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-	(void)con;
 	pl_web *w = cls;
 	req *r = *con_cls;
 	if (!r)
 		return;
+	/* kept alive: the next request head has its own deadline from now */
+	pl_web_guard_phase(conn_of(con), PL_CONN_HEAD);
 	if (r->status && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		pl_web_metrics_observe(&w->metrics, r->route, r->status, now_ns() - r->t0_ns);
 	pl_buf_free(&r->body);
@@ -148,7 +216,38 @@ static const char *header(struct MHD_Connection *con, const char *name)
 	return sym_MHD_lookup_connection_value(con, MHD_HEADER_KIND, name);
 }
 
-static enum MHD_Result send_reply(pl_web *w, struct MHD_Connection *con, req *r, pl_web_reply *rep)
+/* The headers every answer of ours carries, each once. */
+static void add_headers(struct MHD_Response *resp, const pl_web_reply *rep)
+{
+	sym_MHD_add_response_header(resp, "Content-Type", rep->type ? rep->type : "text/plain; charset=utf-8");
+	sym_MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	/* nothing to other sites; our own form posts then carry our Origin, which votes check (web/routes.c) */
+	sym_MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+	sym_MHD_add_response_header(resp, "Content-Security-Policy", csp);
+	sym_MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	sym_MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
+	sym_MHD_add_response_header(resp, "Cache-Control", rep->fixed ? "public, max-age=3600" : "no-cache");
+	if (rep->html) {
+		sym_MHD_add_response_header(resp, "Content-Language", pl_web_lang_tag(rep->lang));
+		sym_MHD_add_response_header(resp, "Vary", "Accept-Language");
+	}
+	if (rep->status == 303 && *rep->location)
+		sym_MHD_add_response_header(resp, "Location", rep->location);
+	if (rep->status == 405 && rep->allow)
+		sym_MHD_add_response_header(resp, "Allow", rep->allow);
+	if (rep->snapshot_ms) {
+		/* when the host facts of this answer were read (the reader's snapshot) */
+		char when[40];
+		time_t t = (time_t)(rep->snapshot_ms / 1000);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		size_t n = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(when + n, sizeof when - n, ".%03uZ", (unsigned)(rep->snapshot_ms % 1000));
+		sym_MHD_add_response_header(resp, "X-Portlore-Host-Read", when);
+	}
+}
+
+static struct MHD_Response *make_response(pl_web *w, pl_web_reply *rep)
 {
 	struct MHD_Response *resp;
 	if (rep->fixed)
@@ -166,33 +265,157 @@ static enum MHD_Result send_reply(pl_web *w, struct MHD_Connection *con, req *r,
 	pl_buf_free(&rep->body);
 	if (!resp) {
 		pl_web_log(w, "out of memory for a response");
+		return NULL;
+	}
+	add_headers(resp, rep);
+	return resp;
+}
+
+static enum MHD_Result queue(struct MHD_Connection *con, req *r, unsigned status, pl_route route,
+			     struct MHD_Response *resp)
+{
+	r->status = status;
+	r->route = route;
+	pl_web_guard_phase(conn_of(con), PL_CONN_REPLY);
+	return sym_MHD_queue_response(con, status, resp);
+}
+
+static enum MHD_Result send_reply(pl_web *w, struct MHD_Connection *con, req *r, pl_web_reply *rep)
+{
+	struct MHD_Response *resp = make_response(w, rep);
+	if (!resp)
 		return MHD_NO;
-	}
-	sym_MHD_add_response_header(resp, "Content-Type", rep->type ? rep->type : "text/plain; charset=utf-8");
-	sym_MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	/* nothing to other sites; our own form posts then carry our Origin, which votes check (web/routes.c) */
-	sym_MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
-	sym_MHD_add_response_header(resp, "Content-Security-Policy", csp);
-	sym_MHD_add_response_header(resp, "Cache-Control", rep->fixed ? "public, max-age=3600" : "no-cache");
-	if (rep->html) {
-		sym_MHD_add_response_header(resp, "Content-Language", pl_web_lang_tag(rep->lang));
-		sym_MHD_add_response_header(resp, "Vary", "Accept-Language");
-	}
-	if (rep->status == 303 && *rep->location)
-		sym_MHD_add_response_header(resp, "Location", rep->location);
-	if (rep->status == 405 && rep->allow)
-		sym_MHD_add_response_header(resp, "Allow", rep->allow);
-	r->status = rep->status;
-	r->route = rep->route;
-	enum MHD_Result ok = sym_MHD_queue_response(con, rep->status, resp);
+	enum MHD_Result ok = queue(con, r, rep->status, rep->route, resp);
 	sym_MHD_destroy_response(resp);
 	return ok;
+}
+
+/* /metrics: one response per audience, rendered at most once per METRICS_TTL_MS and queued to every
+ * scraper meanwhile (libmicrohttpd counts its references: the body lives until the last one is sent). */
+static enum MHD_Result send_metrics(pl_web *w, struct MHD_Connection *con, req *r, const pl_web_request *rq)
+{
+	int trusted = pl_web_live_ok(w, rq);
+	uint64_t now = pl_web_now_ms();
+	pthread_mutex_lock(&w->metrics_lock);
+	struct MHD_Response *resp = w->metrics_resp[trusted];
+	if (!resp || now - w->metrics_ms[trusted] >= METRICS_TTL_MS) {
+		pl_web_reply rep = {.status = 200, .route = R_METRICS, .type = "text/plain; version=0.0.4; charset=utf-8"};
+		pl_buf_init(&rep.body, PL_WEB_METRICS_MAX);
+		if (pl_web_metrics_render(w, trusted, &rep.body) == 0 && (resp = make_response(w, &rep))) {
+			if (w->metrics_resp[trusted])
+				sym_MHD_destroy_response(w->metrics_resp[trusted]);
+			w->metrics_resp[trusted] = resp;
+			w->metrics_ms[trusted] = now;
+		} else {
+			pl_buf_free(&rep.body);
+			resp = w->metrics_resp[trusted]; /* the last one, if any */
+		}
+	}
+	enum MHD_Result ok = MHD_NO;
+	if (resp)
+		ok = queue(con, r, 200, R_METRICS, resp);
+	pthread_mutex_unlock(&w->metrics_lock);
+	if (!resp)
+		pl_web_log(w, "/metrics could not be rendered");
+	return ok;
+}
+
+/* ---- answers shared between requests ----
+ * A page, an API document or a search answer is the same for every request with the same key (path,
+ * language, audience, host snapshot, the port's vote counts; a query): its response is made once and
+ * queued to each of them, as /metrics is, so that a request costs no rendering and no copy. A slot holds
+ * its key whole, so that two keys of one hash never answer for each other. */
+#define SHARED_SLOTS 512u
+
+typedef struct pl_web_shared_slot {
+	pthread_mutex_t lock;
+	char key[PL_WEB_QUERY_MAX + 64];
+	struct MHD_Response *resp;
+	pl_route route;
+} shared_slot;
+
+/* The key of a request whose answer can be shared, in key (NUL-terminated), or false. */
+static bool shared_key(pl_web *w, const pl_web_request *rq, char *key, size_t size, pl_route *route)
+{
+	if (strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD"))
+		return false;
+	if (rq->nul_in_path || rq->no_host)
+		return false;
+	bool live = pl_web_live_ok(w, rq);
+	uint64_t seq;
+	pthread_mutex_lock(&w->snap_lock);
+	seq = w->snap_seq;
+	pthread_mutex_unlock(&w->snap_lock);
+	const char *p = rq->path;
+	int n = -1;
+	if (!strncmp(p, "/ports/", 7) && !rq->voted && pl_is_digits(p + 7, strlen(p + 7)) && strlen(p + 7) <= 5) {
+		uint32_t port;
+		if (pl_parse_uint(p + 7, strlen(p + 7), 65535, &port))
+			return false;
+		uint32_t c[PL_VOTE_COUNT];
+		pl_web_feedback_counts(w->fb, (uint16_t)port, c);
+		n = snprintf(key, size, "P%u|%s|%d|%llu|%u,%u,%u", port,
+			     pl_web_lang_tag(pl_web_lang_pick(rq->accept_language)), live, (unsigned long long)seq,
+			     c[0], c[1], c[2]);
+		*route = R_PORT;
+	} else if (!strncmp(p, "/api/ports/", 11) && pl_is_digits(p + 11, strlen(p + 11)) && strlen(p + 11) <= 5) {
+		n = snprintf(key, size, "A%s|%d|%llu", p + 11, live, (unsigned long long)seq);
+		*route = R_API_PORT;
+	} else if (!strcmp(p, "/api/search") && rq->q && rq->q_len <= PL_WEB_QUERY_MAX && strlen(rq->q) == rq->q_len) {
+		n = snprintf(key, size, "S%s", rq->q);
+		*route = R_API_SEARCH;
+	}
+	return n > 0 && (size_t)n < size;
+}
+
+static shared_slot *shared_slot_of(pl_web *w, const char *key)
+{
+	return &w->shared[pl_web_hash(key, strlen(key)) % SHARED_SLOTS];
+}
+
+/* Queues the shared answer for key, if there is one. */
+static bool send_shared(pl_web *w, struct MHD_Connection *con, req *r, const char *key, enum MHD_Result *ok)
+{
+	shared_slot *sl = shared_slot_of(w, key);
+	pthread_mutex_lock(&sl->lock);
+	bool hit = sl->resp && !strcmp(sl->key, key);
+	if (hit)
+		*ok = queue(con, r, 200, sl->route, sl->resp);
+	pthread_mutex_unlock(&sl->lock);
+	return hit;
+}
+
+/* Makes the response of rep (a 200 of a shareable request), keeps it under key and queues it. */
+static enum MHD_Result send_and_share(pl_web *w, struct MHD_Connection *con, req *r, pl_web_reply *rep,
+				      const char *key)
+{
+	struct MHD_Response *resp = make_response(w, rep);
+	if (!resp)
+		return MHD_NO;
+	enum MHD_Result ok = queue(con, r, rep->status, rep->route, resp);
+	shared_slot *sl = shared_slot_of(w, key);
+	pthread_mutex_lock(&sl->lock);
+	struct MHD_Response *old = sl->resp;
+	sl->resp = resp; /* our reference now; the old one is dropped (connections sending it hold theirs) */
+	sl->route = rep->route;
+	snprintf(sl->key, sizeof sl->key, "%s", key);
+	pthread_mutex_unlock(&sl->lock);
+	if (old)
+		sym_MHD_destroy_response(old);
+	return ok;
+}
+
+/* The writer has committed (or failed) the vote: the connection goes on (on_request again). */
+static void vote_done(pl_web_vote_job *job)
+{
+	req *r = job->ctx;
+	r->vote_state = VOTE_DONE;
+	sym_MHD_resume_connection(r->con);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url, const char *method,
 				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
-	(void)version;
 	pl_web *w = cls;
 	req *r = *con_cls;
 	if (!r)
@@ -202,22 +425,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	if (!r->started) {
 		r->started = true;
 		pl_buf_init(&r->body, PL_WEB_BODY_MAX);
-		/* A body announced too big is refused before it is sent (curl waits for "100 Continue") */
 		const char *cl = header(con, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		const char *te = header(con, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+		/* the head is in: from now on the body's rate counts, or the answer is being made */
+		pl_web_guard_phase(conn_of(con), (cl && strcmp(cl, "0")) || te ? PL_CONN_BODY : PL_CONN_BUSY);
+		/* A body announced too big is refused before it is sent (curl waits for "100 Continue") */
 		uint32_t n;
 		if (!cl || pl_parse_uint(cl, strlen(cl), PL_WEB_BODY_MAX, &n) == 0 || !pl_is_digits(cl, strlen(cl)))
 			return MHD_YES;
 		r->too_big = true;
 	}
 	if (*upload_size) {
+		pl_web_guard_body(conn_of(con), *upload_size);
+		r->body_seen += *upload_size;
 		if (!r->too_big && pl_buf_add(&r->body, upload, *upload_size))
 			r->too_big = true;
 		*upload_size = 0;
-		if (!r->too_big)
-			return MHD_YES;
-		/* too big: answer now; libmicrohttpd closes the connection rather than read the rest */
+		/* A body found too big as it comes (chunked: no Content-Length to refuse it by) is read to its
+		 * end and dropped, to be answered 413 (libmicrohttpd takes no answer in the middle of a body),
+		 * up to DISCARD_MAX: past that, the connection is closed without one. */
+		if (r->body_seen > DISCARD_MAX)
+			return MHD_NO;
+		return MHD_YES;
 	}
-	pl_web_request rq = {.method = method, .path = url};
+	pl_web_guard_phase(conn_of(con), PL_CONN_BUSY);
+	pl_web_request rq = {.method = method, .path = url, .nul_in_path = r->nul_in_path};
+	/* RFC 9112 3.2: an HTTP/1.1 request without Host is a 400, which libmicrohttpd leaves to us */
+	rq.no_host = !strcmp(version, MHD_HTTP_VERSION_1_1) && !header(con, MHD_HTTP_HEADER_HOST);
 	const char *q = NULL;
 	size_t qlen = 0;
 	if (sym_MHD_lookup_connection_value_n(con, MHD_GET_ARGUMENT_KIND, "q", 1, &q, &qlen) == MHD_YES) {
@@ -234,11 +468,41 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	rq.body = r->body.data;
 	rq.body_len = r->body.len;
 	rq.body_too_big = r->too_big;
+	rq.vote_done = r->vote_state == VOTE_DONE;
+	rq.vote_result = r->job.result;
 	const union MHD_ConnectionInfo *ci = sym_MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	rq.client = ci ? ci->client_addr : NULL;
+	if (r->vote_state == VOTE_QUEUED)
+		return MHD_YES; /* woken before the writer answered: nothing to do yet */
+	if (!strcmp(url, "/metrics") && !rq.nul_in_path && !rq.no_host && (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
+		return send_metrics(w, con, r, &rq);
+	char key[PL_WEB_QUERY_MAX + 64];
+	pl_route shared_route;
+	bool shareable = w->shared && shared_key(w, &rq, key, sizeof key, &shared_route);
+	enum MHD_Result sent;
+	if (shareable && send_shared(w, con, r, key, &sent))
+		return sent;
 	pl_web_reply rep = {0};
 	pl_buf_init(&rep.body, PL_WEB_PAGE_MAX);
 	pl_web_route(w, &rq, &rep);
+	if (shareable && rep.status == 200 && rep.route == shared_route && !rep.vote_pending)
+		return send_and_share(w, con, r, &rep, key);
+	if (rep.vote_pending) {
+		pl_buf_free(&rep.body);
+		r->job = (pl_web_vote_job){.port = rep.vote_port, .vote = rep.vote, .done = vote_done, .ctx = r};
+		if (rq.client)
+			memcpy(&r->job.client, rq.client,
+			       rq.client->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+		/* suspended first, so that the writer's resume always comes after */
+		r->vote_state = VOTE_QUEUED;
+		sym_MHD_suspend_connection(con);
+		if (pl_web_writer_submit(w->fb, &r->job)) {
+			r->job.result = PL_ELIMIT; /* the writer is full or stopped: 503 at once */
+			r->vote_state = VOTE_DONE;
+			sym_MHD_resume_connection(con);
+		}
+		return MHD_YES;
+	}
 	return send_reply(w, con, r, &rep);
 }
 
@@ -321,8 +585,13 @@ int pl_web_open(const pl_web_opts *opts, pl_web **out, pl_error *err)
 		return pl_error_set(err, PL_ENOMEM, "out of memory");
 	w->opts = *opts;
 	w->reg = opts->reg;
+	if (pl_services_file_load("/etc/services", &w->services, NULL) != 0)
+		w->services = NULL; /* evidence from the host's file is a bonus */
 	w->listen_fd = -1;
-	pthread_mutex_init(&w->sockets_lock, NULL);
+	w->snap_fd = opts->snapshot_fd;
+	pthread_mutex_init(&w->snap_lock, NULL);
+	pthread_cond_init(&w->snap_cond, NULL);
+	pthread_mutex_init(&w->metrics_lock, NULL);
 	if (!w->opts.proc_root)
 		w->opts.proc_root = "/proc";
 	/* the folder SQLite writes its -wal and -shm files to */
@@ -334,12 +603,26 @@ int pl_web_open(const pl_web_opts *opts, pl_web **out, pl_error *err)
 		slash == w->state_dir ? (void)(slash[1] = 0) : (void)(*slash = 0);
 	w->pages = pl_web_cache_new(1024, 60 * 1000);
 	w->live = pl_web_cache_new(256, 1000);
-	w->sockets = pl_web_cache_new(1, 1000);
-	if (!w->pages || !w->live || !w->sockets) {
+	if (!w->pages || !w->live) {
 		rc = pl_error_set(err, PL_ENOMEM, "out of memory");
 		goto fail;
 	}
+	if ((w->shared = calloc(SHARED_SLOTS, sizeof *w->shared)))
+		for (size_t i = 0; i < SHARED_SLOTS; i++)
+			pthread_mutex_init(&w->shared[i].lock, NULL);
+	struct rlimit nofile;
+	unsigned limit = CONNECTION_LIMIT;
+	/* leave room for the database, the listening socket, the reader's pipe, libmicrohttpd's epoll */
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY && nofile.rlim_cur < limit + 64)
+		limit = nofile.rlim_cur > 128 ? (unsigned)nofile.rlim_cur - 64 : 64;
+	w->conn_limit = limit;
+	if ((rc = pl_web_guard_new(w, PER_CLIENT_LIMIT < limit ? PER_CLIENT_LIMIT : limit, limit, err)))
+		goto fail;
 	if ((rc = pl_web_feedback_open(opts->db_path, &w->fb, err)) || (rc = bind_listen(w, &ss, err)))
+		goto fail;
+	/* GnuTLS is loaded now, while files can still be read (the sandbox comes next) */
+	uint8_t key[16] = {0}, mac[32];
+	if ((rc = pl_web_keyed_hash(key, "", 0, mac, err)))
 		goto fail;
 	pl_web_count_ranges(w);
 	*out = w;
@@ -356,20 +639,29 @@ int pl_web_start(pl_web *w, pl_error *err)
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = n < 1 ? 1 : n > 16 ? 16 : (unsigned)n;
 	}
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+	int rc = pl_web_receiver_start(w, err);
+	rc = rc ? rc : pl_web_writer_start(w->fb, err);
+	rc = rc ? rc : pl_web_guard_start(w, err);
+	if (rc)
+		return rc;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
+	/* libmicrohttpd's own limit stays above web/guard.c's, so that the guard decides (it closes an idle
+	 * connection to let a new one in, which for a moment makes one more) */
 	struct MHD_Daemon *d = sym_MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
+		flags, 0, on_accept, w, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
 		MHD_OPTION_LISTEN_SOCKET, w->listen_fd,
-		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S,
+		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, w->conn_limit + 64,
+		MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, w, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_END);
 	if (!d)
 		return pl_error_set(err, PL_EIO, "cannot serve on %s (libmicrohttpd refused to start)", w->opts.listen);
 	/* libmicrohttpd owns the socket now, and closes it when stopped */
 	w->listen_fd = -1;
 	w->daemon = d;
-	return pl_web_refresher_start(w, err);
+	return 0;
 }
 
 const char *pl_web_address(const pl_web *w)
@@ -386,15 +678,33 @@ void pl_web_stop(pl_web *w)
 {
 	if (!w)
 		return;
-	if (w->daemon)
+	if (w->daemon) {
+		/* no new connection; the votes queued are written and answered (their connections resumed), as
+		 * libmicrohttpd must not be stopped with a connection suspended */
+		int lfd = sym_MHD_quiesce_daemon(w->daemon); /* the listening socket is ours to close now */
+		if (lfd >= 0)
+			close(lfd);
+		pl_web_writer_stop(w->fb);
 		sym_MHD_stop_daemon(w->daemon);
-	else if (w->listen_fd >= 0 && fcntl(w->listen_fd, F_GETFD) != -1)
+	} else if (w->listen_fd >= 0 && fcntl(w->listen_fd, F_GETFD) != -1)
 		close(w->listen_fd); /* unless libmicrohttpd closed it when it failed to start */
-	pl_web_refresher_stop(w);
+	pl_web_guard_free(w);
+	pl_web_receiver_stop(w);
+	pl_services_file_free(w->services);
 	pl_web_feedback_close(w->fb);
+	for (int i = 0; i < 2; i++)
+		if (w->metrics_resp[i])
+			sym_MHD_destroy_response(w->metrics_resp[i]);
+	for (size_t i = 0; w->shared && i < SHARED_SLOTS; i++) {
+		if (w->shared[i].resp)
+			sym_MHD_destroy_response(w->shared[i].resp);
+		pthread_mutex_destroy(&w->shared[i].lock);
+	}
+	free(w->shared);
 	pl_web_cache_free(w->pages);
 	pl_web_cache_free(w->live);
-	pl_web_cache_free(w->sockets);
-	pthread_mutex_destroy(&w->sockets_lock);
+	pthread_mutex_destroy(&w->snap_lock);
+	pthread_cond_destroy(&w->snap_cond);
+	pthread_mutex_destroy(&w->metrics_lock);
 	free(w);
 }

@@ -21,6 +21,9 @@ typedef struct pl_web_opts {
 	const pl_render_meta *meta;  /* the registry's origin, as `portlore --json` reports it */
 	const char *proc_root;       /* "/proc" */
 	unsigned threads;            /* 0: one per CPU */
+	/* The reader process's end of the socketpair its host snapshots come down (web/reader.c), or -1:
+	 * then pages say the host was not read. The server closes it when stopped. */
+	int snapshot_fd;
 	/* Where the server reports what it cannot answer a client about (a failed vote write, an MHD
 	 * complaint); NULL discards. Called from the server's threads. */
 	void (*log)(void *ctx, const char *msg);
@@ -37,9 +40,14 @@ int pl_web_start(pl_web *w, pl_error *err);
 const char *pl_web_address(const pl_web *w);
 /* The folder the server writes to (the database's): what a sandbox must leave writable. */
 const char *pl_web_state_dir(const pl_web *w);
-/* Gives up what serving does not need: no new privileges, and (Landlock) no exec and no writes outside
- * writable. what receives a sentence saying what was applied. 0 when all of it was, -1 when some was not. */
+/* Gives up what serving does not need: no new privileges; Landlock: no file read, written or executed
+ * outside writable; seccomp: no exec, fork, ptrace, netlink... (web/sandbox.c). what receives a sentence
+ * saying what was applied. 0 when all of it was, -1 when some was not. */
 int pl_web_sandbox(const char *writable, char *what, size_t size);
+/* Forks the reader process (web/reader.c), which sends a snapshot of the host every interval_ms down
+ * the returned descriptor (for pl_web_opts.snapshot_fd); *pid is the reader's. Call it first, before
+ * anything is opened: the reader keeps nothing of its parent. -1 on failure (errno). */
+int pl_web_reader_spawn(const char *proc_root, unsigned interval_ms, int *pid);
 /* Stops accepting, finishes the requests in flight, closes the database (after pl_web_open or
  * pl_web_start). */
 void pl_web_stop(pl_web *w);

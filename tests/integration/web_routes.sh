@@ -63,8 +63,8 @@ expect_http "/search?q=2908 sends to the port's page" 303 "text/plain"
 grep -qi '^Location: /ports/2908' "$T_DIR/headers" && _tap 1 "the 303 goes to /ports/2908" || _tap 0 "the 303 goes to /ports/2908"
 get "$B/api/ports/2908"
 expect_http "/api/ports/2908 is JSON" 200 "application/json"
-# the server looks at its own network namespace only (--netns self)
-"$PORTLORE" 2908 --netns self --json >"$T_DIR/cli.json"
+# the server looks where the CLI looks: every network namespace
+"$PORTLORE" 2908 --json >"$T_DIR/cli.json"
 # the host part ("local": sockets on the port right now) may differ between two reads
 norm='del(.ports[].local)'
 check "/api/ports/2908 is the document of portlore 2908 --json" \
@@ -296,6 +296,39 @@ if [ -f "$XML" ] && serve xml --db "$T_DIR/xml.db" --registry "$XML"; then
 		'<li>Echo service built into inetd'
 else
 	skip_test "a registry with people" "$XML is absent"
+fi
+
+# ---- the smaller defects of issue 12 ----
+if serve small --db "$T_DIR/small.db"; then
+	S="http://$ADDR"
+	get "$S/ports/2908%00abc"
+	expect_http "%00 in a path is 400 (/ports/2908%00abc is not /ports/2908)" 400 "text/html"
+	get "$S/api/ports/29%0008"
+	expect_http "... anywhere in it" 400 "application/json"
+	head -c 6000 /dev/zero | tr '\0' a >"$T_DIR/big"
+	get "$S/api/ports/2908/feedback" -H 'Transfer-Encoding: chunked' --data-binary @"$T_DIR/big"
+	expect_http "a chunked body over 4 KiB is answered 413" 413 "application/json"
+	st=$(curl -s -o /dev/null -w '%{http_code}' --http1.1 -H 'Host:' "$S/ports/2908")
+	[ "$st" = 400 ] && _tap 1 "an HTTP/1.1 request without Host is 400" || _tap 0 "an HTTP/1.1 request without Host is 400" "$st"
+	for u in "/ports/2908" "/nope" "/api/ports/70000" "/metrics"; do
+		curl -s -D "$T_DIR/h" -o /dev/null "$S$u"
+		dup=$(tr -d '\r' <"$T_DIR/h" | sed -n 's/^\([A-Za-z-]*\):.*/\1/p' | tr A-Z a-z | sort | uniq -d)
+		sec=$(grep -ciE '^(content-security-policy|x-content-type-options|referrer-policy|x-frame-options):' "$T_DIR/h")
+		[ -z "$dup" ] && [ "$sec" = 4 ] && _tap 1 "$u: the security headers, each once" || _tap 0 "$u: the security headers, each once" "dup: $dup; $(cat "$T_DIR/h")"
+	done
+	curl -s -D "$T_DIR/h" -o /dev/null -X DELETE "$S/ports/2908"
+	grep -qi '^Allow: GET, HEAD' "$T_DIR/h" && [ "$(grep -ci '^content-security-policy:' "$T_DIR/h")" = 1 ] &&
+		_tap 1 "405 too" || _tap 0 "405: Allow and the CSP once" "$(cat "$T_DIR/h")"
+	# a database whose -shm cannot be used (a directory stands in its place, which even root cannot map):
+	# the server never opens one (exclusive locking mode keeps the WAL index in memory)
+	mkdir "$T_DIR/ro.db-shm"
+	if serve ro --db "$T_DIR/ro.db"; then
+		st=$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept: application/json' -d vote=meh "http://$ADDR/api/ports/2908/feedback")
+		kill -0 "$SRV_PID" 2>/dev/null && [ "$st" = 200 ] && _tap 1 "an unusable -shm: votes work, no crash" ||
+			_tap 0 "an unusable -shm: votes work, no crash" "$st; $(cat "$T_DIR/ro.err")"
+	else
+		_tap 0 "the server starts beside an unusable -shm"
+	fi
 fi
 
 finish

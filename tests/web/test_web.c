@@ -144,8 +144,13 @@ static int setup(void **state)
 	f->w.opts = (pl_web_opts){.proc_root = "/proc", .meta = &f->meta, .reg = f->w.reg};
 	f->w.pages = pl_web_cache_new(16, 60000);
 	f->w.live = pl_web_cache_new(16, 1000);
-	f->w.sockets = pl_web_cache_new(1, 1000);
-	pthread_mutex_init(&f->w.sockets_lock, NULL);
+	f->w.snap_fd = -1;
+	pthread_mutex_init(&f->w.snap_lock, NULL);
+	pthread_cond_init(&f->w.snap_cond, NULL);
+	/* what the reader process would send: a reading of this host */
+	pl_web_snapshot *snap;
+	assert_int_equal(pl_web_snapshot_read("/proc", &snap), 0);
+	pl_web_snapshot_set(&f->w, snap);
 	char db[4200];
 	snprintf(db, sizeof db, "%s/fb.db", f->dir);
 	pl_error err = {0};
@@ -162,8 +167,9 @@ static int teardown(void **state)
 	pl_web_feedback_close(f->w.fb);
 	pl_web_cache_free(f->w.pages);
 	pl_web_cache_free(f->w.live);
-	pl_web_cache_free(f->w.sockets);
-	pthread_mutex_destroy(&f->w.sockets_lock);
+	pl_web_receiver_stop(&f->w);
+	pthread_mutex_destroy(&f->w.snap_lock);
+	pthread_cond_destroy(&f->w.snap_cond);
 	pl_registry_close((pl_registry *)f->w.reg);
 	tu_rmtree(f->dir);
 	free(f->dir);
@@ -279,7 +285,9 @@ static void test_one_vote_per_client_page_and_day(void **state)
 	assert_int_equal(c[PL_VOTE_MEH], 1);
 	assert_int_equal(c[PL_VOTE_HAPPY], 2);
 	assert_int_equal(route(f, "GET", "/metrics", NULL, NULL, "127.0.0.1", &r), 200);
-	assert_non_null(strstr(pl_buf_str(&r.body), "portlore_feedback_votes_total{port=\"2908\",vote=\"happy\"} 2\n"));
+	/* counted by kind, never by port: a port is the client's choice */
+	assert_non_null(strstr(pl_buf_str(&r.body), "portlore_feedback_votes_total{vote=\"happy\"} 2\n"));
+	assert_null(strstr(pl_buf_str(&r.body), "port=\"2908\""));
 	pl_buf_free(&r.body);
 }
 
@@ -416,7 +424,10 @@ static void test_metrics_print_each_label_set_once(void **state)
 		"portlore_listening_sockets{port=\"80\",protocol=\"tcp\",service=\"http\",process=\"busybox\",registration=\"described\",verdict=\"unknown\",container=\"web\"} 1\n"
 		"portlore_listening_sockets{port=\"2908\",protocol=\"tcp\",service=\"mao\",process=\"daemon\",registration=\"ghost\",verdict=\"mismatch\"} 3\n"
 		"portlore_listening_sockets{port=\"2908\",protocol=\"tcp\",service=\"other\",process=\"daemon\",registration=\"described\",verdict=\"mismatch\"} 1\n"
-		"portlore_listening_sockets{port=\"2908\",protocol=\"tcp\",service=\"other\",process=\"daemon\",registration=\"ghost\",verdict=\"mismatch\"} 1\n";
+		"portlore_listening_sockets{port=\"2908\",protocol=\"tcp\",service=\"other\",process=\"daemon\",registration=\"ghost\",verdict=\"mismatch\"} 1\n"
+		"# HELP portlore_listening_sockets_omitted Listening sockets left out of portlore_listening_sockets, which has at most 64 series.\n"
+		"# TYPE portlore_listening_sockets_omitted gauge\n"
+		"portlore_listening_sockets_omitted 0\n";
 	const char *series = strstr(out, "portlore_listening_sockets{");
 	assert_non_null(series);
 	assert_string_equal(series, want);
@@ -435,42 +446,181 @@ static uint16_t listen_somewhere(int *fd)
 	return ntohs(a.sin_port);
 }
 
-static void test_metrics_sockets_for_trusted_scrapers_from_a_recent_reading(void **state)
+static void test_metrics_sockets_for_trusted_scrapers_from_the_snapshot(void **state)
 {
 	fixture *f = *state;
 	pl_web_reply r;
-	/* a remote scraper learns nothing of this host's sockets, and costs no reading of them */
+	/* a remote scraper learns nothing of this host's sockets */
 	assert_int_equal(route(f, "GET", "/metrics", NULL, NULL, "10.1.2.3", &r), 200);
 	assert_non_null(strstr(pl_buf_str(&r.body), "portlore_registry_records"));
 	assert_null(strstr(pl_buf_str(&r.body), "portlore_listening_sockets"));
 	assert_null(strstr(pl_buf_str(&r.body), "portlore_sockets_up"));
 	pl_buf_free(&r.body);
-	assert_int_equal(pl_web_cache_get(f->w.sockets, 0, &r.body, NULL), 0);
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(route(f, "GET", "/metrics", NULL, NULL, "127.0.0.1", &r), 200);
 	bool up = strstr(pl_buf_str(&r.body), "portlore_sockets_up 1\n") != NULL;
 	assert_true(up || strstr(pl_buf_str(&r.body), "portlore_sockets_up 0\n"));
 	pl_buf_free(&r.body);
 	if (!up) {
-		print_message("# sockets not readable here: the cache is not tested\n");
+		print_message("# sockets not readable here: the snapshot is not tested\n");
 		return;
 	}
 	int fd;
 	char series[64];
 	snprintf(series, sizeof series, "portlore_listening_sockets{port=\"%u\",", listen_somewhere(&fd));
-	/* within the second: the same reading, without the new listener */
+	/* the request never reads the host: the new listener shows only in the next snapshot */
 	assert_int_equal(route(f, "GET", "/metrics", NULL, NULL, "127.0.0.1", &r), 200);
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 900)
-		assert_null(strstr(pl_buf_str(&r.body), series));
+	assert_null(strstr(pl_buf_str(&r.body), series));
 	pl_buf_free(&r.body);
-	usleep(1100 * 1000);
+	pl_web_snapshot *snap;
+	assert_int_equal(pl_web_snapshot_read("/proc", &snap), 0);
+	pl_web_snapshot_set(&f->w, snap);
 	assert_int_equal(route(f, "GET", "/metrics", NULL, NULL, "127.0.0.1", &r), 200);
 	assert_non_null(strstr(pl_buf_str(&r.body), series));
 	pl_buf_free(&r.body);
 	close(fd);
+}
+
+/* A snapshot survives its trip through the socketpair whole, and a frame cut anywhere, or with a count
+ * or an owner index pointing outside it, is refused rather than read past its end. */
+static void test_snapshot_round_trip_and_damaged_frames(void **state)
+{
+	(void)state;
+	int fd;
+	listen_somewhere(&fd);
+	pl_web_snapshot *s;
+	assert_int_equal(pl_web_snapshot_read("/proc", &s), 0);
+	if (!s->set) {
+		print_message("# sockets not readable here: %s\n", s->error);
+		pl_web_snapshot_unref(s);
+		close(fd);
+		return;
+	}
+	pl_buf b;
+	pl_buf_init(&b, PL_WEB_SNAPSHOT_MAX);
+	assert_int_equal(pl_web_snapshot_encode(s->set, &s->host, NULL, s->taken_ms, &b), 0);
+	const size_t head = 8; /* magic and length: read_frame's part */
+	pl_web_snapshot *t;
+	assert_int_equal(pl_web_snapshot_decode(b.data + head, b.len - head, &t), 0);
+	assert_int_equal(t->set->n, s->set->n);
+	assert_int_equal(t->set->nprocs, s->set->nprocs);
+	assert_int_equal(t->taken_ms, s->taken_ms);
+	assert_memory_equal(t->set->socks, s->set->socks, s->set->n * sizeof *s->set->socks);
+	for (size_t i = 0; i < s->set->nprocs; i++) {
+		assert_string_equal(t->set->procs[i].cmdline, s->set->procs[i].cmdline);
+		assert_string_equal(t->set->procs[i].user, s->set->procs[i].user);
+		assert_int_equal(t->set->procs[i].pid, s->set->procs[i].pid);
+	}
+	pl_web_snapshot_unref(t);
+	/* every cut short of the end is refused */
+	size_t step = b.len > 4000 ? b.len / 2000 : 1;
+	for (size_t n = 0; n < b.len - head; n += step)
+		assert_int_equal(pl_web_snapshot_decode(b.data + head, n, &t), PL_EFORMAT);
+	/* an owner link past the processes */
+	if (s->set->nlinks) {
+		s->set->owner_links[0] = (uint32_t)s->set->nprocs + 7;
+		b.len = 0;
+		assert_int_equal(pl_web_snapshot_encode(s->set, &s->host, NULL, s->taken_ms, &b), 0);
+		assert_int_equal(pl_web_snapshot_decode(b.data + head, b.len - head, &t), PL_EFORMAT);
+	}
+	/* a host that could not be read travels as its reason */
+	b.len = 0;
+	assert_int_equal(pl_web_snapshot_encode(NULL, &s->host, "netlink refused", 1, &b), 0);
+	assert_int_equal(pl_web_snapshot_decode(b.data + head, b.len - head, &t), 0);
+	assert_null(t->set);
+	assert_string_equal(t->error, "netlink refused");
+	pl_web_snapshot_unref(t);
+	pl_buf_free(&b);
+	pl_web_snapshot_unref(s);
+	close(fd);
+}
+
+static _Atomic int jobs_done;
+static void job_done(pl_web_vote_job *job)
+{
+	(void)job;
+	jobs_done++;
+}
+
+/* After votes on every one of the 65,536 ports, /metrics has no series more than before, and stays far
+ * below its bound. */
+static void test_metrics_size_does_not_grow_with_votes(void **state)
+{
+	fixture *f = *state;
+	pl_web_reply r;
+	assert_int_equal(route(f, "GET", "/metrics", NULL, NULL, "127.0.0.1", &r), 200);
+	size_t before = r.body.len;
+	pl_buf_free(&r.body);
+	/* through the writer, as the server does: batches of one transaction each */
+	pl_error err = {0};
+	assert_int_equal(pl_web_writer_start(f->w.fb, &err), 0);
+	pl_web_vote_job *jobs = calloc(65536, sizeof *jobs);
+	struct sockaddr_storage client = peer("192.0.2.1");
+	for (uint32_t p = 0; p < 65536; p++) {
+		jobs[p] = (pl_web_vote_job){.port = (uint16_t)p, .vote = (int)(p % 3), .done = job_done, .client = client};
+		while (pl_web_writer_submit(f->w.fb, &jobs[p]) == PL_ELIMIT)
+			usleep(1000); /* the queue is full: the writer is behind */
+	}
+	pl_web_writer_stop(f->w.fb);
+	assert_int_equal(jobs_done, 65536);
+	for (uint32_t p = 0; p < 65536; p++)
+		assert_int_equal(jobs[p].result, 1);
+	free(jobs);
+	uint32_t c[PL_VOTE_COUNT];
+	pl_web_feedback_counts(f->w.fb, 65535, c);
+	assert_int_equal(c[65535 % 3], 1);
+	assert_int_equal(route(f, "GET", "/metrics", NULL, NULL, "127.0.0.1", &r), 200);
+	assert_non_null(strstr(pl_buf_str(&r.body), "portlore_feedback_votes_total{vote=\"sad\"} 21846\n"));
+	assert_true(r.body.len < PL_WEB_METRICS_MAX);
+	assert_true(r.body.len <= before + 200); /* the vote totals' digits, and the request just counted */
+	pl_buf_free(&r.body);
+}
+
+/* A client is an IPv4 address or an IPv6 /64: past its share it is refused; past the global limit, a new
+ * connection takes the place of the idlest one, never of one being answered, and none is cut when all are
+ * busy. */
+static void test_guard_counts_a_64_as_one_client_and_sheds_the_idlest(void **state)
+{
+	(void)state;
+	pl_web w = {0};
+	pl_error err = {0};
+	assert_int_equal(pl_web_guard_new(&w, 3, 4, &err), 0);
+	struct sockaddr_storage a = peer("2001:db8:1:2::1"), b = peer("2001:db8:1:2:ffff::9"), c = peer("2001:db8:1:3::1"),
+				d = peer("::ffff:192.0.2.7"), e = peer("192.0.2.8");
+	const struct sockaddr *from[5] = {(struct sockaddr *)&a, (struct sockaddr *)&b, (struct sockaddr *)&a,
+					  (struct sockaddr *)&c, (struct sockaddr *)&d};
+	int sp[5][2];
+	pl_web_conn *conn[5] = {0};
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp[i]), 0);
+		assert_true(pl_web_guard_admit(&w, from[i]));
+		conn[i] = pl_web_guard_open(&w, sp[i][0], from[i]);
+		assert_non_null(conn[i]);
+		pl_web_guard_phase(conn[i], PL_CONN_BUSY);
+	}
+	/* a fourth from the same /64 (another address of it): refused */
+	assert_false(pl_web_guard_admit(&w, (struct sockaddr *)&b));
+	assert_int_equal(w.refused[PL_REFUSED_CLIENT_LIMIT], 1);
+	/* the server is full (4) and every connection is being answered: refused, none cut */
+	assert_false(pl_web_guard_admit(&w, from[4]));
+	assert_int_equal(w.refused[PL_REFUSED_FULL], 1);
+	/* conn[1] goes idle (kept alive, waiting for its next request): it makes room */
+	pl_web_guard_phase(conn[1], PL_CONN_HEAD);
+	assert_true(pl_web_guard_admit(&w, from[4]));
+	assert_int_equal(w.refused[PL_REFUSED_SHED], 1);
+	char byte;
+	assert_int_equal(read(sp[1][1], &byte, 1), 0); /* its socket was shut down */
+	/* an IPv4-mapped address is its IPv4 client: d and e are two clients, d's count is its own */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp[4]), 0);
+	conn[4] = pl_web_guard_open(&w, sp[4][0], from[4]);
+	pl_web_guard_phase(conn[4], PL_CONN_BUSY);
+	assert_false(pl_web_guard_admit(&w, (struct sockaddr *)&e)); /* full again, nothing idle */
+	for (int i = 0; i < 5; i++) {
+		pl_web_guard_close(&w, conn[i]);
+		close(sp[i][0]);
+		close(sp[i][1]);
+	}
+	assert_int_equal(pl_web_guard_count(&w), 0);
+	pl_web_guard_free(&w);
 }
 
 int main(void)
@@ -490,8 +640,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_api_errors_are_json_even_for_invalid_utf8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_lines_cannot_be_forged, setup, teardown),
 		cmocka_unit_test(test_metrics_print_each_label_set_once),
-		cmocka_unit_test_setup_teardown(test_metrics_sockets_for_trusted_scrapers_from_a_recent_reading, setup,
+		cmocka_unit_test_setup_teardown(test_metrics_sockets_for_trusted_scrapers_from_the_snapshot, setup,
 						teardown),
+		cmocka_unit_test(test_snapshot_round_trip_and_damaged_frames),
+		cmocka_unit_test_setup_teardown(test_metrics_size_does_not_grow_with_votes, setup, teardown),
+		cmocka_unit_test(test_guard_counts_a_64_as_one_client_and_sheds_the_idlest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
