@@ -26,7 +26,7 @@ _portlore()
 	if [[ $cur == -* ]]; then
 		local extra=""
 		[[ " ${COMP_WORDS[*]} " == *" search "* ]] && extra="--limit"
-		[[ " ${COMP_WORDS[*]} " == *" ghosts "* ]] && extra="--limit --transport"
+		[[ " ${COMP_WORDS[*]} " == *" ghosts "* ]] && extra="--limit --transport --in-use"
 		[[ " ${COMP_WORDS[*]} " == *" serve "* ]] && extra="--listen --db --expose-processes"
 		COMPREPLY=($(compgen -W "$opts $extra" -- "$cur"))
 		return
