@@ -624,6 +624,9 @@ int pl_web_open(const pl_web_opts *opts, pl_web **out, pl_error *err)
 	uint8_t key[16] = {0}, mac[32];
 	if ((rc = pl_web_keyed_hash(key, "", 0, mac, err)))
 		goto fail;
+	/* Search answers from an index built once, now, rather than on a request (registry/search_index.c). */
+	if ((rc = pl_registry_search_prepare(w->reg, err)))
+		goto fail;
 	pl_web_count_ranges(w);
 	*out = w;
 	return 0;

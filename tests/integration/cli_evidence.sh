@@ -97,10 +97,13 @@ run search ssh --limit 2 --json
 check "search JSON says total and cut" jq -e '.cut == true and .total > 2 and (.results | length) == 2' "$T_DIR/out"
 
 # A generic runtime on 5672: named java, judged by its command line. In a namespace of our own.
+NS="pl10-evidence-$$"
 if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null; then
 	skip_test "java serving AMQP on 5672" "needs root and iproute2 for a network namespace"
+elif ! ip netns add "$NS" 2>"$T_DIR/netns.err" || ! ip -n "$NS" link set lo up; then
+	ip netns del "$NS" 2>/dev/null
+	skip_test "java serving AMQP on 5672" "cannot create a network namespace: $(head -1 "$T_DIR/netns.err")"
 else
-	NS="pl10-evidence-$$"
 	PIDS=()
 	cleanup_ns() {
 		{
@@ -110,7 +113,6 @@ else
 		rm -rf "$T_DIR"
 	}
 	trap cleanup_ns EXIT
-	ip netns add "$NS" && ip -n "$NS" link set lo up
 	cat >"$T_DIR/serve.py" <<'PY'
 import socket, sys, time
 s = socket.socket()
