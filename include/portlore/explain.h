@@ -89,6 +89,13 @@ pl_match_verdict pl_verdict_judge(const pl_registry *reg, const pl_socket_set *s
 void pl_verdict_explain(const pl_registry *reg, const pl_socket_set *set, const pl_socket *s, pl_match_verdict v,
 			uint32_t record, bool has_record, char *buf, size_t size);
 
+/* ---- what answered, against the registry (probed.c) ---- */
+struct pl_probe_result;
+/* The verdict for a probe's result on its port and transport, with its sentence ("HTTP (nginx 1.22.1) on
+ * 2908/tcp: not mao — probed"); *record is the registered record compared with, when *has_record. */
+pl_match_verdict pl_probe_judge(const pl_registry *reg, const struct pl_probe_result *r, uint32_t *record,
+				bool *has_record, char *buf, size_t size);
+
 /* ---- safe to take? (pick.c) ---- */
 enum {
 	PL_UNSAFE_REGISTERED = 1u << 0, /* assigned or reserved in IANA's registry */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "portlore/explain.h"
+#include "portlore/probe.h"
 #include "portlore/registry.h"
 
 #define PL_SCHEMA_VERSION 1
@@ -39,6 +40,11 @@ json_t *pl_render_diff_json(const pl_registry *before, const pl_render_meta *bef
  * them when limit is not 0, with the counts of ghosts and of services (render/lists.c). */
 json_t *pl_render_ghosts_json(const pl_registry *reg, pl_proto proto, size_t limit, const pl_render_meta *meta);
 
+/* `portlore probe`: each result with its evidence, the registered service and the verdict (render/probe.c). */
+json_t *pl_render_probe_json(const pl_registry *reg, const pl_probe_result *results, size_t n,
+			     const pl_render_meta *meta);
+json_t *pl_render_probe_result_json(const pl_registry *reg, const pl_probe_result *r);
+
 typedef struct pl_text_opts {
 	bool colour;
 } pl_text_opts;
@@ -48,5 +54,8 @@ int pl_render_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 /* The text of the "diff" and "ghosts" documents, which pl_render_text hands on to (render/lists.c). */
 int pl_render_diff_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 int pl_render_ghosts_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+int pl_render_probe_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+/* One probe result (an element of "results", or of a port's "probe" array), indented. */
+void pl_render_probe_result_text(FILE *out, const json_t *result, int indent, const pl_text_opts *opts);
 
 #endif
