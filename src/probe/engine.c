@@ -160,10 +160,13 @@ static void exchange(int fd, pl_proto proto, const void *req, size_t reqlen, uns
 static void set_evidence(pl_probe_result *res, const unsigned char *p, size_t len, size_t decided)
 {
 	size_t n = decided > len ? len : decided;
+	bool text = true;
+	for (size_t i = 0; i < n && text; i++)
+		text = (p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\r' || p[i] == '\n' || p[i] == '\t';
 	/* to the end of the line that decided, when the reply is text */
-	while (n < len && n < PL_PROBE_EVIDENCE_MAX && p[n] != '\n' && p[n] >= 0x09)
+	while (text && n < len && n < PL_PROBE_EVIDENCE_MAX && p[n] != '\n' && p[n] >= 0x09)
 		n++;
-	if (n < len && p[n] == '\n')
+	if (text && n < len && p[n] == '\n')
 		n++;
 	if (n < 48)
 		n = len < 48 ? len : 48;
@@ -247,6 +250,37 @@ static void accept_match(pl_probe_result *res, const char *probe, const reply *r
 	set_evidence(res, r->buf, r->len, r->decided);
 }
 
+/* Believes a strong match at once; keeps a weak one (or one that may hide TLS) as the best so far and
+ * asks on, moving the TLS probe up when the matcher says the reply may be a TLS server's refusal. */
+typedef struct candidate {
+	bool have;
+	pl_probe_result best;
+} candidate;
+
+static bool consider(pl_probe_result *res, candidate *cand, const char *probe, const reply *r,
+		     const pl_probe_def **order, size_t i, size_t n, bool tls_possible)
+{
+	bool try_tls = (r->flags & PL_M_TRY_TLS) && tls_possible;
+	if (r->m.confidence >= 80 && !try_tls) {
+		accept_match(res, probe, r);
+		return true;
+	}
+	if (!cand->have || r->m.confidence > cand->best.match.confidence) {
+		cand->best = *res;
+		accept_match(&cand->best, probe, r);
+		cand->have = true;
+	}
+	if (try_tls)
+		for (size_t k = i + 1; k < n; k++)
+			if (order[k]->tls) {
+				const pl_probe_def *tls = order[k];
+				memmove(&order[i + 2], &order[i + 1], (k - i - 1) * sizeof order[0]);
+				order[i + 1] = tls;
+				break;
+			}
+	return false;
+}
+
 static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *res, uint64_t deadline)
 {
 	int fd = -1;
@@ -265,12 +299,12 @@ static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 	const pl_probe_def *order[64];
 	bool hinted;
 	size_t n = order_probes(c, t, order, 64, &hinted);
-	bool seen_data = false, fallback = false, tls_tried = false;
-	pl_probe_result fb; /* a match to keep if TLS, tried because of it, finds nothing better */
+	bool seen_data = false, tls_tried = false;
+	candidate *cand = calloc(1, sizeof *cand);
 	static reply zero;
 	reply *r = malloc(sizeof *r);
 	unsigned char *payload = malloc(2048);
-	if (!r || !payload) {
+	if (!r || !payload || !cand) {
 		res->state = PL_PROBE_ERROR;
 		snprintf(res->error, sizeof res->error, "out of memory");
 		goto out;
@@ -280,10 +314,8 @@ static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 	 * any, still heads the reply to that question). */
 	if (!hinted) {
 		exchange(fd, PL_PROTO_TCP, NULL, 0, banner, quiet, r);
-		if (r->matched) {
-			accept_match(res, "banner", r);
+		if (r->matched && consider(res, cand, "banner", r, order, (size_t)-1, n, !c->o.no_tls))
 			goto out;
-		}
 		if (r->len) {
 			seen_data = true;
 			snprintf(res->probe, sizeof res->probe, "banner");
@@ -352,7 +384,7 @@ static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 					res->match.confidence = 100;
 					snprintf(res->match.info, sizeof res->match.info, "handshake completed%s%s",
 						 *res->tls.alpn ? ", ALPN " : "", res->tls.alpn);
-					set_evidence(res, io.raw, io.rawlen, io.rawlen);
+					set_evidence(res, io.raw, io.rawlen, 11); /* record header and ServerHello's start */
 				}
 				goto out;
 			}
@@ -363,11 +395,13 @@ static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 			if (raw.len && pl_probe_identify_flags(PL_PROTO_TCP, NULL, 0, raw.buf, raw.len, &raw.m, &raw.decided,
 							       &raw.flags, true) == 1 && strcmp(raw.m.protocol, "tls") != 0) {
 				raw.matched = true;
-				accept_match(res, "tls", &raw);
-				goto out;
+				if (consider(res, cand, "tls", &raw, order, i, n, false))
+					goto out;
+				/* An HTTP 400 to a ClientHello: the HEAD that follows asks properly. */
+				continue;
 			}
-			if (fallback)
-				break;
+			if (cand->have && cand->best.match.confidence >= 80)
+				break; /* TLS was tried because of that answer, and it was not TLS */
 			if (raw.len && !seen_data) {
 				seen_data = true;
 				snprintf(res->probe, sizeof res->probe, "tls");
@@ -379,34 +413,19 @@ static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 		exchange(fd, PL_PROTO_TCP, payload, plen, wait, quiet, r);
 		close(fd);
 		fd = -1;
-		if (r->matched) {
-			if ((r->flags & PL_M_TRY_TLS) && !tls_tried && !c->o.no_tls && !fallback) {
-				/* A plaintext request refused: perhaps a TLS server. Keep this, try TLS next. */
-				fb = *res;
-				accept_match(&fb, d->name, r);
-				fallback = true;
-				for (size_t k = i + 1; k < n; k++)
-					if (order[k]->tls) {
-						const pl_probe_def *tls = order[k];
-						memmove(&order[i + 2], &order[i + 1], (k - i - 1) * sizeof order[0]);
-						order[i + 1] = tls;
-						break;
-					}
-				continue;
-			}
-			accept_match(res, d->name, r);
+		if (r->matched && consider(res, cand, d->name, r, order, i, n, !tls_tried && !c->o.no_tls))
 			goto out;
-		}
 		if (r->len && !seen_data) {
 			seen_data = true;
 			snprintf(res->probe, sizeof res->probe, "%s", d->name);
 			set_evidence(res, r->buf, r->len, r->len);
 		}
 	}
-	if (fallback) {
-		fb.probes_sent = res->probes_sent;
-		fb.tls = res->tls;
-		*res = fb;
+	if (cand->have) {
+		cand->best.probes_sent = res->probes_sent;
+		cand->best.tls = res->tls;
+		cand->best.error[0] = 0;
+		*res = cand->best;
 	} else if (seen_data)
 		res->state = PL_PROBE_UNRECOGNISED;
 	else {
@@ -419,6 +438,7 @@ out:
 		close(fd);
 	free(r);
 	free(payload);
+	free(cand);
 }
 
 static void udp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *res, uint64_t deadline)

@@ -170,7 +170,7 @@ int pl_tls_probe(pl_tls_io *io, pl_probe_tls *tls, pl_error *err)
 	gnutls_session_t ses;
 	if (sym_gnutls_certificate_allocate_credentials(&cred) < 0)
 		return pl_error_set(err, PL_ENOMEM, "GnuTLS: out of memory");
-	if (sym_gnutls_init(&ses, GNUTLS_CLIENT | GNUTLS_NONBLOCK) < 0) {
+	if (sym_gnutls_init(&ses, GNUTLS_CLIENT) < 0) {
 		sym_gnutls_certificate_free_credentials(cred);
 		return pl_error_set(err, PL_ENOMEM, "GnuTLS: out of memory");
 	}
