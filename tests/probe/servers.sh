@@ -47,7 +47,7 @@ srv_start() {
 	mkdir -p "$d"
 	case $kind in
 	nginx-http | nginx-tls)
-		local listen="listen 127.0.0.1:$port;"
+		local listen="listen 127.0.0.1:$port; listen [::1]:$port;"
 		if [ "$kind" = nginx-tls ]; then
 			srv_cert || return 1
 			listen="listen 127.0.0.1:$port ssl; ssl_certificate $SRV_DIR/cert.pem; ssl_certificate_key $SRV_DIR/key.pem;"
