@@ -25,9 +25,12 @@ const pl_probe_def pl_probe_defs[] = {
 	/* SSLRequest (protocol 1234.5679): answered by one byte, 'S' or 'N'. */
 	{"postgresql-ssl", "postgresql", PL_PROTO_TCP, PAYLOAD("\x00\x00\x00\x08\x04\xd2\x16\x2f"), 0, "5432-5433,6432", 2,
 	 800, false},
-	/* MQTT 3.1.1 CONNECT, clean session, client id "portlore": the broker keeps nothing. */
+	/* MQTT 3.1.1 CONNECT, clean session, client id "portlore", then SUBSCRIBE (QoS 0) to the broker's own
+	 * $SYS/broker/version, which it answers with its retained name: the session dies with the connection. */
 	{"mqtt-connect", "mqtt", PL_PROTO_TCP,
-	 PAYLOAD("\x10\x14\x00\x04MQTT\x04\x02\x00\x1e\x00\x08portlore"), 0, "1883-1884,8883", 2, 800, false},
+	 PAYLOAD("\x10\x14\x00\x04MQTT\x04\x02\x00\x1e\x00\x08portlore"
+		 "\x82\x18\x00\x01\x00\x13$SYS/broker/version\x00"),
+	 0, "1883-1884,8883", 2, 800, false},
 	/* version.bind TXT CH over TCP (length-prefixed): DNS servers name themselves. */
 	{"dns-version-tcp", "dns", PL_PROTO_TCP,
 	 PAYLOAD("\x00\x1ePL\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07version\x04" "bind\x00\x00\x10\x00\x03"), 0,
@@ -79,7 +82,16 @@ const pl_matcher pl_matchers[] = {
 	{"postgresql", TCP, "^\\x00\\x00\\x00\\x08\\x04\\xd2\\x16\\x2f", "^([SN])\\z", "PostgreSQL", "",
 	 "SSLRequest answered '$1'", 95, 0},
 	{"mqtt", TCP, "^\\x10[\\x00-\\xff]{1,4}\\x00(?:\\x04MQTT|\\x06MQIsdp)",
-	 "^\\x20[\\x02-\\x7f][\\x00\\x01][\\x00-\\x05\\x80-\\x9f]", "", "", "CONNACK", 95, 0},
+	 "^\\x20[\\x02-\\x7f][\\x00\\x01]\\x00[\\x00-\\xff]*?[\\x30-\\x3f][\\x00-\\xff]{1,4}\\x00\\x13\\$SYS/broker/version"
+	 "(mosquitto) version ([\\w.+-]+)",
+	 "$1", "$2", "", 100, 0},
+	{"mqtt", TCP, "^\\x10[\\x00-\\xff]{1,4}\\x00(?:\\x04MQTT|\\x06MQIsdp)",
+	 "^\\x20[\\x02-\\x7f][\\x00\\x01]\\x00[\\x00-\\xff]*?[\\x30-\\x3f][\\x00-\\xff]{1,4}\\x00\\x13\\$SYS/broker/version"
+	 "([\\x20-\\x7e]+)",
+	 "", "", "$1", 100, 0},
+	/* 90: a CONNACK alone keeps the engine listening a moment for the version that follows. */
+	{"mqtt", TCP, "^\\x10[\\x00-\\xff]{1,4}\\x00(?:\\x04MQTT|\\x06MQIsdp)",
+	 "^\\x20[\\x02-\\x7f][\\x00\\x01][\\x00-\\x05\\x80-\\x9f]", "", "", "CONNACK", 90, 0},
 	{"memcached", TCP, "^version\\r\\n", "^VERSION ([\\w.+-]+)\\r\\n", "memcached", "$1", "", 95, 0},
 	{"dns", ANY, "\\x07version\\x04bind\\x00\\x00\\x10\\x00\\x03",
 	 "^(?:[\\x00-\\xff]{2})?PL[\\x80-\\x87][\\x00-\\xff]\\x00\\x01[\\x00-\\xff]*?\\xc0\\x0c\\x00\\x10\\x00\\x03"

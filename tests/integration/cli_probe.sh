@@ -35,6 +35,7 @@ want_version() {
 	ssh) dpkg-query -W -f='${Version}' openssh-server 2>/dev/null | sed 's/^[0-9]*://; s/-.*//' ;;
 	redis) $REDIS --version | sed -n 's/.* v=\([0-9.]*\).*/\1/p' ;;
 	dnsmasq) $DNSMASQ --version | sed -n '1s/.*version \([0-9.]*\).*/\1/p' ;;
+	mosquitto) $MOSQUITTO -h 2>&1 | sed -n '1s/^mosquitto version \([0-9.]*\).*/\1/p' ;;
 	*) echo "" ;;
 	esac
 }
@@ -47,7 +48,7 @@ want_protocol() {
 want_product() {
 	case $1 in
 	nginx-http | nginx-tls) echo nginx ;; ssh) echo OpenSSH ;; redis) echo Redis ;; postgresql) echo PostgreSQL ;;
-	dnsmasq) echo dnsmasq ;; *) echo "" ;;
+	dnsmasq) echo dnsmasq ;; mosquitto) echo mosquitto ;; *) echo "" ;;
 	esac
 }
 
