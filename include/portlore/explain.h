@@ -52,6 +52,9 @@ typedef struct pl_port_report {
 	size_t nsocks;
 	uint32_t *socks;        /* indices into pl_report.sockets->socks */
 	pl_local local;
+	/* What the listeners answered when asked (pl_report_probe): one result per transport listening. */
+	size_t nprobes;
+	struct pl_probe_result *probes;
 } pl_port_report;
 
 typedef struct pl_report {
@@ -95,6 +98,11 @@ struct pl_probe_result;
  * 2908/tcp: not mao — probed"); *record is the registered record compared with, when *has_record. */
 pl_match_verdict pl_probe_judge(const pl_registry *reg, const struct pl_probe_result *r, uint32_t *record,
 				bool *has_record, char *buf, size_t size);
+/* Probes this host's listeners on the report's ports (a wildcard listener on loopback, any other at its own
+ * address; one per port and transport), after pl_report_build with the host part. opts may be NULL
+ * (short timeouts). 0, or a negative PL_E when the prober cannot run at all (err). */
+struct pl_probe_opts;
+int pl_report_probe(pl_report *rep, const struct pl_probe_opts *opts, pl_error *err);
 
 /* ---- safe to take? (pick.c) ---- */
 enum {

@@ -44,6 +44,9 @@ json_t *pl_render_ghosts_json(const pl_registry *reg, pl_proto proto, size_t lim
 json_t *pl_render_probe_json(const pl_registry *reg, const pl_probe_result *results, size_t n,
 			     const pl_render_meta *meta);
 json_t *pl_render_probe_result_json(const pl_registry *reg, const pl_probe_result *r);
+/* Adds a port report's probe results to its "local" object ("probe": [...]) and, when one named what
+ * answered, makes that the verdict (basis "probed"; the names-only one stays as "by_name"). */
+void pl_render_probe_local(const pl_registry *reg, const pl_probe_result *r, size_t n, json_t *local);
 
 typedef struct pl_text_opts {
 	bool colour;

@@ -17,6 +17,7 @@ typedef struct cli_ctx {
 	bool json;
 	int colour;                /* -1 auto, 0 never, 1 always */
 	bool no_local;
+	bool no_probe;             /* --no-probe: do not ask this host's listeners what they speak */
 	const char *prog;
 } cli_ctx;
 

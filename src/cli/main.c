@@ -24,7 +24,7 @@ static const cli_cmd commands[] = {
 	{"search", "[--limit N] [--json] TERM", "search service names, descriptions and assignees", cmd_search},
 	{"serve", "[--listen ADDR:PORT] [--db FILE] [--expose-processes]",
 	 "serve port pages, a JSON API, feedback and /metrics over HTTP", cmd_serve},
-	{"show", "[--json] [--no-local] PORT|PORT/PROTO|FIRST-LAST|NAME", "explain a port, a range or a service",
+	{"show", "[--json] [--no-local] [--no-probe] PORT|PORT/PROTO|FIRST-LAST|NAME", "explain a port, a range or a service",
 	 cmd_show},
 	{"update", "[--from FILE|URL] [--force]", "fetch IANA's registry into the cache (default: IANA's XML)",
 	 cmd_update},
@@ -54,6 +54,7 @@ void cli_print_usage(FILE *f, const char *cmd)
 		   "  --json              print one JSON document (docs/json-schema.md)\n"
 		   "  --registry FILE     use this registry: IANA XML or CSV, a portlore index or table\n"
 		   "  --no-local          registry answer only: skip what is on this host\n"
+		   "  --no-probe          do not ask this host's listeners what they speak\n"
 		   "  --color WHEN        auto (default: when stdout is a terminal and NO_COLOR is unset), always, never\n"
 		   "  -h, --help          this help\n"
 		   "  -V, --version       version and the registry in use\n"
@@ -112,6 +113,8 @@ int main(int argc, char **argv)
 			ctx.json = true;
 		else if (!strcmp(a, "--no-local"))
 			ctx.no_local = true;
+		else if (!strcmp(a, "--no-probe"))
+			ctx.no_probe = true;
 		else if (!strcmp(a, "--registry") || !strcmp(a, "--color")) {
 			if (i + 1 >= argc)
 				return cli_usage_error(&ctx, NULL, "option '%s' needs a value", a);

@@ -1,6 +1,9 @@
 /* The verdict a probe earns: what answered on a port against what IANA registered there, by protocol
  * rather than by process name ("HTTP (nginx 1.22.1) on 2908/tcp: not mao — probed"). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "portlore/explain.h"
@@ -70,4 +73,84 @@ pl_match_verdict pl_probe_judge(const pl_registry *reg, const pl_probe_result *r
 	}
 	snprintf(buf, size, "%s could not be probed: %s", where, r->error);
 	return PL_VERDICT_UNKNOWN;
+}
+
+#define MAX_LOCAL_PROBES 256
+
+/* The address to reach a local listener at: loopback for a wildcard, else its own. */
+static void local_target(const pl_socket *s, pl_probe_target *t)
+{
+	memset(t, 0, sizeof *t);
+	const char *a = s->local;
+	if (s->family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&t->addr;
+		in6->sin6_family = AF_INET6;
+		if (!strcmp(a, "::") || inet_pton(AF_INET6, a, &in6->sin6_addr) != 1)
+			in6->sin6_addr = in6addr_loopback;
+		t->addrlen = sizeof *in6;
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&t->addr;
+		in->sin_family = AF_INET;
+		if (!strcmp(a, "0.0.0.0") || inet_pton(AF_INET, a, &in->sin_addr) != 1)
+			in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		t->addrlen = sizeof *in;
+	}
+	t->port = s->local_port;
+	t->proto = s->proto;
+}
+
+int pl_report_probe(pl_report *rep, const pl_probe_opts *opts, pl_error *err)
+{
+	const pl_socket_set *set = rep->sockets;
+	if (!set)
+		return 0;
+	pl_probe_target *targets = calloc(MAX_LOCAL_PROBES, sizeof *targets);
+	uint32_t *owner = calloc(MAX_LOCAL_PROBES, sizeof *owner); /* which port report each target belongs to */
+	if (!targets || !owner) {
+		free(targets);
+		free(owner);
+		return pl_error_set(err, PL_ENOMEM, "out of memory");
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < rep->nports && n < MAX_LOCAL_PROBES; i++) {
+		const pl_port_report *p = &rep->ports[i];
+		unsigned done = 0; /* transports already asked on this port */
+		for (size_t k = 0; k < p->nsocks && n < MAX_LOCAL_PROBES; k++) {
+			const pl_socket *s = &set->socks[p->socks[k]];
+			if (!s->listening || (s->proto != PL_PROTO_TCP && s->proto != PL_PROTO_UDP) || (done & (1u << s->proto)))
+				continue;
+			/* A listener only another network namespace holds is not reachable from here. */
+			bool elsewhere = s->owners_count > 0;
+			for (uint32_t o = 0; o < s->owners_count && elsewhere; o++)
+				elsewhere = set->procs[set->owner_links[s->owners_first + o]].other_netns;
+			if (elsewhere)
+				continue;
+			done |= 1u << s->proto;
+			local_target(s, &targets[n]);
+			owner[n++] = (uint32_t)i;
+		}
+	}
+	int rc = 0;
+	pl_probe_result *results = n ? calloc(n, sizeof *results) : NULL;
+	if (n && !results)
+		rc = pl_error_set(err, PL_ENOMEM, "out of memory");
+	pl_probe_opts o = {.timeout_ms = 2500, .connect_timeout_ms = 500};
+	if (opts)
+		o = *opts;
+	if (!rc && n)
+		rc = pl_probe_run(targets, n, &o, results, err);
+	for (size_t j = 0; !rc && j < n; j++) {
+		pl_port_report *p = &rep->ports[owner[j]];
+		pl_probe_result *grown = realloc(p->probes, (p->nprobes + 1) * sizeof *grown);
+		if (!grown) {
+			rc = pl_error_set(err, PL_ENOMEM, "out of memory");
+			break;
+		}
+		p->probes = grown;
+		p->probes[p->nprobes++] = results[j];
+	}
+	free(results);
+	free(targets);
+	free(owner);
+	return rc;
 }

@@ -150,3 +150,32 @@ int pl_render_probe_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 	fflush(f);
 	return ferror(f) ? -1 : 0;
 }
+
+void pl_render_probe_local(const pl_registry *reg, const pl_probe_result *r, size_t n, json_t *local)
+{
+	json_t *arr = json_array();
+	const pl_probe_result *decisive = NULL;
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(arr, pl_render_probe_result_json(reg, &r[i]));
+		if (!decisive && r[i].state == PL_PROBE_IDENTIFIED)
+			decisive = &r[i];
+	}
+	json_object_set_new(local, "probe", arr);
+	if (!decisive)
+		return;
+	char text[512];
+	uint32_t record = 0;
+	bool has = false;
+	pl_match_verdict v = pl_probe_judge(reg, decisive, &record, &has, text, sizeof text);
+	pl_record rec = {0};
+	if (has)
+		pl_registry_record(reg, record, &rec);
+	json_t *by_name = json_incref(json_object_get(local, "verdict"));
+	char conf[160];
+	snprintf(conf, sizeof conf, "probed: the listener answered %s, confidence %d%%", decisive->probe,
+		 decisive->match.confidence);
+	json_object_set_new(local, "verdict",
+			    json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "verdict", pl_verdict_name(v), "basis", "probed",
+				      "service", has ? pl_json_text(rec.name) : json_null(), "confidence", pl_json_text(conf),
+				      "explanation", pl_json_text(text), "by_name", by_name ? by_name : json_null()));
+}
