@@ -103,6 +103,10 @@ pl_match_verdict pl_probe_judge(const pl_registry *reg, const struct pl_probe_re
  * (short timeouts). 0, or a negative PL_E when the prober cannot run at all (err). */
 struct pl_probe_opts;
 int pl_report_probe(pl_report *rep, const struct pl_probe_opts *opts, pl_error *err);
+/* Probes every listener of set (tcp and udp, one per port and transport; `portlore ls --probe`): *out is
+ * malloc'd, n results. */
+int pl_sockets_probe(const pl_socket_set *set, const struct pl_probe_opts *opts, struct pl_probe_result **out,
+		     size_t *n, pl_error *err);
 
 /* ---- safe to take? (pick.c) ---- */
 enum {

@@ -47,6 +47,9 @@ json_t *pl_render_probe_result_json(const pl_registry *reg, const pl_probe_resul
 /* Adds a port report's probe results to its "local" object ("probe": [...]) and, when one named what
  * answered, makes that the verdict (basis "probed"; the names-only one stays as "by_name"). */
 void pl_render_probe_local(const pl_registry *reg, const pl_probe_result *r, size_t n, json_t *local);
+/* Adds probe results to the rows of a `portlore ls` document with their port and transport ("probe"), the
+ * verdict becoming the probed one when the probe named what answered. */
+void pl_render_sockets_probe(const pl_registry *reg, json_t *doc, const pl_probe_result *r, size_t n);
 
 typedef struct pl_text_opts {
 	bool colour;

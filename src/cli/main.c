@@ -15,7 +15,7 @@ static const cli_cmd commands[] = {
 	{"diff", "[--json] OLD NEW", "what changed between two registries (a file, 'embedded' or 'cache')", cmd_diff},
 	{"ghosts", "[--transport T] [--json] [--limit N]", "list every ghost registration, with its contact",
 	 cmd_ghosts},
-	{"ls", "[--tcp|--udp|--sctp] [--all] [--json]", "every listening socket here, with owners and verdicts",
+	{"ls", "[--tcp|--udp|--sctp] [--all] [--probe] [--json]", "every listening socket here, with owners and verdicts",
 	 cmd_ls},
 	{"pick", "[--count N] [--tcp|--udp] [--range A-B] [--json]", "random ports that pass check", cmd_pick},
 	{"probe", "[--udp] [--timeout MS] [--wait MS] [--concurrency N] [--rate N] [--no-tls] [-4|-6] [--json] "

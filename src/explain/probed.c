@@ -154,3 +154,44 @@ int pl_report_probe(pl_report *rep, const pl_probe_opts *opts, pl_error *err)
 	free(owner);
 	return rc;
 }
+
+int pl_sockets_probe(const pl_socket_set *set, const pl_probe_opts *opts, pl_probe_result **out, size_t *nout,
+		     pl_error *err)
+{
+	*out = NULL;
+	*nout = 0;
+	pl_probe_target *targets = calloc(MAX_LOCAL_PROBES, sizeof *targets);
+	if (!targets)
+		return pl_error_set(err, PL_ENOMEM, "out of memory");
+	size_t n = 0;
+	for (size_t i = 0; i < set->n && n < MAX_LOCAL_PROBES; i++) {
+		const pl_socket *s = &set->socks[i];
+		if (!s->listening || (s->proto != PL_PROTO_TCP && s->proto != PL_PROTO_UDP))
+			continue;
+		bool elsewhere = s->owners_count > 0, seen = false;
+		for (uint32_t o = 0; o < s->owners_count && elsewhere; o++)
+			elsewhere = set->procs[set->owner_links[s->owners_first + o]].other_netns;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = targets[k].port == s->local_port && targets[k].proto == s->proto;
+		if (elsewhere || seen)
+			continue;
+		local_target(s, &targets[n++]);
+	}
+	int rc = 0;
+	pl_probe_result *results = n ? calloc(n, sizeof *results) : NULL;
+	if (n && !results)
+		rc = pl_error_set(err, PL_ENOMEM, "out of memory");
+	pl_probe_opts o = {.timeout_ms = 2500, .connect_timeout_ms = 500};
+	if (opts)
+		o = *opts;
+	if (!rc && n)
+		rc = pl_probe_run(targets, n, &o, results, err);
+	free(targets);
+	if (rc) {
+		free(results);
+		return rc;
+	}
+	*out = results;
+	*nout = n;
+	return 0;
+}

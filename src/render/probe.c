@@ -179,3 +179,32 @@ void pl_render_probe_local(const pl_registry *reg, const pl_probe_result *r, siz
 				      "service", has ? pl_json_text(rec.name) : json_null(), "confidence", pl_json_text(conf),
 				      "explanation", pl_json_text(text), "by_name", by_name ? by_name : json_null()));
 }
+
+void pl_render_sockets_probe(const pl_registry *reg, json_t *doc, const pl_probe_result *r, size_t n)
+{
+	json_t *socks = json_object_get(doc, "sockets"), *s;
+	size_t i;
+	json_array_foreach(socks, i, s) {
+		if (!json_is_true(json_object_get(s, "listening")))
+			continue;
+		json_int_t port = json_integer_value(json_object_get(s, "local_port"));
+		const char *tr = pl_json_member(s, "transport");
+		for (size_t k = 0; k < n; k++) {
+			if (r[k].target.port != port || strcmp(pl_proto_name(r[k].target.proto), tr))
+				continue;
+			json_object_set_new(s, "probe", pl_render_probe_result_json(reg, &r[k]));
+			if (r[k].state == PL_PROBE_IDENTIFIED) {
+				char text[512];
+				uint32_t record;
+				bool has;
+				pl_match_verdict v = pl_probe_judge(reg, &r[k], &record, &has, text, sizeof text);
+				json_t *by_name = json_incref(json_object_get(s, "verdict"));
+				json_object_set_new(s, "verdict",
+						    json_pack("{s:s, s:s, s:o, s:o}", "verdict", pl_verdict_name(v), "basis", "probed",
+							      "explanation", pl_json_text(text), "by_name",
+							      by_name ? by_name : json_null()));
+			}
+			break;
+		}
+	}
+}

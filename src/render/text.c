@@ -217,6 +217,9 @@ static void sockets_text(const pl_text_out *o, const json_t *doc)
 							       : "; whether this is it: unknown",
 				pl_on(o, PL_RESET));
 		}
+		const json_t *pr = json_object_get(s, "probe");
+		if (json_is_object(pr))
+			fprintf(o->f, "  %-10s asked: %s\n", "", pl_json_member(json_object_get(pr, "verdict"), "text"));
 	}
 	const json_t *src = json_object_get(doc, "source");
 	if (*pl_json_member(src, "note"))

@@ -135,6 +135,18 @@ for kp in $KINDS; do
 		v=$(want_version nginx-http)
 		expect "the verdict on 2908 says what answered and that it is not mao" 0 \
 			"verdict +HTTP \\(nginx $v\\) on 2908/tcp: not mao — probed"
+		# portlore PORT asks its own listeners; --no-probe does not; ls --probe asks them all.
+		run --json 2908
+		expect "portlore 2908 asks the listener" 0 '"basis": "probed"'
+		check "... and its verdict rests on the answer, the names-only one beside it" jq -e \
+			'.ports[0].local.verdict | .verdict == "mismatch" and (.explanation | test("^HTTP \\(nginx [0-9.]+\\) on 2908/tcp: not mao — probed$")) and .by_name.verdict == "mismatch"' "$T_DIR/out"
+		run --json --no-probe 2908
+		check "--no-probe leaves the listener alone" jq -e '.ports[0].local | has("probe") | not' "$T_DIR/out"
+		run 2908
+		expect "the text report shows what was asked" 0 'Asked'
+		run ls --probe --json
+		check "ls --probe asks every listener" jq -e \
+			'[.sockets[] | select(.local_port == 2908) | .probe.protocol == "http" and .verdict.basis == "probed"] | length > 0 and all' "$T_DIR/out"
 	fi
 	srv_stop "$kind" 2908
 done
