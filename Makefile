@@ -100,6 +100,7 @@ bench: test-deps build
 	bash bench/import.sh $(BUILD)/portlore
 	bash bench/sockets.sh $(BUILD)/portlore
 	bash bench/web.sh $(BUILD)/portlore
+	bash bench/probe.sh $(BUILD)/portlore
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -47,12 +47,14 @@ import json, sys, xml.etree.ElementTree as ET
 same = {"http": "http", "https": "http", "ssh": "ssh", "redis": "redis", "postgresql": "postgresql", "mqtt": "mqtt",
         "domain": "dns", "ftp": "ftp", "smtp": "smtp", "imap": "imap", "pop3": "pop3", "mysql": "mysql", "vnc": "rfb"}
 pl = {r["port"]: r for r in json.load(open(sys.argv[2]))["results"]}
-missed = 0
+missed = nmap_named = pl_named = 0
 print("%-6s %-36s %s" % ("PORT", "nmap -sV", "portlore probe"))
 for port in ET.parse(sys.argv[1]).getroot().iter("port"):
     num = int(port.get("portid"))
     svc = port.find("service")
     name = svc.get("name", "") if svc is not None else ""
+    if name.startswith("mosquitto"):  # nmap's mqtt-subscribe script puts the broker's name in the service's
+        name = "mqtt"
     named = svc is not None and svc.get("method") == "probed" and not name.endswith("?")
     nmap_says = " ".join(x for x in [("ssl/" if svc is not None and svc.get("tunnel") == "ssl" else "") + name,
                                      svc.get("product", "") if svc is not None else "",
@@ -61,8 +63,11 @@ for port in ET.parse(sys.argv[1]).getroot().iter("port"):
     ours = " ".join(x for x in [r.get("protocol") or "-", "(in TLS)" if r.get("tls_wrapped") else "",
                                 r.get("product") or "", r.get("version") or ""] if x)
     print("%-6d %-36.36s %s" % (num, nmap_says, ours))
+    nmap_named += named
+    pl_named += r.get("state") == "identified"
     if named and same.get(name, name) != r.get("protocol"):
         print("  ^ nmap names %s, portlore says %s" % (name, r.get("protocol") or "nothing"))
         missed += 1
+print("services named: nmap -sV %d of %d, portlore probe %d" % (nmap_named, len(pl), pl_named))
 print("services nmap names that portlore leaves unnamed or names otherwise: %d" % missed)
 PY
