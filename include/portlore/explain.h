@@ -102,6 +102,9 @@ pl_match_verdict pl_probe_judge(const pl_registry *reg, const struct pl_probe_re
  * address; one per port and transport), after pl_report_build with the host part. opts may be NULL
  * (short timeouts). 0, or a negative PL_E when the prober cannot run at all (err). */
 struct pl_probe_opts;
+/* The protocols port is known for (protocol keys, best first), to order the probes: a pl_probe_opts
+ * prefer_for. Fed by the evidence module's known uses (issue 10). */
+size_t pl_probe_known_protocols(void *ctx, uint16_t port, pl_proto proto, const char **keys, size_t max);
 int pl_report_probe(pl_report *rep, const struct pl_probe_opts *opts, pl_error *err);
 /* Probes every listener of set (tcp and udp, one per port and transport; `portlore ls --probe`): *out is
  * malloc'd, n results. */

@@ -89,6 +89,7 @@ typedef struct pl_probe_result {
 typedef struct pl_probe_opts {
 	unsigned connect_timeout_ms; /* 0: 1500 */
 	unsigned banner_ms;          /* how long to wait for a server that speaks first; 0: adaptive (RTT) */
+	unsigned reply_ms;           /* the least wait for a reply to a probe; 0: 150 (it grows with the RTT) */
 	unsigned timeout_ms;         /* per target, everything included; 0: 5000 */
 	unsigned concurrency;        /* targets at once; 0: 32 (max 256) */
 	unsigned rate;               /* new connections or datagrams a second, all targets; 0: 200 */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "portlore/explain.h"
 #include "portlore/probe.h"
 #include "util/util.h"
 
@@ -55,7 +56,7 @@ static int resolve(const cli_ctx *ctx, const char *host, int family, pl_probe_ta
 
 int cmd_probe(int argc, char **argv, cli_ctx *ctx)
 {
-	pl_probe_opts po = {0};
+	pl_probe_opts po = {.prefer_for = pl_probe_known_protocols};
 	pl_proto default_proto = PL_PROTO_TCP;
 	int family = AF_UNSPEC;
 	optind = 1;

@@ -99,6 +99,28 @@ static void local_target(const pl_socket *s, pl_probe_target *t)
 	t->proto = s->proto;
 }
 
+/* The protocols a port is known for, best first: the probes to try before any other.
+ * Hook for the evidence module (issue 10): fill keys from pl_evidence_known_uses(port, proto, uses, max),
+ * keys[i] = uses[i]->protocol where that is not "". Until it is merged, the probes' own port hints and
+ * their rarity order the probes. */
+size_t pl_probe_known_protocols(void *ctx, uint16_t port, pl_proto proto, const char **keys, size_t max)
+{
+	(void)ctx;
+	(void)port;
+	(void)proto;
+	(void)keys;
+	(void)max;
+	return 0;
+}
+
+/* This host's own listeners answer over loopback in microseconds: shorter waits than for a remote host,
+ * so that `portlore PORT` stays quick even when the listener never speaks. */
+static pl_probe_opts local_defaults(void)
+{
+	return (pl_probe_opts){.timeout_ms = 2500, .connect_timeout_ms = 500, .banner_ms = 150, .reply_ms = 80,
+			       .prefer_for = pl_probe_known_protocols};
+}
+
 int pl_report_probe(pl_report *rep, const pl_probe_opts *opts, pl_error *err)
 {
 	const pl_socket_set *set = rep->sockets;
@@ -134,7 +156,7 @@ int pl_report_probe(pl_report *rep, const pl_probe_opts *opts, pl_error *err)
 	pl_probe_result *results = n ? calloc(n, sizeof *results) : NULL;
 	if (n && !results)
 		rc = pl_error_set(err, PL_ENOMEM, "out of memory");
-	pl_probe_opts o = {.timeout_ms = 2500, .connect_timeout_ms = 500};
+	pl_probe_opts o = local_defaults();
 	if (opts)
 		o = *opts;
 	if (!rc && n)
@@ -181,7 +203,7 @@ int pl_sockets_probe(const pl_socket_set *set, const pl_probe_opts *opts, pl_pro
 	pl_probe_result *results = n ? calloc(n, sizeof *results) : NULL;
 	if (n && !results)
 		rc = pl_error_set(err, PL_ENOMEM, "out of memory");
-	pl_probe_opts o = {.timeout_ms = 2500, .connect_timeout_ms = 500};
+	pl_probe_opts o = local_defaults();
 	if (opts)
 		o = *opts;
 	if (!rc && n)

@@ -270,14 +270,14 @@ static bool consider(pl_probe_result *res, candidate *cand, const char *probe, c
 		accept_match(&cand->best, probe, r);
 		cand->have = true;
 	}
-	if (try_tls)
-		for (size_t k = i + 1; k < n; k++)
-			if (order[k]->tls) {
-				const pl_probe_def *tls = order[k];
-				memmove(&order[i + 2], &order[i + 1], (k - i - 1) * sizeof order[0]);
-				order[i + 1] = tls;
-				break;
-			}
+	/* Ask next the question meant for what the weak answer suggests (TLS, or the protocol itself). */
+	for (size_t k = i + 1; k < n; k++)
+		if (try_tls ? order[k]->tls : !strcmp(order[k]->protocol, r->m.protocol)) {
+			const pl_probe_def *next = order[k];
+			memmove(&order[i + 2], &order[i + 1], (k - i - 1) * sizeof order[0]);
+			order[i + 1] = next;
+			break;
+		}
 	return false;
 }
 
@@ -342,13 +342,15 @@ static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 			}
 		}
 		uint64_t left = deadline - pl_probe_now_ms();
-		unsigned wait = clampu(4 * rtt_ms + 150, 150, d->wait_ms);
+		unsigned floor = c->o.reply_ms ? c->o.reply_ms : 150;
+		unsigned wait = clampu(4 * rtt_ms + floor, floor, d->wait_ms > floor ? d->wait_ms : floor);
 		if (wait > left)
 			wait = (unsigned)left;
 		res->probes_sent++;
 		if (d->tls) {
 			tls_tried = true;
-			pl_tls_io io = {.fd = fd, .host = t->host, .timeout_ms = clampu(4 * rtt_ms + 400, 400, d->wait_ms),
+			pl_tls_io io = {.fd = fd, .host = t->host,
+					.timeout_ms = clampu(4 * rtt_ms + 2 * floor + 100, 2 * floor + 100, d->wait_ms),
 					.quiet_ms = quiet + 60, .inner = r->buf, .innersize = sizeof r->buf};
 			const pl_probe_def *http = NULL;
 			for (size_t k = 0; k < pl_probe_ndefs; k++)

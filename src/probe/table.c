@@ -11,11 +11,13 @@
 #define PAYLOAD(s) s, sizeof(s) - 1
 
 const pl_probe_def pl_probe_defs[] = {
-	/* TCP, client speaks first. A TLS handshake first where TLS is expected, HTTP next: the two most
-	 * common services on an unexpected port. */
+	/* TCP, client speaks first. Where no port hint decides, HTTP first, then the short binary questions,
+	 * then TLS: the order that costs least, as a wrong question is refused or dropped at once by most
+	 * servers (a TLS server refuses a HEAD, and nginx's 400 to it moves TLS up), while some plaintext
+	 * servers (Redis) sit waiting for the rest of a line after a ClientHello. */
 	{"tls", "tls", PL_PROTO_TCP, NULL, 0, 0,
 	 "261,443,465,563,585,636,853,989,990,992-995,2376,3269,4443,5061,5986,6443,6514,6697,8443,8883,9443,10443",
-	 1, 1500, true},
+	 3, 1500, true},
 	{"http-head", "http", PL_PROTO_TCP,
 	 PAYLOAD("HEAD / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: portlore/0.1\r\nAccept: */*\r\nConnection: close\r\n\r\n"),
 	 0, "80-81,591,593,2375,2379,3000,3128,4000,5000,5601,5984,7001,8000-8099,8180,8443,8888,9000,9090,9200,9443", 1,
