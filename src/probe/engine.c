@@ -337,7 +337,7 @@ static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 		if (fd < 0) {
 			rc = tcp_connect(c, t, &fd, &rtt, why, sizeof why);
 			if (rc != CONN_OK) {
-				snprintf(res->error, sizeof res->error, "after %u probes: %s", res->probes_sent, why);
+				snprintf(res->error, sizeof res->error, "after %u probes: %.130s", res->probes_sent, why);
 				break;
 			}
 		}
