@@ -129,6 +129,9 @@ typedef struct pl_probe_port {
 int pl_probe_parse_spec(const char *spec, char *hostbuf, size_t hostsize, pl_probe_port *ports, size_t max,
 			pl_error *err);
 
+/* Reads nmap's service probes file now (it is otherwise read when first needed): 0, or why it cannot be used. */
+int pl_nmap_probes_check(const char *path, pl_error *err);
+
 /* The ports probed when the user names only a host: every port a probe hints at, tcp, ascending. */
 size_t pl_probe_default_ports(pl_probe_port *ports, size_t max);
 

@@ -18,7 +18,7 @@ static const cli_cmd commands[] = {
 	{"ls", "[--tcp|--udp|--sctp] [--all] [--probe] [--json]", "every listening socket here, with owners and verdicts",
 	 cmd_ls},
 	{"pick", "[--count N] [--tcp|--udp] [--range A-B] [--json]", "random ports that pass check", cmd_pick},
-	{"probe", "[--udp] [--timeout MS] [--wait MS] [--concurrency N] [--rate N] [--no-tls] [-4|-6] [--json] "
+	{"probe", "[--udp] [--timeout MS] [--wait MS] [--concurrency N] [--rate N] [--no-tls] [--nmap-probes FILE|--no-nmap] [-4|-6] [--json] "
 		  "HOST[:PORT[,PORT|FIRST-LAST][/udp]...]...",
 	 "ask ports what they speak: banner, TLS, HTTP and other probes, with the verdict", cmd_probe},
 	{"search", "[--limit N] [--json] TERM", "search service names, descriptions and assignees", cmd_search},

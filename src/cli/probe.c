@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "portlore/explain.h"
@@ -13,6 +14,7 @@
 #include "util/util.h"
 
 #define MAX_TARGETS 4096
+#define NMAP_PROBES "/usr/share/nmap/nmap-service-probes"
 
 static const struct option opts[] = {
 	{"json", no_argument, NULL, 'j'},
@@ -26,6 +28,8 @@ static const struct option opts[] = {
 	{"concurrency", required_argument, NULL, 'P'},
 	{"rate", required_argument, NULL, 'R'},
 	{"no-tls", no_argument, NULL, 'N'},
+	{"nmap-probes", required_argument, NULL, 'M'},
+	{"no-nmap", no_argument, NULL, 'X'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -57,6 +61,8 @@ static int resolve(const cli_ctx *ctx, const char *host, int family, pl_probe_ta
 int cmd_probe(int argc, char **argv, cli_ctx *ctx)
 {
 	pl_probe_opts po = {.prefer_for = pl_probe_known_protocols};
+	/* nmap's service probes, for replies none of ours names: Debian's nmap-common, when installed. */
+	const char *nmap = access(NMAP_PROBES, R_OK) == 0 ? NMAP_PROBES : NULL;
 	pl_proto default_proto = PL_PROTO_TCP;
 	int family = AF_UNSPEC;
 	optind = 1;
@@ -97,6 +103,14 @@ int cmd_probe(int argc, char **argv, cli_ctx *ctx)
 			break;
 		case 'N':
 			po.no_tls = true;
+			break;
+		case 'M':
+			if (!*optarg)
+				return cli_usage_error(ctx, "probe", "--nmap-probes needs a file name");
+			nmap = optarg;
+			break;
+		case 'X':
+			nmap = NULL;
 			break;
 		case '?':
 			return cli_usage_error(ctx, "probe", "unknown option '%s'", argv[optind - 1]);
@@ -172,6 +186,13 @@ int cmd_probe(int argc, char **argv, cli_ctx *ctx)
 	if ((rc = cli_open_registry(ctx, &reg, &meta)))
 		goto out;
 	pl_error err = {0};
+	po.nmap_probes = nmap;
+	if (nmap && pl_nmap_probes_check(nmap, &err)) {
+		fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);
+		pl_registry_close(reg);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (pl_probe_run(targets, n, &po, results, &err)) {
 		fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);
 		pl_registry_close(reg);

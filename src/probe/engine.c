@@ -102,6 +102,7 @@ typedef struct reply {
 	bool eof, refused;
 	pl_probe_match m;
 	bool matched;
+	bool nmap; /* named by nmap's service probes file, not by our matchers */
 	size_t decided;
 	unsigned flags;
 } reply;
@@ -246,8 +247,22 @@ static void accept_match(pl_probe_result *res, const char *probe, const reply *r
 {
 	res->state = PL_PROBE_IDENTIFIED;
 	res->match = r->m;
-	snprintf(res->probe, sizeof res->probe, "%s", probe);
+	snprintf(res->probe, sizeof res->probe, "%.24s%s", probe, r->nmap ? " (nmap)" : "");
 	set_evidence(res, r->buf, r->len, r->decided);
+}
+
+/* A reply none of ours named: nmap's matches for the same question, when its file is in use. */
+static void try_nmap(const run_ctx *c, const char *names, pl_proto proto, reply *r)
+{
+	if (r->matched || !r->len || !c->o.nmap_probes || !names)
+		return;
+	if (pl_nmap_load(c->o.nmap_probes, NULL))
+		return;
+	if (pl_nmap_identify(proto, names, r->buf, r->len, &r->m, &r->decided) == 1) {
+		r->matched = true;
+		r->nmap = true;
+		r->flags = 0;
+	}
 }
 
 /* Believes a strong match at once; keeps a weak one (or one that may hide TLS) as the best so far and
@@ -314,6 +329,7 @@ static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 	 * any, still heads the reply to that question). */
 	if (!hinted) {
 		exchange(fd, PL_PROTO_TCP, NULL, 0, banner, quiet, r);
+		try_nmap(c, "NULL", PL_PROTO_TCP, r);
 		if (r->matched && consider(res, cand, "banner", r, order, (size_t)-1, n, !c->o.no_tls))
 			goto out;
 		if (r->len) {
@@ -402,6 +418,10 @@ static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 				/* An HTTP 400 to a ClientHello: the HEAD that follows asks properly. */
 				continue;
 			}
+			try_nmap(c, "SSLSessionReq TLSSessionReq", PL_PROTO_TCP, &raw);
+			if (raw.matched && strcmp(raw.m.protocol, "tls") != 0 &&
+			    consider(res, cand, "tls", &raw, order, i, n, false))
+				goto out;
 			if (cand->have && cand->best.match.confidence >= 80)
 				break; /* TLS was tried because of that answer, and it was not TLS */
 			if (raw.len && !seen_data) {
@@ -415,6 +435,7 @@ static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 		exchange(fd, PL_PROTO_TCP, payload, plen, wait, quiet, r);
 		close(fd);
 		fd = -1;
+		try_nmap(c, d->nmap, PL_PROTO_TCP, r);
 		if (r->matched && consider(res, cand, d->name, r, order, i, n, !tls_tried && !c->o.no_tls))
 			goto out;
 		if (r->len && !seen_data) {
@@ -478,6 +499,7 @@ static void udp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 		size_t plen = build_payload(d, *t->host ? t->host : res->addr, payload, 2048);
 		res->probes_sent++;
 		exchange(fd, PL_PROTO_UDP, payload, plen, wait, 0, r);
+		try_nmap(c, d->nmap, PL_PROTO_UDP, r);
 		if (r->refused) {
 			res->state = PL_PROBE_CLOSED;
 			snprintf(res->error, sizeof res->error, "port unreachable (ICMP)");

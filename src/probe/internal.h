@@ -22,6 +22,7 @@ typedef struct pl_probe_def {
 	int rarity;           /* 1 common ... 9 rare: the order when no port hint decides */
 	unsigned wait_ms;     /* the longest a real server takes to answer it */
 	bool tls;             /* a TLS handshake (GnuTLS) instead of a payload */
+	const char *nmap;     /* nmap's probes asking the same (space-separated): whose matches may name a reply */
 } pl_probe_def;
 
 enum {
@@ -76,7 +77,8 @@ typedef struct pl_tls_io {
 } pl_tls_io;
 int pl_tls_probe(pl_tls_io *io, pl_probe_tls *tls, pl_error *err);
 
-/* libpcre2-8, loaded on first use (match.c); compile and match for the nmap reader as well. */
+/* libpcre2-8, loaded on first use (match.c); compile (flags: PCRE2 options) and match for the nmap reader
+ * as well. */
 int pl_probe_pcre_load(pl_error *err);
 void *pl_probe_pcre_compile(const char *pattern, size_t len, unsigned flags, char *why, size_t whysize);
 int pl_probe_pcre_match(const void *re, const void *s, size_t len, size_t ov[20]);

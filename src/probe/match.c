@@ -53,7 +53,7 @@ void *pl_probe_pcre_compile(const char *pattern, size_t len, unsigned flags, cha
 {
 	int code;
 	PCRE2_SIZE off;
-	pcre2_code *re = p_compile((PCRE2_SPTR)pattern, len, PCRE2_DOTALL | flags, &code, &off, NULL);
+	pcre2_code *re = p_compile((PCRE2_SPTR)pattern, len, flags, &code, &off, NULL);
 	if (!re && why) {
 		PCRE2_UCHAR msg[160];
 		p_error_message(code, msg, sizeof msg);
@@ -86,7 +86,7 @@ static void init(void)
 			if (!pat[k])
 				continue;
 			char why[200];
-			slots[2 * i + k] = pl_probe_pcre_compile(pat[k], PCRE2_ZERO_TERMINATED, 0, why, sizeof why);
+			slots[2 * i + k] = pl_probe_pcre_compile(pat[k], PCRE2_ZERO_TERMINATED, PCRE2_DOTALL, why, sizeof why);
 			if (!slots[2 * i + k]) {
 				init_rc = pl_error_set(&init_err, PL_EFORMAT, "matcher %zu (%s): %s", i, pl_matchers[i].protocol, why);
 				return;

@@ -17,61 +17,61 @@ const pl_probe_def pl_probe_defs[] = {
 	 * servers (Redis) sit waiting for the rest of a line after a ClientHello. */
 	{"tls", "tls", PL_PROTO_TCP, NULL, 0, 0,
 	 "261,443,465,563,585,636,853,989,990,992-995,2376,3269,4443,5061,5986,6443,6514,6697,8443,8883,9443,10443",
-	 3, 1500, true},
+	 3, 1500, true, NULL},
 	{"http-head", "http", PL_PROTO_TCP,
 	 PAYLOAD("HEAD / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: portlore/0.1\r\nAccept: */*\r\nConnection: close\r\n\r\n"),
 	 0, "80-81,591,593,2375,2379,3000,3128,4000,5000,5601,5984,7001,8000-8099,8180,8443,8888,9000,9090,9200,9443", 1,
-	 1000, false},
+	 1000, false, "GetRequest HTTPOptions FourOhFourRequest"},
 	{"redis-ping", "redis", PL_PROTO_TCP, PAYLOAD("*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n"), 0,
-	 "6379-6380,7000-7005,16379,26379", 2, 800, false},
+	 "6379-6380,7000-7005,16379,26379", 2, 800, false, "redis-server"},
 	/* SSLRequest (protocol 1234.5679): answered by one byte, 'S' or 'N'. */
 	{"postgresql-ssl", "postgresql", PL_PROTO_TCP, PAYLOAD("\x00\x00\x00\x08\x04\xd2\x16\x2f"), 0, "5432-5433,6432", 2,
-	 800, false},
+	 800, false, NULL},
 	/* MQTT 3.1.1 CONNECT, clean session, client id "portlore", then SUBSCRIBE (QoS 0) to the broker's own
 	 * $SYS/broker/version, which it answers with its retained name: the session dies with the connection. */
 	{"mqtt-connect", "mqtt", PL_PROTO_TCP,
 	 PAYLOAD("\x10\x14\x00\x04MQTT\x04\x02\x00\x1e\x00\x08portlore"
 		 "\x82\x18\x00\x01\x00\x13$SYS/broker/version\x00"),
-	 0, "1883-1884,8883", 2, 800, false},
+	 0, "1883-1884,8883", 2, 800, false, NULL},
 	/* version.bind TXT CH over TCP (length-prefixed): DNS servers name themselves. */
 	{"dns-version-tcp", "dns", PL_PROTO_TCP,
 	 PAYLOAD("\x00\x1ePL\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07version\x04" "bind\x00\x00\x10\x00\x03"), 0,
-	 "53,5353", 3, 800, false},
-	{"memcached-version", "memcached", PL_PROTO_TCP, PAYLOAD("version\r\n"), 0, "11211", 3, 800, false},
+	 "53,5353", 3, 800, false, "DNSVersionBindReqTCP"},
+	{"memcached-version", "memcached", PL_PROTO_TCP, PAYLOAD("version\r\n"), 0, "11211", 3, 800, false, "Memcache"},
 	/* AMQP 0-9-1 protocol header: the broker answers Connection.Start, naming itself. */
-	{"amqp-header", "amqp", PL_PROTO_TCP, PAYLOAD("AMQP\x00\x00\x09\x01"), 0, "5671-5672", 3, 800, false},
+	{"amqp-header", "amqp", PL_PROTO_TCP, PAYLOAD("AMQP\x00\x00\x09\x01"), 0, "5671-5672", 3, 800, false, NULL},
 	{"rtsp-options", "rtsp", PL_PROTO_TCP, PAYLOAD("OPTIONS * RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: portlore/0.1\r\n\r\n"), 0,
-	 "554,8554", 4, 800, false},
+	 "554,8554", 4, 800, false, "RTSPRequest"},
 	/* X.224 Connection Request, as an RDP client's first packet. */
-	{"rdp-x224", "rdp", PL_PROTO_TCP, PAYLOAD("\x03\x00\x00\x0b\x06\xe0\x00\x00\x00\x00\x00"), 0, "3389", 4, 800, false},
+	{"rdp-x224", "rdp", PL_PROTO_TCP, PAYLOAD("\x03\x00\x00\x0b\x06\xe0\x00\x00\x00\x00\x00"), 0, "3389", 4, 800, false, "TerminalServerCookie TerminalServer"},
 	{"sip-options-tcp", "sip", PL_PROTO_TCP,
 	 PAYLOAD("OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/TCP nm;branch=z9hG4bK-portlore\r\nFrom: <sip:nm@nm>;tag=pl\r\n"
 		 "To: <sip:nm2@nm2>\r\nCall-ID: portlore\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 0\r\nContent-Length: 0\r\n\r\n"),
-	 0, "5060", 5, 800, false},
+	 0, "5060", 5, 800, false, "SIPOptions"},
 	/* Two empty lines: line-based protocols (SMTP, FTP, POP3, IMAP, IRC) that only speak when spoken to
 	 * answer with an error that names them. */
-	{"generic-lines", "", PL_PROTO_TCP, PAYLOAD("\r\n\r\n"), 0, "", 6, 600, false},
+	{"generic-lines", "", PL_PROTO_TCP, PAYLOAD("\r\n\r\n"), 0, "", 6, 600, false, "GenericLines Help"},
 
 	/* UDP: a datagram each, answered or not. */
 	{"dns-version", "dns", PL_PROTO_UDP,
 	 PAYLOAD("PL\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07version\x04" "bind\x00\x00\x10\x00\x03"), 0,
-	 "53,5300,5353,5355", 1, 1000, false},
+	 "53,5300,5353,5355", 1, 1000, false, "DNSVersionBindReq"},
 	/* NTP v4 client request (mode 3). */
 	{"ntp-client", "ntp", PL_PROTO_UDP, PAYLOAD("\x23\x00\x06\xec\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"), 48,
-	 "123", 1, 1000, false},
+	 "123", 1, 1000, false, "NTPRequest"},
 	/* SNMPv1 GetRequest for sysDescr.0 with the community "public". */
 	{"snmp-get", "snmp", PL_PROTO_UDP,
 	 PAYLOAD("\x30\x29\x02\x01\x00\x04\x06public\xa0\x1c\x02\x04PLPL\x02\x01\x00\x02\x01\x00\x30\x0e\x30\x0c\x06\x08"
 		 "\x2b\x06\x01\x02\x01\x01\x01\x00\x05\x00"),
-	 0, "161", 2, 1000, false},
+	 0, "161", 2, 1000, false, "SNMPv1public"},
 	/* A QUIC Initial with a reserved version (0x?a?a?a?a, RFC 9000 section 15): a QUIC server answers
 	 * with Version Negotiation. Padded to 1200 bytes as the RFC requires of a client's first datagram. */
 	{"quic-vn", "quic", PL_PROTO_UDP, PAYLOAD("\xc0\x1a\x2a\x3a\x4a\x08PLPLPLPL\x08plplplpl"), 1200,
-	 "443,784,853,4433,8443", 2, 1000, false},
+	 "443,784,853,4433,8443", 2, 1000, false, NULL},
 	{"sip-options", "sip", PL_PROTO_UDP,
 	 PAYLOAD("OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/UDP nm;branch=z9hG4bK-portlore\r\nFrom: <sip:nm@nm>;tag=pl\r\n"
 		 "To: <sip:nm2@nm2>\r\nCall-ID: portlore\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 0\r\nContent-Length: 0\r\n\r\n"),
-	 0, "5060", 4, 1000, false},
+	 0, "5060", 4, 1000, false, "SIPOptions"},
 };
 const size_t pl_probe_ndefs = sizeof pl_probe_defs / sizeof pl_probe_defs[0];
 

@@ -171,6 +171,30 @@ else
 	skip_test "silent and garbage servers" "python3 missing"
 fi
 
+# A banner only nmap's service probes file knows (rsync's): named from it when nmap-common is installed.
+if [ -r /usr/share/nmap/nmap-service-probes ] && [ -z "$(srv_missing silent)" ]; then
+	mkdir -p "$SRV_DIR/rsync"
+	python3 -c "
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', 2908)); s.listen(64); held = []
+while True:
+    c = s.accept()[0]; held.append(c); c.send(b'@RSYNCD: 31.0\n')
+" &
+	SRV_PIDS="$SRV_PIDS $!"
+	srv_wait_port 2908
+	run probe --json 127.0.0.1:2908
+	check "nmap's service probes name what ours do not (rsync), and say so" \
+		jq -e '.results[0] | .protocol == "rsync" and .probe == "banner (nmap)" and .confidence > 0' "$T_DIR/out"
+	run probe --json --no-nmap 127.0.0.1:2908
+	check "--no-nmap leaves it unrecognised" jq -e '.results[0].state == "unrecognised"' "$T_DIR/out"
+	run probe --nmap-probes /etc/hostname 127.0.0.1:2908
+	expect "a file that is not nmap's is refused" 2 '' 'not nmap'
+	srv_stop_all
+else
+	skip_test "nmap's service probes" "nmap-common not installed"
+fi
+
 # What is asked, and nothing else: bad specs are refused before any packet.
 run probe
 expect "no host is a usage error" 2 '' 'no host given'
