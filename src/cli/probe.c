@@ -45,8 +45,15 @@ static int number(const cli_ctx *ctx, const char *opt, const char *arg, uint32_t
 
 static int resolve(const cli_ctx *ctx, const char *host, int family, pl_probe_target *t)
 {
-	struct addrinfo hints = {.ai_family = family, .ai_socktype = SOCK_STREAM}, *res = NULL;
+	/* A name that has both: IPv4 first, as nmap does (a service bound to 127.0.0.1 only is common; one
+	 * bound to ::1 only is rare), unless -6 says otherwise. */
+	struct addrinfo hints = {.ai_family = family == AF_UNSPEC ? AF_INET : family, .ai_socktype = SOCK_STREAM},
+			*res = NULL;
 	int rc = getaddrinfo(host, NULL, &hints, &res);
+	if ((rc || !res) && family == AF_UNSPEC) {
+		hints.ai_family = AF_UNSPEC;
+		rc = getaddrinfo(host, NULL, &hints, &res);
+	}
 	if (rc || !res) {
 		fprintf(stderr, "%s: cannot resolve '%s': %s\n", ctx->prog, host, gai_strerror(rc));
 		return rc == EAI_NONAME ? EXIT_USAGE : EXIT_RUNTIME;
