@@ -121,64 +121,19 @@ static pl_probe_opts local_defaults(void)
 			       .prefer_for = pl_probe_known_protocols};
 }
 
-int pl_report_probe(pl_report *rep, const pl_probe_opts *opts, pl_error *err)
+/* A listener only another network namespace holds is not reachable from here. */
+static bool elsewhere(const pl_socket_set *set, const pl_socket *s)
 {
-	const pl_socket_set *set = rep->sockets;
-	if (!set)
-		return 0;
-	pl_probe_target *targets = calloc(MAX_LOCAL_PROBES, sizeof *targets);
-	uint32_t *owner = calloc(MAX_LOCAL_PROBES, sizeof *owner); /* which port report each target belongs to */
-	if (!targets || !owner) {
-		free(targets);
-		free(owner);
-		return pl_error_set(err, PL_ENOMEM, "out of memory");
-	}
-	size_t n = 0;
-	for (size_t i = 0; i < rep->nports && n < MAX_LOCAL_PROBES; i++) {
-		const pl_port_report *p = &rep->ports[i];
-		unsigned done = 0; /* transports already asked on this port */
-		for (size_t k = 0; k < p->nsocks && n < MAX_LOCAL_PROBES; k++) {
-			const pl_socket *s = &set->socks[p->socks[k]];
-			if (!s->listening || (s->proto != PL_PROTO_TCP && s->proto != PL_PROTO_UDP) || (done & (1u << s->proto)))
-				continue;
-			/* A listener only another network namespace holds is not reachable from here. */
-			bool elsewhere = s->owners_count > 0;
-			for (uint32_t o = 0; o < s->owners_count && elsewhere; o++)
-				elsewhere = set->procs[set->owner_links[s->owners_first + o]].other_netns;
-			if (elsewhere)
-				continue;
-			done |= 1u << s->proto;
-			local_target(s, &targets[n]);
-			owner[n++] = (uint32_t)i;
-		}
-	}
-	int rc = 0;
-	pl_probe_result *results = n ? calloc(n, sizeof *results) : NULL;
-	if (n && !results)
-		rc = pl_error_set(err, PL_ENOMEM, "out of memory");
-	pl_probe_opts o = local_defaults();
-	if (opts)
-		o = *opts;
-	if (!rc && n)
-		rc = pl_probe_run(targets, n, &o, results, err);
-	for (size_t j = 0; !rc && j < n; j++) {
-		pl_port_report *p = &rep->ports[owner[j]];
-		pl_probe_result *grown = realloc(p->probes, (p->nprobes + 1) * sizeof *grown);
-		if (!grown) {
-			rc = pl_error_set(err, PL_ENOMEM, "out of memory");
-			break;
-		}
-		p->probes = grown;
-		p->probes[p->nprobes++] = results[j];
-	}
-	free(results);
-	free(targets);
-	free(owner);
-	return rc;
+	bool away = s->owners_count > 0;
+	for (uint32_t o = 0; o < s->owners_count && away; o++)
+		away = set->procs[set->owner_links[s->owners_first + o]].other_netns;
+	return away;
 }
 
-int pl_sockets_probe(const pl_socket_set *set, const pl_probe_opts *opts, pl_probe_result **out, size_t *nout,
-		     pl_error *err)
+/* Probes the listeners among set->socks[idx[i]] (every socket when idx is NULL), tcp and udp, one per port
+ * and transport: *out is malloc'd, *nout results. */
+static int probe_listeners(const pl_socket_set *set, const uint32_t *idx, size_t nidx, const pl_probe_opts *opts,
+			   pl_probe_result **out, size_t *nout, pl_error *err)
 {
 	*out = NULL;
 	*nout = 0;
@@ -186,18 +141,15 @@ int pl_sockets_probe(const pl_socket_set *set, const pl_probe_opts *opts, pl_pro
 	if (!targets)
 		return pl_error_set(err, PL_ENOMEM, "out of memory");
 	size_t n = 0;
-	for (size_t i = 0; i < set->n && n < MAX_LOCAL_PROBES; i++) {
-		const pl_socket *s = &set->socks[i];
-		if (!s->listening || (s->proto != PL_PROTO_TCP && s->proto != PL_PROTO_UDP))
+	for (size_t i = 0; i < nidx && n < MAX_LOCAL_PROBES; i++) {
+		const pl_socket *s = &set->socks[idx ? idx[i] : i];
+		if (!s->listening || (s->proto != PL_PROTO_TCP && s->proto != PL_PROTO_UDP) || elsewhere(set, s))
 			continue;
-		bool elsewhere = s->owners_count > 0, seen = false;
-		for (uint32_t o = 0; o < s->owners_count && elsewhere; o++)
-			elsewhere = set->procs[set->owner_links[s->owners_first + o]].other_netns;
+		bool seen = false;
 		for (size_t k = 0; k < n && !seen; k++)
 			seen = targets[k].port == s->local_port && targets[k].proto == s->proto;
-		if (elsewhere || seen)
-			continue;
-		local_target(s, &targets[n++]);
+		if (!seen)
+			local_target(s, &targets[n++]);
 	}
 	int rc = 0;
 	pl_probe_result *results = n ? calloc(n, sizeof *results) : NULL;
@@ -216,4 +168,47 @@ int pl_sockets_probe(const pl_socket_set *set, const pl_probe_opts *opts, pl_pro
 	*out = results;
 	*nout = n;
 	return 0;
+}
+
+int pl_report_probe(pl_report *rep, const pl_probe_opts *opts, pl_error *err)
+{
+	const pl_socket_set *set = rep->sockets;
+	if (!set)
+		return 0;
+	size_t total = 0;
+	for (size_t i = 0; i < rep->nports; i++)
+		total += rep->ports[i].nsocks;
+	uint32_t *idx = malloc((total ? total : 1) * sizeof *idx);
+	if (!idx)
+		return pl_error_set(err, PL_ENOMEM, "out of memory");
+	size_t k = 0;
+	for (size_t i = 0; i < rep->nports; i++)
+		for (size_t j = 0; j < rep->ports[i].nsocks; j++)
+			idx[k++] = rep->ports[i].socks[j];
+	pl_probe_result *results;
+	size_t n;
+	int rc = probe_listeners(set, idx, k, opts, &results, &n, err);
+	free(idx);
+	for (size_t j = 0; !rc && j < n; j++)
+		for (size_t i = 0; i < rep->nports; i++) {
+			pl_port_report *p = &rep->ports[i];
+			if (!p->has_port || p->port != results[j].target.port)
+				continue;
+			pl_probe_result *grown = realloc(p->probes, (p->nprobes + 1) * sizeof *grown);
+			if (!grown) {
+				rc = pl_error_set(err, PL_ENOMEM, "out of memory");
+				break;
+			}
+			p->probes = grown;
+			p->probes[p->nprobes++] = results[j];
+			break;
+		}
+	free(results);
+	return rc;
+}
+
+int pl_sockets_probe(const pl_socket_set *set, const pl_probe_opts *opts, pl_probe_result **out, size_t *nout,
+		     pl_error *err)
+{
+	return probe_listeners(set, NULL, set->n, opts, out, nout, err);
 }
