@@ -119,15 +119,15 @@ void pl_probe_label(const pl_probe_result *r, char *buf, size_t size); /* "ident
 /* Bytes as printable text: ASCII as is, \r \n \t, other bytes as \xHH; always NUL-terminated. */
 void pl_probe_escape(const unsigned char *p, size_t n, char *out, size_t size);
 
-/* Parses "HOST[:PORT[,PORT|-RANGE...]]" (IPv6 as [::1]:22 or a bare ::1; a port may end in /udp or /tcp).
- * Fills *host (into hostbuf) and up to max (port, proto) pairs; with no ports, count 0. Returns the count
- * or a negative PL_E (PL_ELIMIT past max). */
+/* Parses "HOST[:PORT[,PORT|-RANGE...]]" (IPv6 as [::1]:22 or a bare ::1; a port may end in /udp or /tcp,
+ * else it is of transport dflt). Fills *host (into hostbuf) and up to max (port, proto) pairs; with no
+ * ports, count 0. Returns the count or a negative PL_E (PL_ELIMIT past max). */
 typedef struct pl_probe_port {
 	uint16_t port;
 	pl_proto proto;
 } pl_probe_port;
-int pl_probe_parse_spec(const char *spec, char *hostbuf, size_t hostsize, pl_probe_port *ports, size_t max,
-			pl_error *err);
+int pl_probe_parse_spec(const char *spec, pl_proto dflt, char *hostbuf, size_t hostsize, pl_probe_port *ports,
+			size_t max, pl_error *err);
 
 /* Reads nmap's service probes file now (it is otherwise read when first needed): 0, or why it cannot be used. */
 int pl_nmap_probes_check(const char *path, pl_error *err);

@@ -148,7 +148,7 @@ int cmd_probe(int argc, char **argv, cli_ctx *ctx)
 	for (int a = optind; a < argc; a++) {
 		char host[256];
 		pl_error err = {0};
-		int np = pl_probe_parse_spec(argv[a], host, sizeof host, ports, MAX_TARGETS, &err);
+		int np = pl_probe_parse_spec(argv[a], default_proto, host, sizeof host, ports, MAX_TARGETS, &err);
 		if (np < 0) {
 			rc = cli_usage_error(ctx, "probe", "%s", err.msg);
 			goto out;
@@ -161,12 +161,6 @@ int cmd_probe(int argc, char **argv, cli_ctx *ctx)
 				np = sizeof udp_default / sizeof udp_default[0];
 			} else
 				np = (int)pl_probe_default_ports(ports, MAX_TARGETS);
-		} else if (default_proto == PL_PROTO_UDP) {
-			/* --udp: ports written without a transport are udp ones */
-			const char *colon = strrchr(argv[a], ':');
-			for (int k = 0; k < np; k++)
-				if (colon && !strstr(colon, "/tcp"))
-					ports[k].proto = PL_PROTO_UDP;
 		}
 		pl_probe_target base = {0};
 		if ((rc = resolve(ctx, host, family, &base)))

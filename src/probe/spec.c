@@ -6,7 +6,7 @@
 #include "internal.h"
 #include "util/util.h"
 
-static int parse_ports(const char *s, pl_probe_port *ports, size_t max, pl_error *err)
+static int parse_ports(const char *s, pl_proto dflt, pl_probe_port *ports, size_t max, pl_error *err)
 {
 	size_t n = 0;
 	const char *p = s;
@@ -20,7 +20,7 @@ static int parse_ports(const char *s, pl_probe_port *ports, size_t max, pl_error
 			return pl_error_set(err, PL_EINVAL, "bad port list '%s': an empty or overlong item", s);
 		memcpy(item, p, len);
 		item[len] = 0;
-		pl_proto proto = PL_PROTO_TCP;
+		pl_proto proto = dflt;
 		char *slash = strchr(item, '/');
 		if (slash) {
 			*slash = 0;
@@ -48,8 +48,8 @@ static int parse_ports(const char *s, pl_probe_port *ports, size_t max, pl_error
 	return (int)n;
 }
 
-int pl_probe_parse_spec(const char *spec, char *hostbuf, size_t hostsize, pl_probe_port *ports, size_t max,
-			pl_error *err)
+int pl_probe_parse_spec(const char *spec, pl_proto dflt, char *hostbuf, size_t hostsize, pl_probe_port *ports,
+			size_t max, pl_error *err)
 {
 	const char *host = spec, *portstr = NULL;
 	size_t hostlen;
@@ -86,5 +86,5 @@ int pl_probe_parse_spec(const char *spec, char *hostbuf, size_t hostsize, pl_pro
 	hostbuf[hostlen] = 0;
 	if (!portstr)
 		return 0;
-	return parse_ports(portstr, ports, max, err);
+	return parse_ports(portstr, dflt, ports, max, err);
 }

@@ -124,30 +124,39 @@ static void test_match_product_text_is_printable(void **state)
 	assert_string_equal(esc, "a\\r\\n\\x00\\xff\\\\");
 }
 
+static int pl_probe_parse_spec_tcp(const char *spec, char *host, size_t hs, pl_probe_port *p, size_t max, pl_error *err)
+{
+	return pl_probe_parse_spec(spec, PL_PROTO_TCP, host, hs, p, max, err);
+}
+
 static void test_probe_spec_parses_hosts_and_port_lists(void **state)
 {
 	(void)state;
 	char host[256];
 	pl_probe_port p[64];
 	pl_error err = {0};
-	assert_int_equal(pl_probe_parse_spec("localhost:22,80,8000-8002,53/udp", host, sizeof host, p, 64, &err), 6);
+	assert_int_equal(pl_probe_parse_spec_tcp("localhost:22,80,8000-8002,53/udp", host, sizeof host, p, 64, &err), 6);
 	assert_string_equal(host, "localhost");
 	assert_int_equal(p[2].port, 8000);
 	assert_int_equal(p[4].port, 8002);
 	assert_int_equal(p[5].port, 53);
 	assert_int_equal(p[5].proto, PL_PROTO_UDP);
-	assert_int_equal(pl_probe_parse_spec("[::1]:2908", host, sizeof host, p, 64, &err), 1);
+	assert_int_equal(pl_probe_parse_spec_tcp("[::1]:2908", host, sizeof host, p, 64, &err), 1);
 	assert_string_equal(host, "::1");
-	assert_int_equal(pl_probe_parse_spec("::1", host, sizeof host, p, 64, &err), 0);
+	assert_int_equal(pl_probe_parse_spec_tcp("::1", host, sizeof host, p, 64, &err), 0);
 	assert_string_equal(host, "::1");
-	assert_int_equal(pl_probe_parse_spec("10.0.0.1", host, sizeof host, p, 64, &err), 0);
-	assert_int_equal(pl_probe_parse_spec("h:0", host, sizeof host, p, 64, &err), PL_EINVAL);
+	assert_int_equal(pl_probe_parse_spec_tcp("10.0.0.1", host, sizeof host, p, 64, &err), 0);
+	assert_int_equal(pl_probe_parse_spec_tcp("h:0", host, sizeof host, p, 64, &err), PL_EINVAL);
 	assert_non_null(strstr(err.msg, "1-65535"));
-	assert_int_equal(pl_probe_parse_spec("h:22,", host, sizeof host, p, 64, &err), PL_EINVAL);
-	assert_int_equal(pl_probe_parse_spec("h:22/sctp", host, sizeof host, p, 64, &err), PL_EINVAL);
-	assert_int_equal(pl_probe_parse_spec(":22", host, sizeof host, p, 64, &err), PL_EINVAL);
-	assert_int_equal(pl_probe_parse_spec("h:1-100", host, sizeof host, p, 64, &err), PL_ELIMIT);
-	assert_int_equal(pl_probe_parse_spec("[::1", host, sizeof host, p, 64, &err), PL_EINVAL);
+	assert_int_equal(pl_probe_parse_spec_tcp("h:22,", host, sizeof host, p, 64, &err), PL_EINVAL);
+	assert_int_equal(pl_probe_parse_spec_tcp("h:22/sctp", host, sizeof host, p, 64, &err), PL_EINVAL);
+	assert_int_equal(pl_probe_parse_spec_tcp(":22", host, sizeof host, p, 64, &err), PL_EINVAL);
+	assert_int_equal(pl_probe_parse_spec_tcp("h:1-100", host, sizeof host, p, 64, &err), PL_ELIMIT);
+	assert_int_equal(pl_probe_parse_spec_tcp("[::1", host, sizeof host, p, 64, &err), PL_EINVAL);
+	/* --udp: what names no transport is udp; /tcp still says tcp */
+	assert_int_equal(pl_probe_parse_spec("h:53,80/tcp", PL_PROTO_UDP, host, sizeof host, p, 64, &err), 2);
+	assert_int_equal(p[0].proto, PL_PROTO_UDP);
+	assert_int_equal(p[1].proto, PL_PROTO_TCP);
 }
 
 static void test_probe_verdict_says_probed_and_not_the_registered_service(void **state)
