@@ -132,7 +132,8 @@ int pl_probe_parse_spec(const char *spec, pl_proto dflt, char *hostbuf, size_t h
 /* Reads nmap's service probes file now (it is otherwise read when first needed): 0, or why it cannot be used. */
 int pl_nmap_probes_check(const char *path, pl_error *err);
 
-/* The ports probed when the user names only a host: every port a probe hints at, tcp, ascending. */
+/* The ports probed when the user names only a host: the usual homes of the probes' services and of the
+ * banner protocols (59 tcp ports, ascending). */
 size_t pl_probe_default_ports(pl_probe_port *ports, size_t max);
 
 #endif

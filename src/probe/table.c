@@ -244,26 +244,21 @@ bool pl_probe_hints_port(const pl_probe_def *d, uint16_t port)
 	return false;
 }
 
+/* The ports asked when only a host is named: the usual homes of the services above and of the common
+ * banner protocols, tcp. */
+static const uint16_t default_ports[] = {
+	21,   22,   23,   25,   53,   80,   81,   110,  143,  389,  443,  445,  465,  554,  587,  636,  853,
+	873,  990,  993,  995,  1080, 1433, 1521, 1883, 2375, 2376, 3000, 3128, 3306, 3389, 4443, 5000, 5060,
+	5061, 5432, 5601, 5671, 5672, 5900, 5984, 6379, 6443, 7000, 7001, 8000, 8008, 8080, 8081, 8443, 8554,
+	8883, 8888, 9000, 9090, 9200, 9443, 11211, 27017,
+};
+
 size_t pl_probe_default_ports(pl_probe_port *ports, size_t max)
 {
 	size_t n = 0;
-	/* Every port a tcp probe hints at, plus the banner protocols' own: ascending, each once. */
-	static const uint16_t banner_ports[] = {21, 22, 23, 25, 110, 143, 587, 3306, 5900};
-	for (unsigned port = 1; port <= 65535 && n < max; port++) {
-		bool want = false;
-		for (size_t i = 0; i < sizeof banner_ports / sizeof banner_ports[0] && !want; i++)
-			want = banner_ports[i] == port;
-		for (size_t i = 0; i < pl_probe_ndefs && !want; i++) {
-			const pl_probe_def *d = &pl_probe_defs[i];
-			/* Ranges in hints are for ordering, not for a sweep: only their first port counts here. */
-			want = d->proto == PL_PROTO_TCP && pl_probe_hints_port(d, (uint16_t)port) &&
-			       pl_probe_hints_port(d, (uint16_t)(port - 1)) == false;
-		}
-		if (want) {
-			ports[n].port = (uint16_t)port;
-			ports[n].proto = PL_PROTO_TCP;
-			n++;
-		}
+	for (; n < sizeof default_ports / sizeof default_ports[0] && n < max; n++) {
+		ports[n].port = default_ports[n];
+		ports[n].proto = PL_PROTO_TCP;
 	}
 	return n;
 }
