@@ -182,6 +182,8 @@ const pl_matcher pl_matchers[] = {
 	{"tls", TCP, NULL, "^\\x15\\x03[\\x00-\\x04]\\x00\\x02[\\x01\\x02]", "", "", "alert", 80, 0},
 	{"mqtt", TCP, NULL, "^\\x20\\x02[\\x00\\x01][\\x00-\\x05]\\z", "", "", "CONNACK", 85, 0},
 	{"memcached", TCP, NULL, "^VERSION (\\d[\\w.+-]*)\\r\\n\\z", "memcached", "$1", "", 85, 0},
+	/* memcached's answer to any command it does not know: weak alone, it moves the version question up. */
+	{"memcached", TCP, NULL, "^ERROR\\r\\n", "", "", "", 40, 0},
 	{"dns", TCP, NULL, "^[\\x00-\\xff]{4}[\\x80-\\x87][\\x00-\\x0f\\x80-\\x8f]\\x00\\x01", "", "", "", 60, 0},
 	{"dns", UDP, NULL, "^[\\x00-\\xff]{2}[\\x80-\\x87][\\x00-\\x0f\\x80-\\x8f]\\x00\\x01", "", "", "", 80, 0},
 	{"ntp", UDP, NULL,
