@@ -115,6 +115,13 @@ size_t pl_probe_known_protocols(void *ctx, uint16_t port, pl_proto proto, const 
 
 /* This host's own listeners answer over loopback in microseconds: shorter waits than for a remote host,
  * so that `portlore PORT` stays quick even when the listener never speaks. */
+static pl_probe_opts local_defaults(void);
+
+pl_probe_opts pl_probe_local_opts(void)
+{
+	return local_defaults();
+}
+
 static pl_probe_opts local_defaults(void)
 {
 	return (pl_probe_opts){.timeout_ms = 2500, .connect_timeout_ms = 500, .banner_ms = 150, .reply_ms = 80,
