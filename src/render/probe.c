@@ -164,9 +164,15 @@ void pl_render_probe_result_text(FILE *f, const json_t *r, int indent, const pl_
 	const json_t *uses = json_object_get(r, "known_uses");
 	if (json_array_size(uses)) {
 		fprintf(f, "%*s  %-10s ", indent, "", "known uses");
-		json_array_foreach(uses, i, x) fprintf(f, "%s%s%s%s%s", i ? "; " : "", pl_json_member(x, "software"),
-						    *pl_json_member(x, "protocol") ? " (" : "", pl_json_member(x, "protocol"),
-						    *pl_json_member(x, "protocol") ? ")" : "");
+		json_array_foreach(uses, i, x) {
+			if (i == 3) { /* the best known first; --json has them all */
+				fprintf(f, "; and %zu more", json_array_size(uses) - 3);
+				break;
+			}
+			fprintf(f, "%s%s%s%s%s", i ? "; " : "", pl_json_member(x, "software"),
+				*pl_json_member(x, "protocol") ? " (" : "", pl_json_member(x, "protocol"),
+				*pl_json_member(x, "protocol") ? ")" : "");
+		}
 		fputc('\n', f);
 	}
 	const json_t *v = json_object_get(r, "verdict");
