@@ -43,13 +43,13 @@ want_version() {
 want_protocol() {
 	case $1 in
 	nginx-http | nginx-tls) echo http ;; ssh) echo ssh ;; redis) echo redis ;; postgresql) echo postgresql ;;
-	dnsmasq) echo dns ;; mosquitto) echo mqtt ;; chrony) echo ntp ;; snmpd) echo snmp ;; memcached) echo memcached ;;
+	dnsmasq) echo dns ;; mosquitto) echo mqtt ;; chrony) echo ntp ;; snmpd) echo snmp ;; memcached) echo memcached ;; slapd) echo ldap ;;
 	esac
 }
 want_product() {
 	case $1 in
 	nginx-http | nginx-tls) echo nginx ;; ssh) echo OpenSSH ;; redis) echo Redis ;; postgresql) echo PostgreSQL ;;
-	dnsmasq) echo dnsmasq ;; mosquitto) echo mosquitto ;; memcached) echo memcached ;; *) echo "" ;;
+	dnsmasq) echo dnsmasq ;; mosquitto) echo mosquitto ;; memcached) echo memcached ;; slapd) echo OpenLDAP ;; *) echo "" ;;
 	esac
 }
 
@@ -85,7 +85,7 @@ $(jq -c . <<<"$j" | head -c 1500)"
 }
 
 KINDS="nginx-http:80 nginx-tls:443 ssh:22 redis:6379 postgresql:5432 dnsmasq:53 mosquitto:1883 chrony:123 snmpd:161
-memcached:11211"
+memcached:11211 slapd:389"
 udp_kind() { case $1 in dnsmasq | chrony | snmpd) return 0 ;; esac; return 1; }
 started=""
 spec=""

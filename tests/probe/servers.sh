@@ -12,6 +12,7 @@ MOSQUITTO=/usr/sbin/mosquitto
 CHRONYD=/usr/sbin/chronyd
 SNMPD=/usr/sbin/snmpd
 MEMCACHED=/usr/bin/memcached
+SLAPD=/usr/sbin/slapd
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 
 # Which of the kinds can run here; prints the missing program for the others.
@@ -26,6 +27,7 @@ srv_missing() {
 	chrony) [ -x $CHRONYD ] || echo chrony ;;
 	snmpd) [ -x $SNMPD ] || echo snmpd ;;
 	memcached) [ -x $MEMCACHED ] || echo memcached ;;
+	slapd) [ -x $SLAPD ] || echo slapd ;;
 	silent | garbage) command -v python3 >/dev/null || echo python3 ;;
 	esac
 }
@@ -123,6 +125,12 @@ srv_start() {
 		;;
 	memcached)
 		$MEMCACHED -l 127.0.0.1 -p "$port" -U 0 -u root -m 16 >"$d/out.log" 2>&1 &
+		;;
+	slapd) # OpenLDAP with an empty database of its own
+		mkdir -p "$d/db"
+		printf 'include /etc/ldap/schema/core.schema\nmodulepath /usr/lib/ldap\nmoduleload back_mdb\npidfile %s\nargsfile %s\ndatabase mdb\nsuffix "dc=portlore,dc=test"\ndirectory %s\n' \
+			"$d/slapd.pid" "$d/slapd.args" "$d/db" >"$d/slapd.conf"
+		$SLAPD -d 0 -h "ldap://127.0.0.1:$port/" -f "$d/slapd.conf" >"$d/out.log" 2>&1 &
 		;;
 	silent) # accepts and never says a word
 		python3 -c "
