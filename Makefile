@@ -17,7 +17,8 @@ BUILD_DEPS = gcc pkg-config meson ninja-build python3 \
 	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libpcre2-dev
 TEST_DEPS = libcmocka-dev clang libclang-rt-dev \
 	libxml2-utils jq man-db bash-completion zsh iproute2 lsof util-linux procps sqlite3 curl \
-	nginx openssh-server redis-server postgresql dnsmasq-base mosquitto chrony snmpd memcached slapd openssl nmap
+	nginx openssh-server redis-server postgresql dnsmasq-base mosquitto chrony snmpd memcached slapd vsftpd \
+	dovecot-imapd dovecot-pop3d openssl nmap
 # Wanted by the browser test and the web benchmark only: when they cannot be installed, those say they
 # are skipped instead of failing the whole set-up.
 OPTIONAL_DEPS = chromium fonts-noto-color-emoji nginx wrk

@@ -37,19 +37,21 @@ want_version() {
 	dnsmasq) $DNSMASQ --version | sed -n '1s/.*version \([0-9.]*\).*/\1/p' ;;
 	mosquitto) $MOSQUITTO -h 2>&1 | sed -n '1s/^mosquitto version \([0-9.]*\).*/\1/p' ;;
 	memcached) $MEMCACHED -V | sed -n 's/^memcached \([0-9.]*\).*/\1/p' ;;
+	vsftpd) dpkg-query -W -f='${Version}' vsftpd 2>/dev/null | sed 's/^[0-9]*://; s/-.*//' ;;
 	*) echo "" ;;
 	esac
 }
 want_protocol() {
 	case $1 in
 	nginx-http | nginx-tls) echo http ;; ssh) echo ssh ;; redis) echo redis ;; postgresql) echo postgresql ;;
-	dnsmasq) echo dns ;; mosquitto) echo mqtt ;; chrony) echo ntp ;; snmpd) echo snmp ;; memcached) echo memcached ;; slapd) echo ldap ;;
+	dnsmasq) echo dns ;; mosquitto) echo mqtt ;; chrony) echo ntp ;; snmpd) echo snmp ;; memcached) echo memcached ;; slapd) echo ldap ;; vsftpd) echo ftp ;; dovecot-imap) echo imap ;; dovecot-pop3) echo pop3 ;;
 	esac
 }
 want_product() {
 	case $1 in
 	nginx-http | nginx-tls) echo nginx ;; ssh) echo OpenSSH ;; redis) echo Redis ;; postgresql) echo PostgreSQL ;;
-	dnsmasq) echo dnsmasq ;; mosquitto) echo mosquitto ;; memcached) echo memcached ;; slapd) echo OpenLDAP ;; *) echo "" ;;
+	dnsmasq) echo dnsmasq ;; mosquitto) echo mosquitto ;; memcached) echo memcached ;; slapd) echo OpenLDAP ;; vsftpd) echo vsftpd ;;
+	dovecot-imap | dovecot-pop3) echo Dovecot ;; *) echo "" ;;
 	esac
 }
 
@@ -85,7 +87,7 @@ $(jq -c . <<<"$j" | head -c 1500)"
 }
 
 KINDS="nginx-http:80 nginx-tls:443 ssh:22 redis:6379 postgresql:5432 dnsmasq:53 mosquitto:1883 chrony:123 snmpd:161
-memcached:11211 slapd:389"
+memcached:11211 slapd:389 vsftpd:21 dovecot-imap:143 dovecot-pop3:110"
 udp_kind() { case $1 in dnsmasq | chrony | snmpd) return 0 ;; esac; return 1; }
 started=""
 spec=""

@@ -13,6 +13,8 @@ CHRONYD=/usr/sbin/chronyd
 SNMPD=/usr/sbin/snmpd
 MEMCACHED=/usr/bin/memcached
 SLAPD=/usr/sbin/slapd
+VSFTPD=/usr/sbin/vsftpd
+DOVECOT=/usr/sbin/dovecot
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 
 # Which of the kinds can run here; prints the missing program for the others.
@@ -28,6 +30,9 @@ srv_missing() {
 	snmpd) [ -x $SNMPD ] || echo snmpd ;;
 	memcached) [ -x $MEMCACHED ] || echo memcached ;;
 	slapd) [ -x $SLAPD ] || echo slapd ;;
+	vsftpd) [ -x $VSFTPD ] || echo vsftpd ;;
+	dovecot-imap) [ -x $DOVECOT ] && [ -e /usr/lib/dovecot/imap-login ] || echo dovecot-imapd ;;
+	dovecot-pop3) [ -x $DOVECOT ] && [ -e /usr/lib/dovecot/pop3-login ] || echo dovecot-pop3d ;;
 	silent | garbage) command -v python3 >/dev/null || echo python3 ;;
 	esac
 }
@@ -131,6 +136,19 @@ srv_start() {
 		printf 'include /etc/ldap/schema/core.schema\nmodulepath /usr/lib/ldap\nmoduleload back_mdb\npidfile %s\nargsfile %s\ndatabase mdb\nsuffix "dc=portlore,dc=test"\ndirectory %s\n' \
 			"$d/slapd.pid" "$d/slapd.args" "$d/db" >"$d/slapd.conf"
 		$SLAPD -d 0 -h "ldap://127.0.0.1:$port/" -f "$d/slapd.conf" >"$d/out.log" 2>&1 &
+		;;
+	vsftpd)
+		mkdir -p "$d/empty"
+		printf 'listen=YES\nlisten_ipv6=NO\nlisten_address=127.0.0.1\nlisten_port=%s\nbackground=NO\nanonymous_enable=YES\nanon_root=%s\nno_anon_password=YES\nlocal_enable=NO\nsecure_chroot_dir=%s\nxferlog_enable=NO\nvsftpd_log_file=%s\n' \
+			"$port" "$d/empty" "$d/empty" "$d/vsftpd.log" >"$d/vsftpd.conf"
+		$VSFTPD "$d/vsftpd.conf" >"$d/out.log" 2>&1 &
+		;;
+	dovecot-imap | dovecot-pop3) # greets before any login: no users needed
+		local proto=${kind#dovecot-}
+		chmod 755 "$SRV_DIR" "$d"
+		printf 'protocols = %s\nlisten = 127.0.0.1\nbase_dir = %s/run\nstate_dir = %s/state\nssl = no\nlog_path = %s/dovecot.log\ndefault_internal_user = dovecot\ndefault_login_user = dovenull\npassdb {\n  driver = static\n  args = nopassword=n\n}\nservice %s-login {\n  inet_listener %s {\n    port = %s\n  }\n}\n' \
+			"$proto" "$d" "$d" "$d" "$proto" "$proto" "$port" >"$d/dovecot.conf"
+		$DOVECOT -F -c "$d/dovecot.conf" >"$d/out.log" 2>&1 &
 		;;
 	silent) # accepts and never says a word
 		python3 -c "
