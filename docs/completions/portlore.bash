@@ -5,7 +5,7 @@ _portlore()
 	local cur prev
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="show search diff ghosts ls check pick serve update"
+	local commands="show search diff ghosts ls check pick probe serve update"
 	case $prev in
 	--registry | --db | --from)
 		COMPREPLY=($(compgen -f -- "$cur"))
@@ -27,7 +27,7 @@ _portlore()
 		COMPREPLY=($(compgen -u -- "$cur"))
 		return
 		;;
-	--limit | --count | --range | --port | --address | --pid | --command | --listen)
+	--limit | --count | --range | --port | --address | --pid | --command | --listen | --timeout | --connect-timeout | --wait | --concurrency | --rate)
 		return
 		;;
 	--netns)
@@ -49,12 +49,13 @@ _portlore()
 	check) opts="-t --tcp -u --udp --json --registry --color -h --help" ;;
 	diff) opts="--json --registry --color -h --help" ;;
 	ghosts) opts="--transport --limit --in-use --json --registry --color -h --help" ;;
-	ls) opts="-t --tcp -u --udp -S --sctp -4 -6 -a --all --port --address --state --user --pid --command -w --wide --netns --json --jsonl --registry --color -h --help" ;;
+	ls) opts="-t --tcp -u --udp -S --sctp -4 -6 -a --all --port --address --state --user --pid --command -w --wide --netns --probe --json --jsonl --registry --color -h --help" ;;
+	probe) opts="-u --udp -t --tcp --timeout --connect-timeout --wait --concurrency --rate --no-tls --nmap-probes --no-nmap -4 -6 --json --registry --color -h --help" ;;
 	pick) opts="-n --count --range -t --tcp -u --udp --json --registry --color -h --help" ;;
 	search) opts="-n --limit --json --registry --color -h --help" ;;
 	serve) opts="--listen --db --expose-processes --registry -h --help" ;;
 	update) opts="--from --force --color -h --help" ;;
-	*) opts="--json --jsonl --no-local --netns --registry --color -h --help -V --version" ;;
+	*) opts="--json --jsonl --no-local --no-probe --netns --registry --color -h --help -V --version" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))

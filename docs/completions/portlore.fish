@@ -1,6 +1,6 @@
 # fish completion for portlore: every subcommand's own options and the global options it takes
 # (the same lists as `portlore COMMAND --help`; tests/integration/cli_lists.sh holds them to it).
-set -l cmds show search diff ghosts ls check pick serve update
+set -l cmds show search diff ghosts ls check pick probe serve update
 complete -c portlore -f
 complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -a "show" -d "explain ports, ranges or services"
 complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -a "search" -d "search names, descriptions, assignees"
@@ -48,3 +48,18 @@ complete -c portlore -n "__fish_seen_subcommand_from serve" -l listen -x -d "ADD
 complete -c portlore -n "__fish_seen_subcommand_from serve" -l db -r -F -d "feedback database"
 complete -c portlore -n "__fish_seen_subcommand_from serve" -l expose-processes -d "show processes to every client"
 complete -c portlore -n "not __fish_seen_subcommand_from search diff ghosts check pick serve update" -l netns -x -a "self (ls /run/netns 2>/dev/null)" -d "one network namespace"
+complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -a "probe" -d "ask ports what they speak"
+complete -c portlore -n "__fish_seen_subcommand_from ls" -l probe -d "ask every listener what it speaks"
+complete -c portlore -n "not __fish_seen_subcommand_from search diff ghosts ls check pick probe serve update" -l no-probe -d "do not ask the listeners what they speak"
+complete -c portlore -n "__fish_seen_subcommand_from probe" -s u -l udp -d "ports without a transport are udp"
+complete -c portlore -n "__fish_seen_subcommand_from probe" -s t -l tcp -d "ports without a transport are tcp"
+complete -c portlore -n "__fish_seen_subcommand_from probe" -l timeout -x -d "per port, ms"
+complete -c portlore -n "__fish_seen_subcommand_from probe" -l connect-timeout -x -d "connect deadline, ms"
+complete -c portlore -n "__fish_seen_subcommand_from probe" -l wait -x -d "banner wait, ms"
+complete -c portlore -n "__fish_seen_subcommand_from probe" -l concurrency -x -d "ports at once"
+complete -c portlore -n "__fish_seen_subcommand_from probe" -l rate -x -d "connections a second"
+complete -c portlore -n "__fish_seen_subcommand_from probe" -l no-tls -d "no TLS handshake"
+complete -c portlore -n "__fish_seen_subcommand_from probe" -l nmap-probes -r -d "nmap service-probes file"
+complete -c portlore -n "__fish_seen_subcommand_from probe" -l no-nmap -d "our own matchers only"
+complete -c portlore -n "__fish_seen_subcommand_from probe" -s 4 -d "IPv4 only"
+complete -c portlore -n "__fish_seen_subcommand_from probe" -s 6 -d "IPv6 only"

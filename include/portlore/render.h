@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "portlore/explain.h"
+#include "portlore/probe.h"
 #include "portlore/registry.h"
 
 #define PL_SCHEMA_VERSION 1
@@ -64,6 +65,17 @@ json_t *pl_render_ghosts_json(const pl_registry *reg, pl_proto proto, size_t lim
 json_t *pl_render_ghosts_json_ex(const pl_registry *reg, pl_proto proto, size_t limit, bool thin,
 				 const pl_render_meta *meta);
 
+/* `portlore probe`: each result with its evidence, the registered service and the verdict (render/probe.c). */
+json_t *pl_render_probe_json(const pl_registry *reg, const pl_probe_result *results, size_t n,
+			     const pl_render_meta *meta);
+json_t *pl_render_probe_result_json(const pl_registry *reg, const pl_probe_result *r);
+/* Adds a port report's probe results to its "local" object ("probe": [...]) and, when one named what
+ * answered, makes that the verdict (basis "probed"; the names-only one stays as "by_name"). */
+void pl_render_probe_local(const pl_registry *reg, const pl_probe_result *r, size_t n, json_t *local);
+/* Adds probe results to the rows of a `portlore ls` document with their port and transport ("probe"), the
+ * verdict becoming the probed one when the probe named what answered. */
+void pl_render_sockets_probe(const pl_registry *reg, json_t *doc, const pl_probe_result *r, size_t n);
+
 typedef struct pl_text_opts {
 	bool colour;
 } pl_text_opts;
@@ -105,5 +117,8 @@ void pl_render_pick_why(const json_t *doc, char *buf, size_t size);
 
 /* The evidence sources and their versions, as a port report lists them under "evidence_sources". */
 json_t *pl_render_evidence_sources_json(void);
+int pl_render_probe_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+/* One probe result (an element of "results", or of a port's "probe" array), indented. */
+void pl_render_probe_result_text(FILE *out, const json_t *result, int indent, const pl_text_opts *opts);
 
 #endif

@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "portlore/explain.h"
+#include "portlore/probe.h"
 #include "util/util.h"
 
 static const struct option opts[] = {
@@ -16,7 +19,8 @@ static const struct option opts[] = {
 	{"all", no_argument, NULL, 'a'},   {"wide", no_argument, NULL, 'w'}, {"port", required_argument, NULL, 'p'},
 	{"address", required_argument, NULL, 'A'}, {"state", required_argument, NULL, 's'},
 	{"user", required_argument, NULL, 'U'}, {"pid", required_argument, NULL, 'P'},
-	{"command", required_argument, NULL, 'C'}, {"netns", required_argument, NULL, 'N'}, CLI_GLOBAL_OPTIONS,
+	{"command", required_argument, NULL, 'C'}, {"netns", required_argument, NULL, 'N'}, {"probe", no_argument, NULL, 'B'},
+	CLI_GLOBAL_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
@@ -108,6 +112,7 @@ int cmd_ls(int argc, char **argv, cli_ctx *ctx)
 	pl_socket_query q = {.proc_root = "/proc", .listening_only = true, .owners = true, .all_netns = true,
 			     .containers = true, .published = true};
 	filter f = {0};
+	bool probe = false;
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -126,6 +131,9 @@ int cmd_ls(int argc, char **argv, cli_ctx *ctx)
 			break;
 		case 'a':
 			q.listening_only = false;
+			break;
+		case 'B':
+			probe = true;
 			break;
 		case 'N':
 			q.netns = optarg;
@@ -198,6 +206,18 @@ int cmd_ls(int argc, char **argv, cli_ctx *ctx)
 		return q.netns && err.code == PL_ENOTFOUND ? EXIT_NOTHING : EXIT_RUNTIME;
 	}
 	json_t *doc = pl_render_sockets_json(reg, set, &meta);
+	if (probe && doc) {
+		/* --probe: every listener asked what it speaks, on its own loopback */
+		pl_probe_result *res;
+		size_t nres;
+		pl_probe_opts po = pl_probe_local_opts();
+		po.nmap_probes = access(PL_NMAP_SERVICE_PROBES, R_OK) == 0 ? PL_NMAP_SERVICE_PROBES : NULL;
+		if (pl_sockets_probe(set, &po, &res, &nres, &err) == 0) {
+			pl_render_sockets_probe(reg, doc, res, nres);
+			free(res);
+		} else
+			fprintf(stderr, "%s: warning: listeners not probed: %s\n", ctx->prog, err.msg);
+	}
 	pl_socket_set_free(set);
 	pl_registry_close(reg);
 	json_t *socks = json_object_get(doc, "sockets");

@@ -23,7 +23,7 @@ static const cli_cmd commands[] = {
 	 "  --transport T       tcp, udp, sctp or dccp only\n"
 	 "  --in-use            also the thin registrations that the evidence shows in use\n"
 	 "  --limit N           the first N ghosts\n"},
-	{"ls", "[FILTER...] [-4|-6] [--tcp|--udp|--sctp] [--all] [--netns NS] [--wide] [--json|--jsonl]",
+	{"ls", "[FILTER...] [-4|-6] [--tcp|--udp|--sctp] [--all] [--netns NS] [--probe] [--wide] [--json|--jsonl]",
 	 "every listening socket in every network namespace, with owners, containers and verdicts", cmd_ls,
 	 G_OUT | G_JSONL,
 	 "  -t, --tcp  -u, --udp  -S, --sctp   these transports only (default: all three)\n"
@@ -36,11 +36,25 @@ static const cli_cmd commands[] = {
 	 "  --pid N             held by process N\n"
 	 "  --command C         held by a process whose name or command line contains C\n"
 	 "  -w, --wide          whole command lines, file descriptors and queues\n"
-	 "  --netns NS          one network namespace: self, a /run/netns name, an inode, a container\n"},
+	 "  --netns NS          one network namespace: self, a /run/netns name, an inode, a container\n"
+	 "  --probe             ask every listener what it speaks (on its own loopback)\n"},
 	{"pick", "[--count N] [--tcp|--udp] [--range A-B] [--json]", "random ports that pass check", cmd_pick, G_OUT,
 	 "  -n, --count N       how many ports (1-1000, default 1)\n"
 	 "  --range A-B         pick inside A-B (default 1024-49151)\n"
 	 "  -t, --tcp  -u, --udp  judge this transport only (default: both)\n"},
+	{"probe", "[--udp] [--timeout MS] [--wait MS] [--concurrency N] [--rate N] [--no-tls] [--nmap-probes FILE|--no-nmap] [-4|-6] [--json] "
+		  "HOST[:PORT[,PORT|FIRST-LAST][/udp]...]...",
+	 "ask ports what they speak: banner, TLS, HTTP and other probes, with the verdict", cmd_probe, G_JSON | G_COLOR | G_REGISTRY,
+	 "  -t, --tcp  -u, --udp  the transport of ports given without /udp (default: tcp)\n"
+	 "  --timeout MS        the deadline for one port (all its probes)\n"
+	 "  --connect-timeout MS  the deadline for a TCP connect\n"
+	 "  --wait MS           how long to wait for a banner before probing\n"
+	 "  --concurrency N     at most N ports at once\n"
+	 "  --rate N            at most N new connections or datagrams a second\n"
+	 "  --no-tls            no TLS handshake\n"
+	 "  --nmap-probes FILE  nmap's service-probes file for more matches (default: nmap-common's, when installed)\n"
+	 "  --no-nmap           our own matchers only\n"
+	 "  -4, -6              IPv4 or IPv6 addresses only\n"},
 	{"search", "[--limit N] [--json] TERM...", "search service names, descriptions, assignees and common names",
 	 cmd_search, G_OUT,
 	 "  -n, --limit N       at most N results\n"},
@@ -49,10 +63,11 @@ static const cli_cmd commands[] = {
 	 "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
 	 "  --db FILE           the feedback database (SQLite)\n"
 	 "  --expose-processes  show process names to every client, not only loopback ones\n"},
-	{"show", "[--json|--jsonl] [--no-local] [--netns NS] PORT|PORT/PROTO|FIRST-LAST|NAME...",
+	{"show", "[--json|--jsonl] [--no-local] [--no-probe] [--netns NS] PORT|PORT/PROTO|FIRST-LAST|NAME...",
 	 "explain ports, ranges or services (\"22 80 443\", \"80,443\", \"0-65535\")", cmd_show,
 	 G_OUT | G_JSONL | G_NOLOCAL,
-	 "  --netns NS          sockets of one network namespace only: self, a /run/netns name, an inode, a container\n"},
+	 "  --netns NS          sockets of one network namespace only: self, a /run/netns name, an inode, a container\n"
+	 "  --no-probe          do not ask this host's listeners what they speak\n"},
 	{"update", "[--from FILE|URL] [--force]", "fetch IANA's registry into the cache (default: IANA's XML)",
 	 cmd_update, G_COLOR,
 	 "  --from FILE|URL     read this registry instead of IANA's XML\n"
@@ -168,6 +183,8 @@ int main(int argc, char **argv)
 			ctx.jsonl = true, given |= G_JSONL;
 		else if (!strcmp(a, "--no-local"))
 			ctx.no_local = true, given |= G_NOLOCAL;
+		else if (!strcmp(a, "--no-probe"))
+			ctx.no_probe = true;
 		else if (!strcmp(a, "--registry") || !strcmp(a, "--color")) {
 			if (i + 1 >= argc)
 				return cli_usage_error(&ctx, NULL, "option '%s' needs a value", a);

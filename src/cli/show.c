@@ -7,16 +7,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "portlore/explain.h"
 #include "portlore/evidence.h"
+#include "portlore/probe.h"
 #include "portlore/spec.h"
 
 #define MAX_ITEMS 256
 
 static const struct option opts[] = {
-	CLI_GLOBAL_OPTIONS, {"netns", required_argument, NULL, 'N'}, {NULL, 0, NULL, 0},
+	CLI_GLOBAL_OPTIONS, {"netns", required_argument, NULL, 'N'}, {"no-probe", no_argument, NULL, 'Q'},
+	{NULL, 0, NULL, 0},
 };
 
 static int report_error(const cli_ctx *ctx, int rc, const pl_error *err)
@@ -56,6 +59,11 @@ static int show_one(cli_ctx *ctx, const pl_spec *spec, const char *netns)
 		pl_registry_close(reg);
 		return report_error(ctx, rc, &err);
 	}
+	/* What this host's listeners answer (their own loopback): the verdict then rests on it. */
+	pl_probe_opts po = pl_probe_local_opts();
+	po.nmap_probes = access(PL_NMAP_SERVICE_PROBES, R_OK) == 0 ? PL_NMAP_SERVICE_PROBES : NULL;
+	if (!ctx->no_local && !ctx->no_probe && pl_report_probe(rep, &po, &err))
+		cli_error(ctx, "warning: listeners not probed: %s", err.msg);
 	rc = cli_emit(ctx, pl_render_report_json(rep, &meta));
 	pl_report_free(rep);
 	pl_registry_close(reg);
@@ -184,6 +192,10 @@ int cmd_show(int argc, char **argv, cli_ctx *ctx)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'N') {
 			netns = optarg;
+			continue;
+		}
+		if (c == 'Q') {
+			ctx->no_probe = true;
 			continue;
 		}
 		if (c == 'h')

@@ -408,6 +408,16 @@ static json_t *local_json(const pl_report *rep, const pl_port_report *p, pl_rend
 				  listed && !skipped);
 	/* how owners were found, for this port's sockets (null when it has none: nothing was looked for) */
 	json_object_set_new(local, "owner_search", p->nsocks ? owner_search_json(set) : json_null());
+	if (local && p->nprobes) {
+		pl_render_probe_local(rep->reg, p->probes, p->nprobes, local);
+		/* a published port held by a runtime's reservation: the chain first, then what answered through it */
+		json_t *v = json_object_get(local, "verdict");
+		if (npub && (p->nsocks == 0 || all_reserved) && json_is_object(v)) {
+			char both[1024];
+			snprintf(both, sizeof both, "%s %s", text, pl_json_member(v, "explanation"));
+			json_object_set_new(v, "explanation", pl_json_text(both));
+		}
+	}
 	return local;
 }
 

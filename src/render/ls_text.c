@@ -233,6 +233,10 @@ int pl_render_sockets_text(FILE *f, const json_t *doc, const pl_text_opts *opts,
 			fprintf(f, "%.*s...\n", (int)cut_at(proc, room - 3), proc);
 		else
 			fprintf(f, "%s\n", proc);
+		/* ls --probe: what the listener answered, under its row */
+		const json_t *pr = json_object_get(json_array_get(socks, i), "probe");
+		if (json_is_object(pr))
+			fprintf(f, "  asked: %s\n", pl_json_member(json_object_get(pr, "verdict"), "text"));
 	}
 	for (size_t x = 0; x < (n + 1) * NCOLS; x++)
 		free(cell[x]);

@@ -184,8 +184,16 @@ static void local_section(const pl_text_out *o, const json_t *local)
 	if (!pub0 || strcmp(pl_json_member(pub0, "explanation"), pl_json_member(v, "explanation")))
 		wrapped(o, 2, pl_json_member(v, "explanation"));
 	fputs(pl_on(o, PL_RESET), o->f);
+	const json_t *probes = json_object_get(local, "probe");
+	bool probed = !strcmp(pl_json_member(v, "basis"), "probed");
 	if (json_array_size(socks) && strcmp(verdict, "none"))
-		fprintf(o->f, "  %s(confidence: %s)%s\n", pl_on(o, PL_DIM), "names only, no probe or traffic yet", pl_on(o, PL_RESET));
+		fprintf(o->f, "  %s(confidence: %s)%s\n", pl_on(o, PL_DIM),
+			probed ? pl_json_member(v, "confidence") : "names only, no probe or traffic yet", pl_on(o, PL_RESET));
+	if (json_array_size(probes)) {
+		pl_text_opts to = {o->colour};
+		fprintf(o->f, "  %sAsked%s\n", pl_on(o, PL_BOLD), pl_on(o, PL_RESET));
+		json_array_foreach(probes, i, s) pl_render_probe_result_text(o->f, s, 4, &to);
+	}
 	if (*pl_json_member(local, "note"))
 		wrapped(o, 2, pl_json_member(local, "note"));
 }
@@ -415,6 +423,8 @@ static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts, con
 		return pl_render_check_text(f, doc, opts);
 	if (!strcmp(kind, "pick"))
 		return pl_render_pick_text(f, doc, opts);
+	if (!strcmp(kind, "probe"))
+		return pl_render_probe_text(f, doc, opts);
 	if (!strcmp(kind, "search")) {
 		search_text(&o, doc);
 	} else if (!strcmp(kind, "sockets")) {

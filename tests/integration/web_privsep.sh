@@ -47,7 +47,7 @@ section=$(sed -n '/id="host"/,/<\/section>/p' "$T_DIR/body")
 [[ "$section" == *"<strong>python3</strong> <span class=\"note\">pid $LPID"* && "$section" == *"<td>nobody</td>"* ]] &&
 	_tap 1 "the page names the listener's owner: python3, pid $LPID, user nobody" ||
 	_tap 0 "the page names the listener's owner" "$section"
-"$PORTLORE" "$LPORT" --json >"$T_DIR/cli.json"
+"$PORTLORE" "$LPORT" --json --no-probe >"$T_DIR/cli.json"
 owners='[.ports[0].local.sockets[] | {local_port, state, owner_status, owners: [.owners[] | {pid, user, name, cmdline}]}]'
 check "... as \`portlore $LPORT\` names it (owners, users, commands)" \
 	diff <(jq -S "$owners" "$T_DIR/cli.json") <(curl -s "$B/api/ports/$LPORT" | jq -S "$owners")
@@ -137,7 +137,7 @@ if serve_cmd nobody "${AS_NOBODY[@]}" "$PORTLORE" serve --listen 127.0.0.1:0 --d
 	NB="http://$ADDR"
 	sleep 0.6 # a snapshot that has both listeners (both were there before it started: belt and braces)
 	for p in "$LPORT" "$RPORT"; do
-		"${AS_NOBODY[@]}" "$PORTLORE" "$p" --json >"$T_DIR/nb-$p.json" 2>/dev/null
+		"${AS_NOBODY[@]}" "$PORTLORE" "$p" --json --no-probe >"$T_DIR/nb-$p.json" 2>/dev/null
 		check "serve as nobody: port $p's owners as \`portlore $p\` run as nobody shows them" \
 			diff <(jq -S "$owners" "$T_DIR/nb-$p.json") <(curl -s "$NB/api/ports/$p" | jq -S "$owners")
 	done
