@@ -14,9 +14,11 @@ MESON      ?= meson
 # xmllint and jq read results independently, ss/lsof/getent/nginx/wrk are the peers, chromium the browser.
 BUILD_DEPS = gcc pkg-config meson ninja-build python3 \
 	libjansson-dev zlib1g-dev libxml2-dev libcurl4-openssl-dev libmnl-dev \
-	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev
+	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev \
+	libpcap-dev libndpi-dev
 TEST_DEPS = libcmocka-dev clang libclang-rt-dev \
-	libxml2-utils jq man-db bash-completion zsh iproute2 lsof util-linux procps sqlite3 curl
+	libxml2-utils jq man-db bash-completion zsh iproute2 lsof util-linux procps sqlite3 curl \
+	tcpdump libndpi-bin
 # Wanted by the browser test and the web benchmark only: when they cannot be installed, those say they
 # are skipped instead of failing the whole set-up.
 OPTIONAL_DEPS = chromium fonts-noto-color-emoji nginx wrk

@@ -9,6 +9,7 @@
 
 #include "portlore/explain.h"
 #include "portlore/registry.h"
+#include "portlore/traffic.h"
 
 #define PL_SCHEMA_VERSION 1
 
@@ -39,6 +40,10 @@ json_t *pl_render_diff_json(const pl_registry *before, const pl_render_meta *bef
  * them when limit is not 0, with the counts of ghosts and of services (render/lists.c). */
 json_t *pl_render_ghosts_json(const pl_registry *reg, pl_proto proto, size_t limit, const pl_render_meta *meta);
 
+/* `portlore traffic`: the capture, each server port with its verdict, the scanners (render/traffic.c). */
+json_t *pl_render_traffic_json(const pl_registry *reg, const pl_traffic_opts *opts, const pl_traffic_result *r,
+			       const pl_render_meta *meta);
+
 typedef struct pl_text_opts {
 	bool colour;
 } pl_text_opts;
@@ -47,6 +52,7 @@ typedef struct pl_text_opts {
 int pl_render_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 /* The text of the "diff" and "ghosts" documents, which pl_render_text hands on to (render/lists.c). */
 int pl_render_diff_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+int pl_render_traffic_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 int pl_render_ghosts_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 
 #endif

@@ -361,6 +361,8 @@ static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 		return pl_render_diff_text(f, doc, opts);
 	if (!strcmp(kind, "ghosts"))
 		return pl_render_ghosts_text(f, doc, opts);
+	if (!strcmp(kind, "traffic"))
+		return pl_render_traffic_text(f, doc, opts);
 	if (!strcmp(kind, "search")) {
 		search_text(&o, doc);
 	} else if (!strcmp(kind, "sockets")) {
