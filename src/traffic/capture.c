@@ -4,6 +4,7 @@
  * first use like nDPI: `portlore PORT` maps neither. */
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,9 @@
 	X(pcap_set_snaplen)                                                                                   \
 	X(pcap_set_promisc)                                                                                   \
 	X(pcap_set_timeout)                                                                                   \
-	X(pcap_set_immediate_mode)                                                                            \
 	X(pcap_activate)                                                                                      \
+	X(pcap_setnonblock)                                                                                   \
+	X(pcap_get_selectable_fd)                                                                             \
 	X(pcap_compile)                                                                                       \
 	X(pcap_setfilter)                                                                                     \
 	X(pcap_freecode)                                                                                      \
@@ -183,8 +185,7 @@ static int open_live(const pl_traffic_opts *o, pcap_t **pc, pl_traffic_result *r
 		return pl_error_set(err, PL_EIO, "cannot capture on %s: %s", o->iface, ebuf);
 	sym_pcap_set_snaplen(*pc, 65535);
 	sym_pcap_set_promisc(*pc, 0);
-	sym_pcap_set_timeout(*pc, 200);
-	sym_pcap_set_immediate_mode(*pc, 1);
+	sym_pcap_set_timeout(*pc, 100);
 	int rc = sym_pcap_activate(*pc);
 	if (rc < 0) {
 		pl_error_set(err, PL_EIO, "cannot capture on %s: %s%s%s", o->iface, sym_pcap_statustostr(rc),
@@ -211,6 +212,14 @@ static int open_live(const pl_traffic_opts *o, pcap_t **pc, pl_traffic_result *r
 		return PL_EIO;
 	}
 	sym_pcap_freecode(&prog);
+	/* Non-blocking, with our own poll: libpcap's TPACKET_V3 wait on Linux has no time limit on a quiet link,
+	 * and the loop must wake up to honour --seconds and Ctrl-C. */
+	if (sym_pcap_setnonblock(*pc, 1, ebuf) != 0) {
+		pl_error_set(err, PL_EIO, "cannot capture on %s: %s", o->iface, ebuf);
+		sym_pcap_close(*pc);
+		*pc = NULL;
+		return PL_EIO;
+	}
 	snprintf(r->stats.format, sizeof r->stats.format, "live");
 	return 0;
 }
@@ -267,8 +276,13 @@ int pl_traffic_run(const pl_traffic_opts *opts, pl_traffic_result **out, pl_erro
 		struct pcap_pkthdr *h;
 		const u_char *data;
 		int n = sym_pcap_next_ex(pc, &h, &data);
-		if (n == 0)
-			continue; /* a live capture's timeout: check the clock and the stop flag */
+		if (n == 0) {
+			/* Nothing waiting on a live capture: sleep until a packet, or 100 ms to look at the clock. */
+			struct pollfd pfd = {.fd = sym_pcap_get_selectable_fd(pc), .events = POLLIN};
+			if (pfd.fd >= 0)
+				poll(&pfd, 1, 100);
+			continue;
+		}
 		if (n == PCAP_ERROR_BREAK)
 			break;
 		if (n < 0) {
