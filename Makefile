@@ -12,14 +12,15 @@ MESON      ?= meson
 
 # From Debian. What building needs (make run), then what the tests and benchmarks add (make check, bench):
 # xmllint and jq read results independently, ss/lsof/getent/nginx/wrk/ndpiReader are the peers, chromium the browser.
-# tools/captures.sh (regenerating tests/captures/) needs more: nmap dnsmasq-base bind9-dnsutils openssh-server
-# redis-server redis-tools; the tests only read the committed captures.
+# tools/captures.sh (regenerating tests/captures/) needs more: bind9-dnsutils redis-tools (and the daemons above);
+# the traffic tests only read the committed captures.
 BUILD_DEPS = gcc pkg-config meson ninja-build python3 \
 	libjansson-dev zlib1g-dev libxml2-dev libcurl4-openssl-dev libmnl-dev \
-	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev \
+	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libpcre2-dev \
 	libpcap-dev libndpi-dev
 TEST_DEPS = libcmocka-dev clang libclang-rt-dev \
 	libxml2-utils jq man-db bash-completion zsh iproute2 lsof util-linux procps sqlite3 curl \
+	nginx openssh-server redis-server postgresql dnsmasq-base mosquitto openssl nmap \
 	tcpdump libndpi-bin time
 # Wanted by the browser test and the web benchmark only: when they cannot be installed, those say they
 # are skipped instead of failing the whole set-up.
@@ -104,6 +105,7 @@ bench: test-deps build
 	bash bench/sockets.sh $(BUILD)/portlore
 	bash bench/web.sh $(BUILD)/portlore
 	bash bench/traffic.sh $(BUILD)/portlore
+	bash bench/probe.sh $(BUILD)/portlore
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

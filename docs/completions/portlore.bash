@@ -4,8 +4,8 @@ _portlore()
 	local cur prev words cword
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="show search diff ghosts ls check pick serve update"
-	local opts="--json --registry --no-local --color --help --version"
+	local commands="show search diff ghosts ls check pick probe serve update"
+	local opts="--json --registry --no-local --no-probe --color --help --version"
 	case $prev in
 	--registry | --db)
 		COMPREPLY=($(compgen -f -- "$cur"))
@@ -19,7 +19,7 @@ _portlore()
 		COMPREPLY=($(compgen -W "tcp udp sctp dccp" -- "$cur"))
 		return
 		;;
-	--limit)
+	--limit | --timeout | --connect-timeout | --wait | --concurrency | --rate)
 		return
 		;;
 	esac
@@ -28,6 +28,8 @@ _portlore()
 		[[ " ${COMP_WORDS[*]} " == *" search "* ]] && extra="--limit"
 		[[ " ${COMP_WORDS[*]} " == *" ghosts "* ]] && extra="--limit --transport"
 		[[ " ${COMP_WORDS[*]} " == *" serve "* ]] && extra="--listen --db --expose-processes"
+		[[ " ${COMP_WORDS[*]} " == *" ls "* ]] && extra="--probe"
+		[[ " ${COMP_WORDS[*]} " == *" probe "* ]] && extra="--udp --tcp --timeout --connect-timeout --wait --concurrency --rate --no-tls --nmap-probes --no-nmap -4 -6"
 		COMPREPLY=($(compgen -W "$opts $extra" -- "$cur"))
 		return
 	fi

@@ -52,6 +52,9 @@ typedef struct pl_port_report {
 	size_t nsocks;
 	uint32_t *socks;        /* indices into pl_report.sockets->socks */
 	pl_local local;
+	/* What the listeners answered when asked (pl_report_probe): one result per transport listening. */
+	size_t nprobes;
+	struct pl_probe_result *probes;
 } pl_port_report;
 
 typedef struct pl_report {
@@ -88,6 +91,25 @@ pl_match_verdict pl_verdict_judge(const pl_registry *reg, const pl_socket_set *s
 /* A sentence for it, e.g. "python3 (pid 812) listens on 2908/tcp; the registered service is mao: this is not it". */
 void pl_verdict_explain(const pl_registry *reg, const pl_socket_set *set, const pl_socket *s, pl_match_verdict v,
 			uint32_t record, bool has_record, char *buf, size_t size);
+
+/* ---- what answered, against the registry (probed.c) ---- */
+struct pl_probe_result;
+/* The verdict for a probe's result on its port and transport, with its sentence ("HTTP (nginx 1.22.1) on
+ * 2908/tcp: not mao — probed"); *record is the registered record compared with, when *has_record. */
+pl_match_verdict pl_probe_judge(const pl_registry *reg, const struct pl_probe_result *r, uint32_t *record,
+				bool *has_record, char *buf, size_t size);
+/* Probes this host's listeners on the report's ports (a wildcard listener on loopback, any other at its own
+ * address; one per port and transport), after pl_report_build with the host part. opts may be NULL
+ * (short timeouts). 0, or a negative PL_E when the prober cannot run at all (err). */
+struct pl_probe_opts;
+/* The protocols port is known for (protocol keys, best first), to order the probes: a pl_probe_opts
+ * prefer_for. Fed by the evidence module's known uses (issue 10). */
+size_t pl_probe_known_protocols(void *ctx, uint16_t port, pl_proto proto, const char **keys, size_t max);
+int pl_report_probe(pl_report *rep, const struct pl_probe_opts *opts, pl_error *err);
+/* Probes every listener of set (tcp and udp, one per port and transport; `portlore ls --probe`): *out is
+ * malloc'd, n results. */
+int pl_sockets_probe(const pl_socket_set *set, const struct pl_probe_opts *opts, struct pl_probe_result **out,
+		     size_t *n, pl_error *err);
 
 /* ---- safe to take? (pick.c) ---- */
 enum {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "portlore/explain.h"
+#include "portlore/probe.h"
 #include "portlore/registry.h"
 #include "portlore/traffic.h"
 
@@ -43,6 +44,16 @@ json_t *pl_render_ghosts_json(const pl_registry *reg, pl_proto proto, size_t lim
 /* `portlore traffic`: the capture, each server port with its verdict, the scanners (render/traffic.c). */
 json_t *pl_render_traffic_json(const pl_registry *reg, const pl_traffic_opts *opts, const pl_traffic_result *r,
 			       const pl_render_meta *meta);
+/* `portlore probe`: each result with its evidence, the registered service and the verdict (render/probe.c). */
+json_t *pl_render_probe_json(const pl_registry *reg, const pl_probe_result *results, size_t n,
+			     const pl_render_meta *meta);
+json_t *pl_render_probe_result_json(const pl_registry *reg, const pl_probe_result *r);
+/* Adds a port report's probe results to its "local" object ("probe": [...]) and, when one named what
+ * answered, makes that the verdict (basis "probed"; the names-only one stays as "by_name"). */
+void pl_render_probe_local(const pl_registry *reg, const pl_probe_result *r, size_t n, json_t *local);
+/* Adds probe results to the rows of a `portlore ls` document with their port and transport ("probe"), the
+ * verdict becoming the probed one when the probe named what answered. */
+void pl_render_sockets_probe(const pl_registry *reg, json_t *doc, const pl_probe_result *r, size_t n);
 
 typedef struct pl_text_opts {
 	bool colour;
@@ -54,5 +65,8 @@ int pl_render_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 int pl_render_diff_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 int pl_render_traffic_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 int pl_render_ghosts_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+int pl_render_probe_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+/* One probe result (an element of "results", or of a port's "probe" array), indented. */
+void pl_render_probe_result_text(FILE *out, const json_t *result, int indent, const pl_text_opts *opts);
 
 #endif

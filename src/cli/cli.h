@@ -17,6 +17,7 @@ typedef struct cli_ctx {
 	bool json;
 	int colour;                /* -1 auto, 0 never, 1 always */
 	bool no_local;
+	bool no_probe;             /* --no-probe: do not ask this host's listeners what they speak */
 	const char *prog;
 } cli_ctx;
 
@@ -37,6 +38,7 @@ int cmd_check(int argc, char **argv, cli_ctx *ctx);
 int cmd_pick(int argc, char **argv, cli_ctx *ctx);
 int cmd_traffic(int argc, char **argv, cli_ctx *ctx);
 int cmd_serve(int argc, char **argv, cli_ctx *ctx);
+int cmd_probe(int argc, char **argv, cli_ctx *ctx);
 
 /* Common options every subcommand takes; returns 1 when it consumed the option, 0 if not its own,
  * or EXIT_USAGE + 100 on a bad value (already reported). */

@@ -20,6 +20,9 @@ int cli_common_option(int opt, const char *arg, cli_ctx *ctx)
 	case 'L':
 		ctx->no_local = true;
 		return 1;
+	case 'Q':
+		ctx->no_probe = true;
+		return 1;
 	case 'r':
 		if (!*arg) {
 			cli_usage_error(ctx, NULL, "--registry needs a file name");

@@ -2,18 +2,23 @@
  * sorted by port, each with its owners, the service registered for its port and the verdict. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
+#include "portlore/explain.h"
+#include "portlore/probe.h"
 
 static const struct option opts[] = {
 	{"tcp", no_argument, NULL, 't'},  {"udp", no_argument, NULL, 'u'},   {"sctp", no_argument, NULL, 'S'},
 	{"all", no_argument, NULL, 'a'},  {"json", no_argument, NULL, 'j'},  {"registry", required_argument, NULL, 'r'},
-	{"color", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	{"color", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {"probe", no_argument, NULL, 'P'},
+	{NULL, 0, NULL, 0},
 };
 
 int cmd_ls(int argc, char **argv, cli_ctx *ctx)
 {
 	pl_socket_query q = {.proc_root = "/proc", .listening_only = true, .owners = true};
+	bool probe = false;
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -33,6 +38,9 @@ int cmd_ls(int argc, char **argv, cli_ctx *ctx)
 			break;
 		case 'a':
 			q.listening_only = false;
+			break;
+		case 'P':
+			probe = true;
 			break;
 		case '?':
 		case ':':
@@ -58,7 +66,18 @@ int cmd_ls(int argc, char **argv, cli_ctx *ctx)
 		pl_registry_close(reg);
 		return EXIT_RUNTIME;
 	}
-	rc = cli_emit(ctx, pl_render_sockets_json(reg, set, &meta));
+	json_t *doc = pl_render_sockets_json(reg, set, &meta);
+	if (probe && doc) {
+		/* --probe: every listener asked what it speaks, on its own loopback */
+		pl_probe_result *res;
+		size_t nres;
+		if (pl_sockets_probe(set, NULL, &res, &nres, &err) == 0) {
+			pl_render_sockets_probe(reg, doc, res, nres);
+			free(res);
+		} else
+			fprintf(stderr, "%s: warning: listeners not probed: %s\n", ctx->prog, err.msg);
+	}
+	rc = cli_emit(ctx, doc);
 	size_t n = set->n;
 	pl_socket_set_free(set);
 	pl_registry_close(reg);

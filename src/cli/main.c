@@ -15,13 +15,16 @@ static const cli_cmd commands[] = {
 	{"diff", "[--json] OLD NEW", "what changed between two registries (a file, 'embedded' or 'cache')", cmd_diff},
 	{"ghosts", "[--transport T] [--json] [--limit N]", "list every ghost registration, with its contact",
 	 cmd_ghosts},
-	{"ls", "[--tcp|--udp|--sctp] [--all] [--json]", "every listening socket here, with owners and verdicts",
+	{"ls", "[--tcp|--udp|--sctp] [--all] [--probe] [--json]", "every listening socket here, with owners and verdicts",
 	 cmd_ls},
 	{"pick", "[--count N] [--tcp|--udp] [--range A-B] [--json]", "random ports that pass check", cmd_pick},
+	{"probe", "[--udp] [--timeout MS] [--wait MS] [--concurrency N] [--rate N] [--no-tls] [--nmap-probes FILE|--no-nmap] [-4|-6] [--json] "
+		  "HOST[:PORT[,PORT|FIRST-LAST][/udp]...]...",
+	 "ask ports what they speak: banner, TLS, HTTP and other probes, with the verdict", cmd_probe},
 	{"search", "[--limit N] [--json] TERM", "search service names, descriptions and assignees", cmd_search},
 	{"serve", "[--listen ADDR:PORT] [--db FILE] [--expose-processes]",
 	 "serve port pages, a JSON API, feedback and /metrics over HTTP", cmd_serve},
-	{"show", "[--json] [--no-local] PORT|PORT/PROTO|FIRST-LAST|NAME", "explain a port, a range or a service",
+	{"show", "[--json] [--no-local] [--no-probe] PORT|PORT/PROTO|FIRST-LAST|NAME", "explain a port, a range or a service",
 	 cmd_show},
 	{"traffic", "(--pcap FILE | --iface IF) [--port N] [--seconds S] [--json] [--max-flows N] [--idle S] "
 		    "[--scan-ports N] [--scan-hosts N] [--scan-window S] [--no-dpi]",
@@ -54,6 +57,7 @@ void cli_print_usage(FILE *f, const char *cmd)
 		   "  --json              print one JSON document (docs/json-schema.md)\n"
 		   "  --registry FILE     use this registry: IANA XML or CSV, a portlore index or table\n"
 		   "  --no-local          registry answer only: skip what is on this host\n"
+		   "  --no-probe          do not ask this host's listeners what they speak\n"
 		   "  --color WHEN        auto (default: when stdout is a terminal and NO_COLOR is unset), always, never\n"
 		   "  -h, --help          this help\n"
 		   "  -V, --version       version and the registry in use\n"
@@ -112,6 +116,8 @@ int main(int argc, char **argv)
 			ctx.json = true;
 		else if (!strcmp(a, "--no-local"))
 			ctx.no_local = true;
+		else if (!strcmp(a, "--no-probe"))
+			ctx.no_probe = true;
 		else if (!strcmp(a, "--registry") || !strcmp(a, "--color")) {
 			if (i + 1 >= argc)
 				return cli_usage_error(&ctx, NULL, "option '%s' needs a value", a);

@@ -6,10 +6,12 @@
 
 #include "cli.h"
 #include "portlore/explain.h"
+#include "portlore/probe.h"
 #include "portlore/spec.h"
 
 static const struct option opts[] = {
 	{"json", no_argument, NULL, 'j'},         {"no-local", no_argument, NULL, 'L'},
+	{"no-probe", no_argument, NULL, 'Q'},
 	{"registry", required_argument, NULL, 'r'}, {"color", required_argument, NULL, 'c'},
 	{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 };
@@ -64,6 +66,9 @@ int cmd_show(int argc, char **argv, cli_ctx *ctx)
 		pl_registry_close(reg);
 		return rc == PL_ENOTFOUND ? EXIT_NOTHING : rc == PL_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
+	/* What this host's listeners answer (their own loopback): the verdict then rests on it. */
+	if (!ctx->no_local && !ctx->no_probe && pl_report_probe(rep, NULL, &err))
+		fprintf(stderr, "%s: warning: listeners not probed: %s\n", ctx->prog, err.msg);
 	rc = cli_emit(ctx, pl_render_report_json(rep, &meta));
 	pl_report_free(rep);
 	pl_registry_close(reg);

@@ -236,6 +236,7 @@ void pl_report_free(pl_report *rep)
 	for (size_t i = 0; i < rep->nports; i++) {
 		free(rep->ports[i].records);
 		free(rep->ports[i].socks);
+		free(rep->ports[i].probes);
 	}
 	pl_socket_set_free(rep->sockets);
 	free(rep->ports);

@@ -225,8 +225,11 @@ static json_t *local_json(const pl_report *rep, const pl_port_report *p)
 				    "names only: the process, executable and systemd unit against the registered name and "
 				    "its known daemons (no probe or traffic yet)",
 				    "explanation", pl_json_text(text));
-	return json_pack("{s:b, s:n, s:o, s:o, s:o}", "checked", true, "error", "note", pl_json_text_or_null(set->note),
-			 "sockets", socks, "verdict", verdict);
+	json_t *local = json_pack("{s:b, s:n, s:o, s:o, s:o}", "checked", true, "error", "note",
+				  pl_json_text_or_null(set->note), "sockets", socks, "verdict", verdict);
+	if (local && p->nprobes)
+		pl_render_probe_local(rep->reg, p->probes, p->nprobes, local);
+	return local;
 }
 
 static json_t *port_json(const pl_report *rep, const pl_port_report *p)

@@ -174,8 +174,16 @@ static void local_section(const pl_text_out *o, const json_t *local)
 	fprintf(o->f, "%s", !strcmp(verdict, "mismatch") ? pl_on(o, PL_YELLOW) : !strcmp(verdict, "match") ? pl_on(o, PL_GREEN) : "");
 	wrapped(o, 2, pl_json_member(v, "explanation"));
 	fputs(pl_on(o, PL_RESET), o->f);
+	const json_t *probes = json_object_get(local, "probe");
+	bool probed = !strcmp(pl_json_member(v, "basis"), "probed");
 	if (json_array_size(socks) && strcmp(verdict, "none"))
-		fprintf(o->f, "  %s(confidence: %s)%s\n", pl_on(o, PL_DIM), "names only, no probe or traffic yet", pl_on(o, PL_RESET));
+		fprintf(o->f, "  %s(confidence: %s)%s\n", pl_on(o, PL_DIM),
+			probed ? pl_json_member(v, "confidence") : "names only, no probe or traffic yet", pl_on(o, PL_RESET));
+	if (json_array_size(probes)) {
+		pl_text_opts to = {o->colour};
+		fprintf(o->f, "  %sAsked%s\n", pl_on(o, PL_BOLD), pl_on(o, PL_RESET));
+		json_array_foreach(probes, i, s) pl_render_probe_result_text(o->f, s, 4, &to);
+	}
 	if (*pl_json_member(local, "note"))
 		wrapped(o, 2, pl_json_member(local, "note"));
 }
@@ -209,6 +217,9 @@ static void sockets_text(const pl_text_out *o, const json_t *doc)
 							       : "; whether this is it: unknown",
 				pl_on(o, PL_RESET));
 		}
+		const json_t *pr = json_object_get(s, "probe");
+		if (json_is_object(pr))
+			fprintf(o->f, "  %-10s asked: %s\n", "", pl_json_member(json_object_get(pr, "verdict"), "text"));
 	}
 	const json_t *src = json_object_get(doc, "source");
 	if (*pl_json_member(src, "note"))
@@ -363,6 +374,8 @@ static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 		return pl_render_ghosts_text(f, doc, opts);
 	if (!strcmp(kind, "traffic"))
 		return pl_render_traffic_text(f, doc, opts);
+	if (!strcmp(kind, "probe"))
+		return pl_render_probe_text(f, doc, opts);
 	if (!strcmp(kind, "search")) {
 		search_text(&o, doc);
 	} else if (!strcmp(kind, "sockets")) {

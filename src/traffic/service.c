@@ -6,6 +6,15 @@
 #include "internal.h"
 #include "util/util.h"
 
+/* The probe module keeps the shared table of keys against IANA names; this file asks it first and adds the
+ * keys only nDPI produces (mdns, dhcp, netbios ...). Built without it, the table below stands alone. */
+#if __has_include("portlore/probe.h")
+#include "portlore/probe.h"
+#define HAVE_PROBE_NAMES 1
+#else
+#define HAVE_PROBE_NAMES 0
+#endif
+
 /* nDPI names that are not simply the key in lower case. */
 static const struct {
 	const char *ndpi, *key;
@@ -92,6 +101,10 @@ bool pl_traffic_protocol_is_service(const char *protocol, const char *service)
 		return false;
 	if (!pl_strcasecmp(protocol, service))
 		return true;
+#if HAVE_PROBE_NAMES
+	if (pl_probe_service_is(protocol, service))
+		return true;
+#endif
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (!strcmp(keys[i].key, protocol))
 			return in_list(keys[i].services, service);
@@ -100,6 +113,11 @@ bool pl_traffic_protocol_is_service(const char *protocol, const char *service)
 
 const char *pl_traffic_protocol_display(const char *protocol)
 {
+#if HAVE_PROBE_NAMES
+	const char *t = pl_probe_protocol_title(protocol);
+	if (t && strcmp(t, protocol) != 0)
+		return t;
+#endif
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (!strcmp(keys[i].key, protocol))
 			return keys[i].display;
