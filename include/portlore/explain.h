@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "portlore/error.h"
+#include "portlore/evidence.h"
 #include "portlore/registry.h"
 #include "portlore/sockets.h"
 #include "portlore/spec.h"
@@ -16,16 +17,19 @@ typedef enum pl_range_class { PL_RANGE_SYSTEM, PL_RANGE_USER, PL_RANGE_DYNAMIC }
 
 typedef enum pl_ghost {
 	PL_GHOST_NO = 0,  /* every assigned service here has a description or a reference */
-	PL_GHOST_YES,     /* by DESIGN.md's rule, on a registry that carries references */
-	PL_GHOST_LIKELY,  /* by the rule, but this registry has no references at all (the embedded snapshot) */
+	PL_GHOST_YES,     /* by DESIGN.md's rule, and every source of evidence is silent (evidence.h) */
+	PL_GHOST_LIKELY,  /* by the rule and no evidence of use, but this registry has no references at all */
+	PL_GHOST_THIN,    /* a thin registration by the rule, but some source shows the port in use */
 } pl_ghost;
 
-/* Does what listens look like the registered service? (issue 5: by names only, so far) */
+/* Does what listens look like the registered service or a known use of the port (verdict.c)? */
 typedef enum pl_match_verdict {
 	PL_VERDICT_NONE = 0,  /* nothing listens there */
 	PL_VERDICT_MATCH,     /* a process, executable or unit names the service or one of its known daemons */
 	PL_VERDICT_MISMATCH,  /* owners seen, and none of their names relates to the service: "this is not it" */
-	PL_VERDICT_UNKNOWN,   /* owners not visible, or no registered service to compare with */
+	PL_VERDICT_UNKNOWN,   /* owners not visible, nothing to compare with, or a generic runtime (java, python...)
+			       * whose command line names nothing known */
+	PL_VERDICT_PROXY,     /* a container runtime's port publisher (docker-proxy, conmon, rootlessport...) */
 } pl_match_verdict;
 
 typedef struct pl_local {
@@ -48,6 +52,8 @@ typedef struct pl_port_report {
 	unsigned missing;       /* bit per pl_proto with no record (when the query did not fix the transport) */
 	pl_ghost ghost;
 	uint32_t ghost_record;  /* first ghost record, when ghost != NO */
+	pl_use_level use;       /* what the evidence says of the port's use (pl_evidence_gather; NONE without port) */
+	unsigned signals;       /* which sources spoke (PL_SIGNAL_...) */
 	/* On this host (when the report was built without no_local): sockets on this port, listeners first */
 	size_t nsocks;
 	uint32_t *socks;        /* indices into pl_report.sockets->socks */
@@ -64,6 +70,7 @@ typedef struct pl_report {
 	size_t nports;
 	pl_port_report *ports;
 	pl_socket_set *sockets; /* NULL with no_local, or when the host could not be read (local_error says why) */
+	pl_services_file *services; /* the host's /etc/services, NULL when unreadable or not asked for */
 	char local_error[512];
 } pl_report;
 
@@ -71,6 +78,7 @@ typedef struct pl_report_opts {
 	const char *proc_root; /* "/proc" */
 	bool no_local;         /* skip the live sockets part */
 	unsigned protos;       /* which transports' sockets to look at (0: all) */
+	const char *services_path; /* the host's services file: NULL for /etc/services, "" for none */
 } pl_report_opts;
 
 /* PL_ENOTFOUND when a name is unknown to the registry; PL_EINVAL when a digit-led name is neither

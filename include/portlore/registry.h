@@ -97,6 +97,9 @@ bool pl_record_is_ghost(const pl_record *rec);
 /* The rule applied to a service at its port: a ghost only when every record of that name there (each
  * transport) is one, so ssh's terse sctp row does not make ssh a ghost. Use this for verdicts. */
 bool pl_record_service_is_ghost(const pl_record *rec);
+/* The whole ghost rule: pl_record_service_is_ghost, and no source of evidence (evidence.h: known uses,
+ * Wireshark, Nmap's top ports, netbase) shows its port in use. ghosts.c. */
+bool pl_record_is_true_ghost(const pl_record *rec);
 
 /* ---- search ---- */
 typedef enum pl_match {
@@ -104,6 +107,8 @@ typedef enum pl_match {
 	PL_MATCH_PREFIX,    /* the start of the service name */
 	PL_MATCH_WORD,      /* a whole word of the name, description or an assignee */
 	PL_MATCH_SUBSTRING, /* anywhere in those */
+	PL_MATCH_ALIAS,     /* a common name the evidence tables give its port ("dns" for domain 53); ranked right
+			     * after the exact names that have a port */
 } pl_match;
 
 typedef struct pl_hit {
@@ -111,9 +116,17 @@ typedef struct pl_hit {
 	pl_match match;
 } pl_hit;
 
-/* Case-insensitive search over assigned records, best match first, then by port and transport.
- * Returns the number of hits written (<= max), or a negative PL_E code. */
+/* Case-insensitive search over assigned records, best match first, then by port and transport. Words
+ * separated by blanks must all match (a record's class is that of its weakest word). Returns the number
+ * of hits written (<= max), or a negative PL_E code. Served from an index kept with the registry (built on
+ * the first search, completed on the second: thread-safe); a search then costs microseconds. */
 int pl_registry_search(const pl_registry *reg, const char *term, pl_hit *hits, size_t max, pl_error *err);
+/* The same, and *total (when not NULL) how many records match in all: the list was cut when it exceeds
+ * the count returned. */
+int pl_registry_search_ex(const pl_registry *reg, const char *term, pl_hit *hits, size_t max, size_t *total,
+			  pl_error *err);
+/* Builds the whole search index now (a server calls it at start-up, before taking requests). */
+int pl_registry_search_prepare(const pl_registry *reg, pl_error *err);
 
 /* ---- diff ---- */
 /* The fields a matched record may change in, old -> new; bit (1u << field) of pl_diff.fields. */
@@ -163,7 +176,9 @@ typedef struct pl_service {
 	uint16_t port_lo, port_hi;
 	const uint32_t *records; /* indices of its records (one a transport, as a rule), in registry order */
 	size_t nrecords;
-	bool ghost; /* pl_record_service_is_ghost holds for each of its records */
+	bool ghost; /* thin (below) and no source of evidence shows its port in use (evidence.h): a true ghost */
+	bool thin;  /* pl_record_service_is_ghost holds for each of its records: IANA's paperwork says nothing */
+	int use;    /* pl_use_level of its port (PL_USE_NONE for a name-only service) */
 } pl_service;
 
 typedef int (*pl_service_fn)(const pl_service *svc, void *ctx);

@@ -24,6 +24,10 @@ typedef struct pl_render_meta {
 json_t *pl_render_report_json(const pl_report *rep, const pl_render_meta *meta);
 json_t *pl_render_search_json(const pl_registry *reg, const char *term, const pl_hit *hits, size_t nhits,
 			      const pl_render_meta *meta);
+/* The same with the number of matches in all (pl_registry_search_ex): "total", and "cut" when the results
+ * hold fewer. */
+json_t *pl_render_search_json_ex(const pl_registry *reg, const char *term, const pl_hit *hits, size_t nhits,
+				 size_t total, const pl_render_meta *meta);
 /* A socket with its owners, and one process: shared by the port report and `portlore ls`. */
 json_t *pl_render_socket_json(const pl_socket_set *set, const pl_socket *s);
 json_t *pl_render_process_json(const pl_process *p);
@@ -40,6 +44,10 @@ json_t *pl_render_diff_json(const pl_registry *before, const pl_render_meta *bef
 /* `portlore ghosts`: every ghost service (of transport proto unless PL_PROTO_NONE), the first limit of
  * them when limit is not 0, with the counts of ghosts and of services (render/lists.c). */
 json_t *pl_render_ghosts_json(const pl_registry *reg, pl_proto proto, size_t limit, const pl_render_meta *meta);
+/* The same, and with thin, the thin registrations whose port is in use ("thin_in_use", each with its
+ * evidence), listed apart from the ghosts. */
+json_t *pl_render_ghosts_json_ex(const pl_registry *reg, pl_proto proto, size_t limit, bool thin,
+				 const pl_render_meta *meta);
 
 /* `portlore traffic`: the capture, each server port with its verdict, the scanners (render/traffic.c). */
 json_t *pl_render_traffic_json(const pl_registry *reg, const pl_traffic_opts *opts, const pl_traffic_result *r,

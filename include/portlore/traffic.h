@@ -93,7 +93,7 @@ typedef struct pl_traffic_protocol {
 	char application[32];   /* nDPI's application above it when it names one ("Google"), else "" */
 	char product[64];       /* from the probe matchers, when the payload names it */
 	char version[64];
-	const char *by;         /* "ndpi" or "probe" */
+	const char *by;         /* "ndpi", "probe", or "ndpi+probe" when its flows were named by either */
 	uint64_t flows;
 } pl_traffic_protocol;
 

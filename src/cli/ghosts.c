@@ -13,6 +13,7 @@ static const struct option opts[] = {
 	{"json", no_argument, NULL, 'j'},           {"limit", required_argument, NULL, 'n'},
 	{"transport", required_argument, NULL, 't'}, {"registry", required_argument, NULL, 'r'},
 	{"color", required_argument, NULL, 'c'},    {"help", no_argument, NULL, 'h'},
+	{"in-use", no_argument, NULL, 'u'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -20,6 +21,7 @@ int cmd_ghosts(int argc, char **argv, cli_ctx *ctx)
 {
 	uint32_t limit = 0;
 	pl_proto proto = PL_PROTO_NONE;
+	bool thin = false;
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -32,6 +34,10 @@ int cmd_ghosts(int argc, char **argv, cli_ctx *ctx)
 			if (pl_parse_uint(optarg, strlen(optarg), MAX_LIMIT, &limit) || limit == 0)
 				return cli_usage_error(ctx, "ghosts", "--limit takes a number from 1 to %d, not '%s'", MAX_LIMIT,
 						       optarg);
+			continue;
+		}
+		if (c == 'u') {
+			thin = true;
 			continue;
 		}
 		if (c == 't') {
@@ -52,7 +58,7 @@ int cmd_ghosts(int argc, char **argv, cli_ctx *ctx)
 	int rc = cli_open_registry(ctx, &reg, &meta);
 	if (rc)
 		return rc;
-	json_t *doc = pl_render_ghosts_json(reg, proto, limit, &meta);
+	json_t *doc = pl_render_ghosts_json_ex(reg, proto, limit, thin, &meta);
 	json_int_t found = doc ? json_integer_value(json_object_get(json_object_get(doc, "counts"), "ghosts")) : 0;
 	rc = cli_emit(ctx, doc);
 	pl_registry_close(reg);

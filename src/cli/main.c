@@ -13,7 +13,7 @@ static const cli_cmd commands[] = {
 	{"check", "[--tcp|--udp] [--json] PORT", "is the port safe to take for a new service? (exit 0 yes, 1 no)",
 	 cmd_check},
 	{"diff", "[--json] OLD NEW", "what changed between two registries (a file, 'embedded' or 'cache')", cmd_diff},
-	{"ghosts", "[--transport T] [--json] [--limit N]", "list every ghost registration, with its contact",
+	{"ghosts", "[--transport T] [--in-use] [--json] [--limit N]", "list every ghost registration, with its contact",
 	 cmd_ghosts},
 	{"ls", "[--tcp|--udp|--sctp] [--all] [--probe] [--json]", "every listening socket here, with owners and verdicts",
 	 cmd_ls},
@@ -21,7 +21,8 @@ static const cli_cmd commands[] = {
 	{"probe", "[--udp] [--timeout MS] [--wait MS] [--concurrency N] [--rate N] [--no-tls] [--nmap-probes FILE|--no-nmap] [-4|-6] [--json] "
 		  "HOST[:PORT[,PORT|FIRST-LAST][/udp]...]...",
 	 "ask ports what they speak: banner, TLS, HTTP and other probes, with the verdict", cmd_probe},
-	{"search", "[--limit N] [--json] TERM", "search service names, descriptions and assignees", cmd_search},
+	{"search", "[--limit N] [--json] TERM...", "search service names, descriptions, assignees and common names",
+	 cmd_search},
 	{"serve", "[--listen ADDR:PORT] [--db FILE] [--expose-processes]",
 	 "serve port pages, a JSON API, feedback and /metrics over HTTP", cmd_serve},
 	{"show", "[--json] [--no-local] [--no-probe] PORT|PORT/PROTO|FIRST-LAST|NAME", "explain a port, a range or a service",

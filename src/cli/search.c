@@ -41,9 +41,15 @@ int cmd_search(int argc, char **argv, cli_ctx *ctx)
 	}
 	if (optind >= argc)
 		return cli_usage_error(ctx, "search", "no search term given");
-	if (argc - optind > 1)
-		return cli_usage_error(ctx, "search", "one search term at a time; quote a phrase: 'secure shell'");
-	const char *term = argv[optind];
+	/* Several operands are several words, all of which must match: "remote desktop". */
+	char term[1024];
+	size_t at = 0;
+	for (int i = optind; i < argc; i++) {
+		int w = snprintf(term + at, sizeof term - at, "%s%s", at ? " " : "", argv[i]);
+		if (w < 0 || (size_t)w >= sizeof term - at)
+			return cli_usage_error(ctx, "search", "search words longer than %zu characters", sizeof term - 1);
+		at += (size_t)w;
+	}
 	pl_registry *reg;
 	pl_render_meta meta;
 	int rc = cli_open_registry(ctx, &reg, &meta);
@@ -56,14 +62,15 @@ int cmd_search(int argc, char **argv, cli_ctx *ctx)
 		return EXIT_RUNTIME;
 	}
 	pl_error err = {0};
-	int n = pl_registry_search(reg, term, hits, limit, &err);
+	size_t total = 0;
+	int n = pl_registry_search_ex(reg, term, hits, limit, &total, &err);
 	if (n < 0) {
 		fprintf(stderr, "%s: %s\n", ctx->prog, err.msg);
 		free(hits);
 		pl_registry_close(reg);
 		return n == PL_ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
 	}
-	rc = cli_emit(ctx, pl_render_search_json(reg, term, hits, (size_t)n, &meta));
+	rc = cli_emit(ctx, pl_render_search_json_ex(reg, term, hits, (size_t)n, total, &meta));
 	free(hits);
 	pl_registry_close(reg);
 	if (rc)

@@ -26,7 +26,7 @@ void pl_range_bounds(pl_range_class c, uint16_t *first, uint16_t *last)
 
 const char *pl_ghost_name(pl_ghost g)
 {
-	return g == PL_GHOST_YES ? "ghost" : g == PL_GHOST_LIKELY ? "likely_ghost" : "no";
+	return g == PL_GHOST_YES ? "ghost" : g == PL_GHOST_LIKELY ? "likely_ghost" : g == PL_GHOST_THIN ? "thin" : "no";
 }
 
 static void fill_host(pl_port_report *p, const pl_host_ports *h)
@@ -38,15 +38,23 @@ static void fill_host(pl_port_report *p, const pl_host_ports *h)
 	p->reserved_local = pl_host_port_reserved(h, p->port);
 }
 
-static void judge(const pl_registry *reg, pl_port_report *p)
+/* A ghost is a thin registration (DESIGN.md's rule) at a port nobody is seen using: every source of
+ * evidence silent. A thin registration at a port in use is "thin", and the renderers say why. */
+static void judge(const pl_registry *reg, const pl_services_file *services, pl_port_report *p)
 {
 	bool refs = pl_registry_has_references(reg);
 	p->ghost = PL_GHOST_NO;
+	if (p->has_port) {
+		pl_evidence ev;
+		pl_evidence_gather(p->port, PL_PROTO_NONE, services, &ev);
+		p->use = ev.level;
+		p->signals = ev.signals;
+	}
 	for (size_t i = 0; i < p->nrecords; i++) {
 		pl_record rec;
 		pl_registry_record(reg, p->records[i], &rec);
 		if (pl_record_service_is_ghost(&rec)) {
-			p->ghost = refs ? PL_GHOST_YES : PL_GHOST_LIKELY;
+			p->ghost = p->use != PL_USE_NONE ? PL_GHOST_THIN : refs ? PL_GHOST_YES : PL_GHOST_LIKELY;
 			p->ghost_record = rec.index;
 			return;
 		}
@@ -81,7 +89,7 @@ static int add_port(pl_report *rep, const pl_registry *reg, uint16_t port, pl_pr
 				p->missing |= 1u << t;
 	}
 	fill_host(p, &rep->host);
-	judge(reg, p);
+	judge(reg, rep->services, p);
 	rep->nports++;
 	return 0;
 }
@@ -158,6 +166,9 @@ int pl_report_build(const pl_registry *reg, const pl_spec *spec, const pl_report
 	rep->reg = reg;
 	rep->spec = *spec;
 	pl_host_ports_read(opts && opts->proc_root ? opts->proc_root : "/proc", &rep->host);
+	const char *services = opts && opts->services_path ? opts->services_path : "/etc/services";
+	if (*services && pl_services_file_load(services, &rep->services, NULL) != 0)
+		rep->services = NULL; /* evidence from the host's file is a bonus: the other sources stand */
 	int rc = 0;
 	if (spec->kind == PL_SPEC_PORTS) {
 		size_t count = (size_t)spec->hi - spec->lo + 1;
@@ -213,7 +224,7 @@ int pl_report_build(const pl_registry *reg, const pl_spec *spec, const pl_report
 			}
 			memcpy(p->records, idx, nameonly * sizeof *idx);
 			p->nrecords = nameonly;
-			judge(reg, p);
+			judge(reg, rep->services, p);
 		}
 	}
 	if (rc)
@@ -239,6 +250,7 @@ void pl_report_free(pl_report *rep)
 		free(rep->ports[i].probes);
 	}
 	pl_socket_set_free(rep->sockets);
+	pl_services_file_free(rep->services);
 	free(rep->ports);
 	free(rep);
 }

@@ -4,7 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "portlore/evidence.h"
 #include "portlore/registry.h"
+
+static pl_use_level port_use(bool has_port, uint16_t lo)
+{
+	if (!has_port)
+		return PL_USE_NONE;
+	pl_evidence ev;
+	pl_evidence_gather(lo, PL_PROTO_NONE, NULL, &ev);
+	return ev.level;
+}
+
+bool pl_record_is_true_ghost(const pl_record *rec)
+{
+	return pl_record_service_is_ghost(rec) && port_use(rec->has_port, rec->port_lo) == PL_USE_NONE;
+}
 
 struct row {
 	const char *name;
@@ -64,7 +79,10 @@ int pl_registry_services(const pl_registry *reg, pl_proto proto, pl_service_fn f
 		}
 		if (!wanted)
 			continue;
-		pl_service s = {rows[i].name, rows[i].has_port, rows[i].lo, rows[i].hi, idx, end - i, ghost};
+		/* Evidence is looked up for thin services only: it costs a few lookups, and the rest are no ghosts. */
+		int use = ghost ? (int)port_use(rows[i].has_port, rows[i].lo) : PL_USE_NONE;
+		pl_service s = {rows[i].name, rows[i].has_port, rows[i].lo, rows[i].hi, idx, end - i,
+				ghost && use == PL_USE_NONE, ghost, use};
 		rc = fn(&s, ctx);
 	}
 	free(rows);

@@ -241,6 +241,7 @@ void pl_registry_close(pl_registry *r)
 {
 	if (!r)
 		return;
+	pl_registry_search_release(r);
 	if (r->mapped)
 		munmap(r->owned, r->mapped);
 	else

@@ -58,7 +58,13 @@ struct pl_registry {
 	const struct pl_idx_person *people;
 	const uint32_t *seg_start, *seg_list, *names, *lists;
 	const char *strings;
+	/* The search index (search_index.h), built on first use; swapped atomically, freed on close. */
+	struct pl_search_index *search, *search_old;
+	unsigned searches;
 };
+
+/* Frees the search index of a registry being closed (search.c). */
+void pl_registry_search_release(struct pl_registry *r);
 
 /* Checks the header and that every section lies inside the blob; the CRC only when check_crc. */
 int pl_index_attach(struct pl_registry *r, const void *buf, size_t len, int check_crc, pl_error *err);

@@ -36,4 +36,13 @@ static inline const char *pl_on(const pl_text_out *o, const char *code)
 	return o->colour ? code : "";
 }
 
+/* A port's evidence (render/evidence.c): its JSON object, the document's list of sources, and the text
+ * section drawn from a port object. */
+struct pl_report;
+struct pl_port_report;
+json_t *pl_render_evidence_json(const struct pl_report *rep, const struct pl_port_report *p);
+json_t *pl_render_evidence_sources_json(void);
+void pl_render_evidence_text(const pl_text_out *o, const json_t *port);
+void pl_render_join(char *out, size_t size, const json_t *arr, const char *sep);
+
 #endif

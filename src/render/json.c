@@ -29,7 +29,7 @@ json_t *pl_render_record_json(const pl_registry *reg, const pl_record *rec)
 		if (pl_record_ref(rec, i, &x) == 0)
 			json_array_append_new(refs, json_pack("{s:s, s:o}", "type", pl_xref_type_name(x.type), "data", pl_json_text(x.data)));
 	}
-	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b}",
 			 "service", pl_json_text_or_null(rec->name),
 			 "transport", pl_json_text_or_null(pl_proto_name(rec->proto)),
 			 "port", rec->has_port ? json_integer(rec->port_lo) : json_null(),
@@ -44,7 +44,7 @@ json_t *pl_render_record_json(const pl_registry *reg, const pl_record *rec)
 			 "service_code", pl_json_text_or_null(rec->service_code),
 			 "unauthorized_use", pl_json_text_or_null(rec->unauthorized_use),
 			 "notes", pl_json_text_or_null(rec->notes),
-			 "ghost", pl_record_service_is_ghost(rec));
+			 "ghost", pl_record_is_true_ghost(rec), "thin", pl_record_service_is_ghost(rec));
 }
 
 static json_t *registry_json(const pl_registry *reg, const pl_render_meta *meta)
@@ -78,9 +78,15 @@ static json_t *host_json(const pl_host_ports *h)
 			 "caller_can_bind_privileged", h->root);
 }
 
-static json_t *ghost_json(const pl_registry *reg, const pl_port_report *p)
+/* The ghost verdict weighs IANA's paperwork (DESIGN.md's rule) against the evidence of use (ev, the port's
+ * "evidence" object, or null without a port), and names that evidence either way. */
+static json_t *ghost_json(const pl_registry *reg, const pl_port_report *p, const json_t *ev)
 {
-	char text[768];
+	char text[4096], said[1024] = "", silent[1024] = "";
+	pl_render_join(said, sizeof said, json_object_get(ev, "reasons"), "; ");
+	pl_render_join(silent, sizeof silent, json_object_get(ev, "silent"), "; ");
+	const char *use = json_is_object(ev) ? pl_json_member(ev, "use") : "";
+	json_t *evidence = json_is_object(ev) ? json_deep_copy(json_object_get(ev, "reasons")) : json_array();
 	if (p->ghost == PL_GHOST_NO) {
 		size_t assigned = 0;
 		for (size_t i = 0; i < p->nrecords; i++) {
@@ -88,11 +94,16 @@ static json_t *ghost_json(const pl_registry *reg, const pl_port_report *p)
 			pl_registry_record(reg, p->records[i], &rec);
 			assigned += rec.status == PL_STATUS_ASSIGNED && *rec.name;
 		}
-		snprintf(text, sizeof text, "%s",
-			 assigned ? "Not a ghost: the registration describes its service or cites a reference."
-				  : "No registered service here, so nothing to judge.");
-		return json_pack("{s:s, s:n, s:n, s:s}", "verdict", pl_ghost_name(p->ghost), "service", "transport",
-				 "explanation", text);
+		size_t at = (size_t)snprintf(text, sizeof text, "%s",
+					     assigned ? "Not a ghost: the registration describes its service or cites a reference."
+						      : "No registered service here, so nothing to judge.");
+		if (*said)
+			snprintf(text + at, sizeof text - at, " In %s use: %s.", use, said);
+		else if (json_is_object(ev) && assigned)
+			snprintf(text + at, sizeof text - at, " No source shows the port in use, though: %s.", silent);
+		return json_pack("{s:s, s:n, s:n, s:o, s:o, s:o}", "verdict", pl_ghost_name(p->ghost), "service", "transport",
+				 "use", json_is_object(ev) ? json_string(use) : json_null(), "evidence", evidence,
+				 "explanation", pl_json_text(text));
 	}
 	pl_record rec;
 	pl_registry_record(reg, p->ghost_record, &rec);
@@ -104,19 +115,26 @@ static json_t *ghost_json(const pl_registry *reg, const pl_port_report *p)
 		const char *name = pl_registry_person(reg, id, &person) == 0 && *person.name ? person.name : id;
 		snprintf(who, sizeof who, " Its only trace is its contact person, %s.", name);
 	}
-	if (p->ghost == PL_GHOST_YES)
+	if (p->ghost == PL_GHOST_THIN)
 		snprintf(text, sizeof text,
-			 "Ghost registration: '%s' is assigned, but its description adds nothing to its name and it cites "
-			 "no RFC, draft or public specification.%s Software found on this port is unlikely to be it.",
-			 rec.name, who);
+			 "Thin registration, in %s use: '%s' says no more than its name and cites no RFC, draft or public "
+			 "specification, but the port is in use: %s.",
+			 use, rec.name, said);
+	else if (p->ghost == PL_GHOST_YES)
+		snprintf(text, sizeof text,
+			 "Ghost registration: '%s' is assigned, but its description adds nothing to its name, it cites "
+			 "no RFC, draft or public specification, and nothing shows it in use. Evidence of use: none (%s).%s "
+			 "Software found on this port is unlikely to be it.",
+			 rec.name, *silent ? silent : "the port has no entry in any source", who);
 	else
 		snprintf(text, sizeof text,
-			 "Likely a ghost registration: '%s' is assigned, but its description adds nothing to its name. "
-			 "This registry snapshot carries no references, so a cited RFC or specification cannot be ruled "
-			 "out: 'portlore update' fetches IANA's full record.%s",
-			 rec.name, who);
-	return json_pack("{s:s, s:o, s:o, s:o}", "verdict", pl_ghost_name(p->ghost), "service", pl_json_text(rec.name),
-			 "transport", pl_json_text_or_null(pl_proto_name(rec.proto)), "explanation", pl_json_text(text));
+			 "Likely a ghost registration: '%s' is assigned, but its description adds nothing to its name, "
+			 "and nothing shows it in use (%s). This registry snapshot carries no references, so a cited RFC "
+			 "or specification cannot be ruled out: 'portlore update' fetches IANA's full record.%s",
+			 rec.name, *silent ? silent : "no source has an entry for the port", who);
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "verdict", pl_ghost_name(p->ghost), "service", pl_json_text(rec.name),
+			 "transport", pl_json_text_or_null(pl_proto_name(rec.proto)), "use",
+			 json_is_object(ev) ? json_string(use) : json_null(), "evidence", evidence, "explanation", pl_json_text(text));
 }
 
 static json_t *bind_json(const pl_report *rep, const pl_port_report *p)
@@ -222,8 +240,8 @@ static json_t *local_json(const pl_report *rep, const pl_port_report *p)
 		pl_registry_record(rep->reg, p->local.record, &r);
 	json_t *verdict = json_pack("{s:s, s:o, s:s, s:o}", "verdict", pl_verdict_name(p->local.verdict), "service",
 				    p->local.has_record ? pl_json_text(r.name) : json_null(), "confidence",
-				    "names only: the process, executable and systemd unit against the registered name and "
-				    "its known daemons (no probe or traffic yet)",
+				    "names only: the process, executable, systemd unit (and a generic runtime's command line) "
+				    "against the registered name, its known daemons and the port's known uses",
 				    "explanation", pl_json_text(text));
 	json_t *local = json_pack("{s:b, s:n, s:o, s:o, s:o}", "checked", true, "error", "note",
 				  pl_json_text_or_null(set->note), "sockets", socks, "verdict", verdict);
@@ -243,17 +261,19 @@ static json_t *port_json(const pl_report *rep, const pl_port_report *p)
 	for (int t = PL_PROTO_TCP; t < PL_PROTO_COUNT; t++)
 		if (p->missing & (1u << t))
 			json_array_append_new(missing, json_string(pl_proto_name((pl_proto)t)));
+	json_t *ev = pl_render_evidence_json(rep, p);
+	json_t *ghost = ghost_json(rep->reg, p, ev);
 	if (!p->has_port)
-		return json_pack("{s:n, s:n, s:n, s:n, s:o, s:o, s:o, s:n}", "port", "range", "bind", "ephemeral", "records",
-				 records, "unregistered_transports", missing, "ghost", ghost_json(rep->reg, p), "local");
+		return json_pack("{s:n, s:n, s:n, s:n, s:o, s:o, s:o, s:n, s:o}", "port", "range", "bind", "ephemeral", "records",
+				 records, "unregistered_transports", missing, "ghost", ghost, "local", "evidence", ev);
 	uint16_t first, last;
 	pl_range_bounds(p->range, &first, &last);
 	/* "local" is null when the caller skipped the host part (--no-local). */
 	json_t *local = rep->sockets || rep->local_error[0] ? local_json(rep, p) : json_null();
-	return json_pack("{s:i, s:{s:s, s:i, s:i}, s:o, s:o, s:o, s:o, s:o, s:o}", "port", p->port, "range", "class",
+	return json_pack("{s:i, s:{s:s, s:i, s:i}, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "port", p->port, "range", "class",
 			 pl_range_name(p->range), "first", first, "last", last, "bind", bind_json(rep, p), "ephemeral",
-			 ephemeral_json(rep, p), "records", records, "unregistered_transports", missing, "ghost",
-			 ghost_json(rep->reg, p), "local", local);
+			 ephemeral_json(rep, p), "records", records, "unregistered_transports", missing, "ghost", ghost,
+			 "local", local, "evidence", ev);
 }
 
 json_t *pl_render_report_json(const pl_report *rep, const pl_render_meta *meta)
@@ -267,9 +287,10 @@ json_t *pl_render_report_json(const pl_report *rep, const pl_render_meta *meta)
 					    pl_json_text_or_null(pl_proto_name(s->proto)))
 				: json_pack("{s:s, s:i, s:i, s:o}", "kind", "ports", "first", s->lo, "last", s->hi,
 					    "transport", pl_json_text_or_null(pl_proto_name(s->proto)));
-	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "port_report",
+	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "port_report",
 			 "portlore", meta && meta->version ? meta->version : "", "registry", registry_json(rep->reg, meta),
-			 "query", query, "host", host_json(&rep->host), "ports", ports);
+			 "query", query, "host", host_json(&rep->host), "ports", ports, "evidence_sources",
+			 pl_render_evidence_sources_json());
 }
 
 static const char *match_name(pl_match m)
@@ -278,12 +299,19 @@ static const char *match_name(pl_match m)
 	case PL_MATCH_EXACT: return "exact";
 	case PL_MATCH_PREFIX: return "prefix";
 	case PL_MATCH_WORD: return "word";
+	case PL_MATCH_ALIAS: return "alias";
 	default: return "substring";
 	}
 }
 
 json_t *pl_render_search_json(const pl_registry *reg, const char *term, const pl_hit *hits, size_t nhits,
 			      const pl_render_meta *meta)
+{
+	return pl_render_search_json_ex(reg, term, hits, nhits, nhits, meta);
+}
+
+json_t *pl_render_search_json_ex(const pl_registry *reg, const char *term, const pl_hit *hits, size_t nhits,
+				 size_t total, const pl_render_meta *meta)
 {
 	json_t *results = json_array();
 	for (size_t i = 0; i < nhits; i++) {
@@ -294,9 +322,11 @@ json_t *pl_render_search_json(const pl_registry *reg, const char *term, const pl
 		json_object_set_new(r, "match", json_string(match_name(hits[i].match)));
 		json_array_append_new(results, r);
 	}
-	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "search", "portlore",
+	if (total < nhits)
+		total = nhits;
+	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:I, s:b, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "search", "portlore",
 			 meta && meta->version ? meta->version : "", "registry", registry_json(reg, meta), "query", pl_json_text(term),
-			 "results", results);
+			 "total", (json_int_t)total, "cut", total > nhits, "results", results);
 }
 
 /* `portlore ls`: each socket with the services registered for its port and transport, and the verdict. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "portlore/evidence.h"
 #include "portlore/render.h"
 
 /* ---- diff: JSON ---- */
@@ -115,8 +116,8 @@ json_t *pl_render_diff_json(const pl_registry *before, const pl_render_meta *bef
 
 struct ghost_acc {
 	const pl_registry *reg;
-	size_t limit, services, ghosts;
-	json_t *list;
+	size_t limit, services, ghosts, thin;
+	json_t *list, *thin_list; /* thin_list: NULL unless asked for */
 };
 
 static bool has_person(const json_t *people, const char *id)
@@ -153,10 +154,13 @@ static int on_service(const pl_service *s, void *ctx)
 {
 	struct ghost_acc *a = ctx;
 	a->services++;
-	if (!s->ghost)
+	if (s->thin && !s->ghost)
+		a->thin++;
+	if (!s->ghost && !(s->thin && a->thin_list))
 		return 0;
-	a->ghosts++;
-	if (a->limit && a->ghosts > a->limit)
+	if (s->ghost)
+		a->ghosts++;
+	if (a->limit && (s->ghost ? a->ghosts : a->thin) > a->limit)
 		return 0;
 	json_t *records = json_array(), *transports = json_array();
 	unsigned seen = 0;
@@ -178,23 +182,47 @@ static int on_service(const pl_service *s, void *ctx)
 			      s->has_port ? json_integer(s->port_lo) : json_null(), "port_last",
 			      s->has_port ? json_integer(s->port_hi) : json_null(), "transports", transports, "description",
 			      pl_json_text_or_null(description), "contacts", people_of(records), "records", records);
-	return g && json_array_append_new(a->list, g) == 0 ? 0 : PL_ENOMEM;
+	if (g && !s->ghost) {
+		/* A thin registration at a port in use: say how much use, and why. */
+		json_object_set_new(g, "use", json_string(pl_use_level_name((pl_use_level)s->use)));
+		if (s->has_port) {
+			pl_evidence ev;
+			char lines[6][256];
+			pl_evidence_gather(s->port_lo, PL_PROTO_NONE, NULL, &ev);
+			size_t n = pl_evidence_reasons(&ev, true, lines, 6);
+			json_t *why = json_array();
+			for (size_t i = 0; i < n; i++)
+				json_array_append_new(why, pl_json_text(lines[i]));
+			json_object_set_new(g, "evidence", why);
+		}
+	}
+	return g && json_array_append_new(s->ghost ? a->list : a->thin_list, g) == 0 ? 0 : PL_ENOMEM;
 }
 
 json_t *pl_render_ghosts_json(const pl_registry *reg, pl_proto proto, size_t limit, const pl_render_meta *meta)
 {
-	struct ghost_acc a = {reg, limit, 0, 0, json_array()};
-	if (!a.list || pl_registry_services(reg, proto, on_service, &a, NULL)) {
+	return pl_render_ghosts_json_ex(reg, proto, limit, false, meta);
+}
+
+json_t *pl_render_ghosts_json_ex(const pl_registry *reg, pl_proto proto, size_t limit, bool thin,
+				 const pl_render_meta *meta)
+{
+	struct ghost_acc a = {reg, limit, 0, 0, 0, json_array(), thin ? json_array() : NULL};
+	if (!a.list || (thin && !a.thin_list) || pl_registry_services(reg, proto, on_service, &a, NULL)) {
 		json_decref(a.list);
+		json_decref(a.thin_list);
 		return NULL;
 	}
-	return json_pack("{s:i, s:s, s:s, s:o, s:{s:o, s:o}, s:s, s:{s:I, s:I, s:I}, s:o}", "schema",
+	json_t *doc = json_pack("{s:i, s:s, s:s, s:o, s:{s:o, s:o}, s:s, s:{s:I, s:I, s:I, s:I}, s:o}", "schema",
 			 PL_SCHEMA_VERSION, "kind", "ghosts", "portlore", meta && meta->version ? meta->version : "",
 			 "registry", pl_render_registry_json(reg, meta), "query", "transport",
 			 pl_json_text_or_null(pl_proto_name(proto)), "limit", limit ? json_integer((json_int_t)limit) : json_null(),
 			 "verdict", pl_registry_has_references(reg) ? "ghost" : "likely_ghost", "counts", "ghosts",
 			 (json_int_t)a.ghosts, "services", (json_int_t)a.services, "listed",
-			 (json_int_t)json_array_size(a.list), "ghosts", a.list);
+			 (json_int_t)json_array_size(a.list), "thin_in_use", (json_int_t)a.thin, "ghosts", a.list);
+	if (doc && a.thin_list)
+		json_object_set_new(doc, "thin_in_use", a.thin_list);
+	return doc;
 }
 
 /* ---- text ---- */
@@ -356,6 +384,18 @@ int pl_render_ghosts_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 		}
 		fputc('\n', f);
 	}
+	const json_t *thin = json_object_get(doc, "thin_in_use");
+	if (json_array_size(thin)) {
+		fprintf(f, "%sThin registrations whose port is in use (not ghosts)%s\n", pl_on(&o, PL_BOLD), pl_on(&o, PL_RESET));
+		json_array_foreach(thin, i, g) {
+			char ports[32], why[512];
+			pl_json_ports(ports, sizeof ports, g);
+			pl_render_join(why, sizeof why, json_object_get(g, "evidence"), "; ");
+			fprintf(f, "%-11s %s%-20s%s %s use: %s\n", ports, pl_on(&o, PL_BOLD), pl_json_member(g, "service"),
+				pl_on(&o, PL_RESET), pl_json_member(g, "use"), why);
+		}
+		fputc('\n', f);
+	}
 	json_int_t n = i_of(counts, "ghosts"), m = i_of(counts, "services"), listed = i_of(counts, "listed");
 	fprintf(f, "%lld %s%s among %lld assigned service%s", (long long)n, sure ? "" : "likely ", n == 1 ? "ghost" : "ghosts",
 		(long long)m, m == 1 ? "" : "s");
@@ -365,6 +405,10 @@ int pl_render_ghosts_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 	if (listed < n)
 		fprintf(f, "; the first %lld are listed", (long long)listed);
 	fprintf(f, ")\n");
+	json_int_t nthin = i_of(counts, "thin_in_use");
+	if (nthin)
+		fprintf(f, "%lld more say no more than their name but their port is in use, so are no ghosts%s\n",
+			(long long)nthin, json_is_array(thin) ? "" : " ('portlore ghosts --in-use' lists them)");
 	if (!sure)
 		fprintf(f, "%sThis registry carries no references, so a cited RFC or specification cannot be ruled\n"
 			   "out: these are likely ghosts. 'portlore update' fetches IANA's full registry.%s\n",

@@ -80,6 +80,8 @@ static void record_block(const pl_text_out *o, const json_t *rec, json_int_t por
 		fprintf(o->f, "  %s(range %s)%s", pl_on(o, PL_DIM), ports, pl_on(o, PL_RESET));
 	if (json_is_true(json_object_get(rec, "ghost")))
 		fprintf(o->f, "  %s[%s]%s", pl_on(o, PL_YELLOW), o->sure ? "ghost" : "likely ghost", pl_on(o, PL_RESET));
+	else if (json_is_true(json_object_get(rec, "thin")))
+		fprintf(o->f, "  %s[thin, in use]%s", pl_on(o, PL_DIM), pl_on(o, PL_RESET));
 	fputc('\n', o->f);
 	people_line(o, "assignee", json_object_get(rec, "assignees"));
 	people_line(o, "contact", json_object_get(rec, "contacts"));
@@ -253,9 +255,12 @@ static void port_full(const pl_text_out *o, const json_t *p)
 		wrapped(o, 2, pl_json_member(json_object_get(p, "ephemeral"), "explanation"));
 		local_section(o, json_object_get(p, "local"));
 	}
+	if (json_is_integer(port))
+		pl_render_evidence_text(o, p);
 	const json_t *g = json_object_get(p, "ghost");
 	const char *verdict = pl_json_member(g, "verdict");
-	fprintf(o->f, "\n%sVerdict%s\n%s", pl_on(o, PL_BOLD), pl_on(o, PL_RESET), strcmp(verdict, "no") ? pl_on(o, PL_YELLOW) : "");
+	fprintf(o->f, "\n%sVerdict%s\n%s", pl_on(o, PL_BOLD), pl_on(o, PL_RESET),
+		strcmp(verdict, "no") && strcmp(verdict, "thin") ? pl_on(o, PL_YELLOW) : "");
 	wrapped(o, 2, pl_json_member(g, "explanation"));
 	fputs(pl_on(o, PL_RESET), o->f);
 }
@@ -284,7 +289,8 @@ static void port_line(const pl_text_out *o, const json_t *p)
 		const char *v = pl_json_member(json_object_get(p, "ghost"), "verdict");
 		fprintf(o->f, "%-14s %s%-16s%s %s%s%s%s", transports, pl_on(o, PL_BOLD), pl_json_member(best, "service"), pl_on(o, PL_RESET),
 			pl_json_member(best, "description"), strcmp(v, "no") ? pl_on(o, PL_YELLOW) : "",
-			strcmp(v, "ghost") == 0 ? "  [ghost]" : strcmp(v, "likely_ghost") == 0 ? "  [likely ghost]" : "",
+			strcmp(v, "ghost") == 0 ? "  [ghost]" : strcmp(v, "likely_ghost") == 0 ? "  [likely ghost]"
+			: strcmp(v, "thin") == 0 ? "  [thin, in use]" : "",
 			pl_on(o, PL_RESET));
 	} else {
 		const json_t *first = json_array_get(recs, 0);
@@ -325,6 +331,12 @@ static void search_text(const pl_text_out *o, const json_t *doc)
 			or_dash(pl_json_member(r, "service")), pl_json_member(r, "match"), pl_json_member(r, "description"),
 			json_is_true(json_object_get(r, "ghost")) ? (o->sure ? "  [ghost]" : "  [likely ghost]") : "");
 	}
+	long long total = json_integer_value(json_object_get(doc, "total"));
+	if (json_is_true(json_object_get(doc, "cut")))
+		fprintf(o->f, "%s%zu of %lld matches shown (--limit N shows more)%s\n", pl_on(o, PL_DIM), json_array_size(results),
+			total, pl_on(o, PL_RESET));
+	else if (total)
+		fprintf(o->f, "%s%lld match%s%s\n", pl_on(o, PL_DIM), total, total == 1 ? "" : "es", pl_on(o, PL_RESET));
 }
 
 /* Strings come from registry files and from processes (a command line is whatever its program says):

@@ -77,7 +77,7 @@ static void add_protocol(pl_traffic_port *p, const pl_flow *f)
 {
 	size_t i = 0;
 	for (; i < p->nprotocols; i++)
-		if (!strcmp(p->protocols[i].protocol, f->proto) && !strcmp(p->protocols[i].by, f->by))
+		if (!strcmp(p->protocols[i].protocol, f->proto))
 			break;
 	if (i == p->nprotocols) {
 		if (i == PL_TRAFFIC_MAX_PROTOCOLS)
@@ -89,6 +89,8 @@ static void add_protocol(pl_traffic_port *p, const pl_flow *f)
 	}
 	pl_traffic_protocol *t = &p->protocols[i];
 	t->flows++;
+	if (strcmp(t->by, f->by) != 0)
+		t->by = "ndpi+probe"; /* some flows named by nDPI, others only by the matchers */
 	if (!t->application[0] && f->app[0])
 		memcpy(t->application, f->app, sizeof t->application);
 	if (!t->product[0] && f->product[0]) {

@@ -312,12 +312,12 @@ static void section_verdict(pctx *c, const char **ghost_name)
 {
 	const json_t *g = json_object_get(c->p, "ghost");
 	const char *verdict = member(g, "verdict"), *svc = member(g, "service");
-	bool ghost = strcmp(verdict, "no") != 0;
+	bool ghost = !strcmp(verdict, "ghost") || !strcmp(verdict, "likely_ghost");
 	*ghost_name = ghost ? svc : NULL;
 	h2(c, "verdict", M_SEC_VERDICT, "");
 	PRINTF("<p class=\"verdict verdict-%s\">", ghost ? "ghost" : "no");
-	if (c->l == PL_LANG_EN)
-		ESC(member(g, "explanation"));
+	if (c->l == PL_LANG_EN || !strcmp(verdict, "thin"))
+		ESC(member(g, "explanation")); /* the evidence behind "thin" is only written in English so far */
 	else if (ghost) {
 		TR(!strcmp(verdict, "ghost") ? M_GHOST_YES : M_GHOST_LIKELY, svc);
 		const char *who = ghost_person(c->p, svc);
@@ -334,11 +334,72 @@ static void section_verdict(pctx *c, const char **ghost_name)
 	ADD("</p>\n</section>\n");
 }
 
+/* The port's own evidence (the report's "evidence" object): the software known to listen here, how often
+ * the Internet has it open, Wireshark's dissectors. Returns whether there was anything to say. */
+static bool likely_evidence(pctx *c)
+{
+	const json_t *ev = json_object_get(c->p, "evidence"), *v;
+	const json_t *uses = json_object_get(ev, "known_uses"), *freq = json_object_get(ev, "frequency"),
+		     *diss = json_object_get(ev, "dissectors");
+	if (!strcmp(member(ev, "use"), "none"))
+		return false; /* a pool such as Windows' dynamic ports may hold it: that says nothing specific */
+	size_t i;
+	if (json_array_size(uses)) {
+		ADD("<ul class=\"known-uses\">\n");
+		json_array_foreach(uses, i, v) {
+			const char *src = member(v, "source"), *proto = member(v, "protocol"), *t = member(v, "transport");
+			ADD("<li>");
+			ESC(member(v, "software"));
+			if (*proto || *t) {
+				ADD(" <span class=\"proto\">");
+				ESC(proto);
+				if (*proto && *t)
+					ADD("/");
+				ESC(t);
+				ADD("</span>");
+			}
+			ADD(" <span class=\"source\">");
+			if (!strncmp(src, "https://", 8) || !strncmp(src, "http://", 7)) {
+				ADD("<a rel=\"nofollow noreferrer\" href=\"");
+				ESC(src);
+				ADD("\">source</a>");
+			} else {
+				ESC(src);
+			}
+			ADD("</span></li>\n");
+		}
+		ADD("</ul>\n");
+	}
+	json_array_foreach(freq, i, v) {
+		PRINTF("<p>Found open on %.3g%% of Internet hosts scanned over %s (Nmap: rank %lld of %lld%s).</p>\n",
+		       json_real_value(json_object_get(v, "frequency")) * 100, member(v, "transport"),
+		       inum(v, "rank"), inum(v, "ranked"), json_is_true(json_object_get(v, "counts")) ? "" : ", too rare to count");
+	}
+	if (json_array_size(diss)) {
+		ADD("<p>Wireshark dissects it as ");
+		json_array_foreach(diss, i, v) {
+			if (i)
+				ADD(", ");
+			ESC(member(v, "name"));
+			ADD(" (");
+			ESC(member(v, "full_name"));
+			ADD(")");
+		}
+		ADD(".</p>\n");
+	}
+	return true;
+}
+
 static void section_likely(pctx *c, const char *ghost_name, const char *first_name)
 {
 	char port[8], lo[16], hi[16];
 	snprintf(port, sizeof port, "%u", c->port);
 	h2(c, "likely", M_SEC_LIKELY, port);
+	/* The generic paragraph is for ports nothing is known of. */
+	if (likely_evidence(c)) {
+		ADD("</section>\n");
+		return;
+	}
 	ADD("<p>");
 	if (ghost_name)
 		TR(M_LIKELY_GHOST, ghost_name, port);

@@ -186,12 +186,13 @@ static void api_search(pl_web *w, const pl_web_request *rq, pl_web_reply *r)
 		return;
 	pl_hit hits[API_SEARCH_LIMIT];
 	pl_error err = {0};
-	int n = pl_registry_search(w->reg, rq->q, hits, API_SEARCH_LIMIT, &err);
+	size_t total = 0;
+	int n = pl_registry_search_ex(w->reg, rq->q, hits, API_SEARCH_LIMIT, &total, &err);
 	if (n == PL_EINVAL || n == PL_ELIMIT) {
 		json_error(r, 400, err.msg);
 		return;
 	}
-	int rc = n < 0 ? n : dump_json(r, pl_render_search_json(w->reg, rq->q, hits, (size_t)n, w->opts.meta));
+	int rc = n < 0 ? n : dump_json(r, pl_render_search_json_ex(w->reg, rq->q, hits, (size_t)n, total, w->opts.meta));
 	if (rc)
 		internal_error(w, rq, r, rc);
 }

@@ -74,7 +74,7 @@ expect "ghosts lists mao" 0 '^2908 +tcp +mao +Marc_Baudoin$'
 expect "ghosts counts ghosts among services" 0 '^1 ghost among 4 assigned services$'
 expect "ghosts says what it counts" 0 '^\(a service: a service name at a port or range, whatever its transports'
 run ghosts --registry "$T_DIR/new.tsv" --json
-check "ghosts --json" jq -e '.kind == "ghosts" and .verdict == "ghost" and .counts == {"ghosts": 1, "services": 4, "listed": 1} and .ghosts[0].service == "mao" and .ghosts[0].contacts[0].id == "Marc_Baudoin"' "$T_DIR/out"
+check "ghosts --json" jq -e '.kind == "ghosts" and .verdict == "ghost" and (.counts | del(.thin_in_use)) == {"ghosts": 1, "services": 4, "listed": 1} and (.counts.thin_in_use | type) == "number" and .ghosts[0].service == "mao" and .ghosts[0].contacts[0].id == "Marc_Baudoin"' "$T_DIR/out"
 run ghosts --registry "$T_DIR/new.tsv" --transport udp
 expect "ghosts --transport udp: none here, exit 1" 1 '^0 ghosts among 0 assigned services registered for udp$'
 run ghosts

@@ -101,11 +101,21 @@ check "an inherited socket lists parent and child" jq -e --argjson p "$PFP" --ar
 run "$P4"
 expect "text shows the listener with its owner" 0 "LISTEN +tcp +127\.0\.0\.1:$P4 .*python3 \(pid $PID4"
 
-# The verdict, on a registered port when it is free here: a python3 on 2908 is not mao.
+# The verdict, on a registered port when it is free here: python3 is a generic runtime, judged by its command
+# line (which names nothing known: unknown); the same binary under another name is not mao.
 if ! ss -Htuln 'sport = :2908' | grep -q .; then
 	listen tcp4:2908
 	run 2908 --json
-	check "python3 on 2908: the registered service is mao, this is not it" jq -e --arg t "python3 (pid $LPID) listens on 2908/tcp; the registered service is mao: this is not it." \
+	check "python3 on 2908: a generic runtime whose command line names nothing known is unknown, not 'not it'" \
+		jq -e '.ports[0].local.verdict.verdict == "unknown" and (.ports[0].local.verdict.explanation | test("generic runtime"))' "$T_DIR/out"
+	kill "$LPID" 2>/dev/null; wait "$LPID" 2>/dev/null || true
+	cp "$PY" "$T_DIR/pyserve"
+	"$T_DIR/pyserve" "$T_DIR/listen.py" "$T_DIR/ports.pyserve" tcp4:2908 &
+	LPID=$!
+	PIDS+=("$LPID")
+	for _ in $(seq 50); do [ -s "$T_DIR/ports.pyserve" ] && break; sleep 0.05; done
+	run 2908 --json
+	check "pyserve on 2908: the registered service is mao, this is not it" jq -e --arg t "pyserve (pid $LPID) listens on 2908/tcp; the registered service is mao and no software known to use the port matches: this is not it." \
 		'.ports[0].local.verdict.verdict == "mismatch" and .ports[0].local.verdict.explanation == $t' "$T_DIR/out"
 	run check 2908
 	expect "check 2908 names mao and the listener" 1 'registered in IANA.s registry: mao' 

@@ -14,8 +14,8 @@ static const char rows[] =
 	"mao\t2908\tudp\tMAO.\tMarc_Baudoin\t\t\t\t\t\t\t\n" /* IANA repeats a row now and then */
 	"ssh\t22\ttcp\tThe Secure Shell (SSH) Protocol\t\t\t\t\trfc:rfc4251\t\t\t\n"
 	"ssh\t22\tsctp\tSSH" E "\n"
-	"quiet\t3000-3001\ttcp\t" E "\n"
-	"quiet\t3000-3001\tdccp\tquiet\tQ_Person\tQ_Contact\t\t\t\t\t\t\n"
+	"quiet\t2911-2912\ttcp\t" E "\n" /* a range no source of evidence knows */
+	"quiet\t2911-2912\tdccp\tquiet\tQ_Person\tQ_Contact\t\t\t\t\t\t\n"
 	"lonely\t\t\tLonely" E "\n"
 	"foo\t5000\tudp\tFoo service" E "\n"
 	"\t4000-4100\t\tUnassigned" E "\n"
@@ -164,7 +164,7 @@ static void test_ghosts_document_resolves_contacts_and_counts(void **state)
 	assert_int_equal(json_array_size(people), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(people, 0), "name")), "Marc Baudoin");
 	json_t *quiet = json_array_get(json_object_get(doc, "ghosts"), 1);
-	assert_int_equal(json_integer_value(json_object_get(quiet, "port_last")), 3001);
+	assert_int_equal(json_integer_value(json_object_get(quiet, "port_last")), 2912);
 	people = json_object_get(quiet, "contacts");
 	assert_int_equal(json_array_size(people), 1); /* the contact, not the assignee */
 	assert_string_equal(json_string_value(json_object_get(json_array_get(people, 0), "id")), "Q_Contact");
@@ -174,7 +174,7 @@ static void test_ghosts_document_resolves_contacts_and_counts(void **state)
 	char *text = text_of(doc);
 	assert_non_null(
 		strstr(text, "2908        tcp,udp           mao                  Marc Baudoin <babafou@babafou.eu.org>\n"));
-	assert_non_null(strstr(text, "3000-3001   tcp,dccp          quiet                Quentin Contact\n"));
+	assert_non_null(strstr(text, "2911-2912   tcp,dccp          quiet                Quentin Contact\n"));
 	assert_non_null(strstr(text, "3 ghosts among 5 assigned services\n"));
 	assert_null(strstr(text, "likely"));
 	free(text);
@@ -189,6 +189,44 @@ static void test_ghosts_document_resolves_contacts_and_counts(void **state)
 	text = text_of(doc);
 	assert_non_null(strstr(text, "2 ghosts among 3 assigned services registered for tcp\n"));
 	assert_non_null(strstr(text, "the first 1 are listed"));
+	free(text);
+	json_decref(doc);
+	pl_registry_close(reg);
+}
+
+/* A registration that says no more than its name, at a port the world uses, is thin, not a ghost: listed
+ * apart, with its evidence, when asked for. */
+static void test_thin_registration_at_a_used_port_is_no_ghost(void **state)
+{
+	(void)state;
+	pl_registry *reg = tu_registry("mysql\t3306\ttcp\tmysql" E "\n"
+				       "mao\t2908\ttcp\tmao" E "\n");
+	census c = {0};
+	pl_error err = {0};
+	assert_int_equal(pl_registry_services(reg, PL_PROTO_NONE, count, &c, &err), 0);
+	assert_int_equal(c.services, 2);
+	assert_int_equal(c.ghosts, 1);
+	assert_string_equal(c.names[0], "mao");
+	assert_true(c.ghost[0]);
+	assert_false(c.ghost[1]);
+	json_t *doc = pl_render_ghosts_json_ex(reg, PL_PROTO_NONE, 0, true, NULL);
+	assert_non_null(doc);
+	json_t *counts = json_object_get(doc, "counts");
+	assert_int_equal(json_integer_value(json_object_get(counts, "ghosts")), 1);
+	assert_int_equal(json_integer_value(json_object_get(counts, "thin_in_use")), 1);
+	json_t *thin = json_array_get(json_object_get(doc, "thin_in_use"), 0);
+	assert_string_equal(json_string_value(json_object_get(thin, "service")), "mysql");
+	assert_string_equal(json_string_value(json_object_get(thin, "use")), "wide");
+	char *text = text_of(doc);
+	assert_non_null(strstr(text, "Wireshark dissects it as MySQL"));
+	assert_non_null(strstr(text, "ghost among 2 assigned services\n"));
+	free(text);
+	json_decref(doc);
+	/* Without --in-use, only counted. */
+	doc = pl_render_ghosts_json(reg, PL_PROTO_NONE, 0, NULL);
+	assert_null(json_object_get(doc, "thin_in_use"));
+	text = text_of(doc);
+	assert_non_null(strstr(text, "1 more say no more than their name but their port is in use"));
 	free(text);
 	json_decref(doc);
 	pl_registry_close(reg);
@@ -215,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_services_gather_transports_and_judge_ghosts),
 		cmocka_unit_test(test_services_stop_when_the_callback_says_so),
 		cmocka_unit_test(test_ghosts_document_resolves_contacts_and_counts),
+		cmocka_unit_test(test_thin_registration_at_a_used_port_is_no_ghost),
 		cmocka_unit_test(test_ghosts_without_references_are_likely),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
