@@ -4,7 +4,7 @@ _portlore()
 	local cur prev words cword
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="show search diff ghosts ls check pick probe serve update"
+	local commands="show search diff ghosts ls check pick probe serve traffic update"
 	local opts="--json --registry --no-local --no-probe --color --help --version"
 	case $prev in
 	--registry | --db)
@@ -29,6 +29,7 @@ _portlore()
 		[[ " ${COMP_WORDS[*]} " == *" ghosts "* ]] && extra="--limit --transport"
 		[[ " ${COMP_WORDS[*]} " == *" serve "* ]] && extra="--listen --db --expose-processes"
 		[[ " ${COMP_WORDS[*]} " == *" ls "* ]] && extra="--probe"
+		[[ " ${COMP_WORDS[*]} " == *" traffic "* ]] && extra="--pcap --iface --port --seconds --max-packets --max-flows --idle --scan-ports --scan-hosts --scan-window --scan-packets --no-dpi"
 		[[ " ${COMP_WORDS[*]} " == *" probe "* ]] && extra="--udp --tcp --timeout --connect-timeout --wait --concurrency --rate --no-tls --nmap-probes --no-nmap -4 -6"
 		COMPREPLY=($(compgen -W "$opts $extra" -- "$cur"))
 		return

@@ -1,7 +1,7 @@
 /* Scanners, in the manner of Zeek's scan policy (scripts/policy/misc/scan.zeek): each source's short,
  * failed or empty attempts are kept; per epoch of `window` seconds, a source whose attempts reach `ports`
  * distinct ports on one host (a port scan) or one port on `hosts` distinct hosts (an address scan) is a
- * scanner. Real exchanges (a handshake and payload, a UDP reply) never count toward the thresholds, so a
+ * scanner. Real exchanges (a handshake and the client's payload, a UDP reply) never count toward the thresholds, so a
  * busy client of one service is never one. How it scanned is read from its packets: a crafted SYN (nmap's
  * raw SYN carries 4 bytes of options, a kernel's 12 or more) or a half-open handshake is a SYN scan; a
  * kernel's SYN is connect(); datagrams are a UDP scan; FIN/NULL/ACK probes without a SYN are "tcp-other". */
@@ -77,8 +77,10 @@ static pl_source *find(pl_sources *s, const pl_flow *f, bool make)
 int pl_sources_add(pl_sources *s, const pl_flow *f, pl_tcp_outcome outcome, const pl_scan_opts *o)
 {
 	bool tcp = f->ipproto == 6;
-	bool payload = f->payload_pkts[DIR_C2S] || f->payload_pkts[DIR_S2C];
-	/* Only short attempts are kept: many packets, or a TCP exchange with payload, is a real conversation. */
+	/* The client's own payload: a server's banner (SSH, SMTP) answers a connect scan too. */
+	bool payload = f->payload_pkts[DIR_C2S] != 0;
+	/* Only short attempts are kept: many packets, or a TCP exchange where the client spoke, is a real
+	 * conversation. */
 	if (f->pkts[DIR_C2S] > o->few_packets || (tcp && outcome == PL_TCP_ESTABLISHED && payload))
 		return 0;
 	pl_source *src = find(s, f, true);
