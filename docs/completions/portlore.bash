@@ -29,7 +29,7 @@ _portlore()
 		[[ " ${COMP_WORDS[*]} " == *" ghosts "* ]] && extra="--limit --transport"
 		[[ " ${COMP_WORDS[*]} " == *" serve "* ]] && extra="--listen --db --expose-processes"
 		[[ " ${COMP_WORDS[*]} " == *" ls "* ]] && extra="--probe"
-		[[ " ${COMP_WORDS[*]} " == *" traffic "* ]] && extra="--pcap --iface --port --seconds --max-packets --max-flows --idle --scan-ports --scan-hosts --scan-window --scan-packets --no-dpi"
+		[[ " ${COMP_WORDS[*]} " == *" traffic "* ]] && extra="--pcap --iface --port --seconds --flows --max-packets --max-flows --idle --scan-ports --scan-hosts --scan-window --scan-packets --no-dpi"
 		[[ " ${COMP_WORDS[*]} " == *" probe "* ]] && extra="--udp --tcp --timeout --connect-timeout --wait --concurrency --rate --no-tls --nmap-probes --no-nmap -4 -6"
 		COMPREPLY=($(compgen -W "$opts $extra" -- "$cur"))
 		return

@@ -72,6 +72,7 @@ typedef struct pl_traffic_opts {
 	size_t max_flows;        /* flows held at once; the idlest is evicted beyond (default 65536) */
 	double idle;             /* seconds without a packet before a flow is evicted (default 120) */
 	bool no_dpi;             /* skip nDPI (the probe matchers still run) */
+	size_t list_flows;       /* keep the first this many finished flows for listing (0: none) */
 	pl_scan_opts scan;
 	volatile sig_atomic_t *stop; /* live capture ends when it becomes non-zero (the CLI's SIGINT) */
 } pl_traffic_opts;
@@ -153,6 +154,20 @@ typedef struct pl_traffic_stats {
 	char file_error[256];
 } pl_traffic_stats;
 
+/* One flow as listed (--flows N): the first N to finish, sorted by their first packet. */
+typedef struct pl_traffic_flow {
+	uint8_t family;
+	uint8_t client[16], server[16];
+	uint16_t cport, sport;
+	pl_proto proto;
+	pl_tcp_outcome outcome;
+	bool reset;
+	uint64_t packets[2], bytes[2];
+	double first, last;
+	char protocol[32], product[64];
+	const char *by;            /* "ndpi", "probe" or "" */
+} pl_traffic_flow;
+
 typedef struct pl_traffic_result {
 	pl_traffic_stats stats;
 	size_t nports;
@@ -160,6 +175,8 @@ typedef struct pl_traffic_result {
 	size_t nscanners;
 	pl_traffic_scanner *scanners; /* most attempts first */
 	char filter[128];             /* the BPF filter applied to a live capture */
+	size_t nflows;
+	pl_traffic_flow *flows;       /* opts.list_flows of them at most */
 } pl_traffic_result;
 
 /* Reads the capture to its end (or until seconds/stop/max_packets) and fills *out. A damaged file keeps

@@ -27,7 +27,7 @@ static const cli_cmd commands[] = {
 	 "serve port pages, a JSON API, feedback and /metrics over HTTP", cmd_serve},
 	{"show", "[--json] [--no-local] [--no-probe] PORT|PORT/PROTO|FIRST-LAST|NAME", "explain a port, a range or a service",
 	 cmd_show},
-	{"traffic", "(--pcap FILE | --iface IF) [--port N] [--seconds S] [--json] [--max-flows N] [--idle S] "
+	{"traffic", "(--pcap FILE | --iface IF) [--port N] [--seconds S] [--json] [--flows N] [--max-flows N] [--idle S] "
 		    "[--scan-ports N] [--scan-hosts N] [--scan-window S] [--no-dpi]",
 	 "what crosses a port: flows, protocols by payload, scanners, verdicts", cmd_traffic},
 	{"update", "[--from FILE|URL] [--force]", "fetch IANA's registry into the cache (default: IANA's XML)",

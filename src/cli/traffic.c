@@ -19,7 +19,7 @@ static void on_signal(int sig)
 }
 
 enum { O_PCAP = 256, O_IFACE, O_PORT, O_SECONDS, O_MAXPKT, O_MAXFLOWS, O_IDLE, O_SPORTS, O_SHOSTS, O_SWINDOW,
-       O_SFEW, O_NODPI };
+       O_SFEW, O_NODPI, O_FLOWS };
 
 static const struct option opts[] = {
 	{"pcap", required_argument, NULL, O_PCAP},
@@ -34,6 +34,7 @@ static const struct option opts[] = {
 	{"scan-window", required_argument, NULL, O_SWINDOW},
 	{"scan-packets", required_argument, NULL, O_SFEW},
 	{"no-dpi", no_argument, NULL, O_NODPI},
+	{"flows", required_argument, NULL, O_FLOWS},
 	{"json", no_argument, NULL, 'j'},
 	{"registry", required_argument, NULL, 'r'},
 	{"color", required_argument, NULL, 'c'},
@@ -112,6 +113,11 @@ int cmd_traffic(int argc, char **argv, cli_ctx *ctx)
 			if (number(ctx, "scan-packets", optarg, 1, 1000, &v))
 				return EXIT_USAGE;
 			o.scan.few_packets = v;
+			break;
+		case O_FLOWS:
+			if (number(ctx, "flows", optarg, 1, 1000000, &v))
+				return EXIT_USAGE;
+			o.list_flows = v;
 			break;
 		case O_NODPI:
 			o.no_dpi = true;

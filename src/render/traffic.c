@@ -101,6 +101,21 @@ static json_t *scanner_json(const pl_traffic_scanner *s)
 			 "first", s->first, "last", s->last);
 }
 
+static json_t *flow_json(const pl_traffic_flow *f)
+{
+	char c[64], s[64];
+	pl_traffic_addr_str(f->family, f->client, c, sizeof c);
+	pl_traffic_addr_str(f->family, f->server, s, sizeof s);
+	const char *oc = f->proto == PL_PROTO_UDP && f->outcome == PL_TCP_ESTABLISHED ? "answered" : pl_tcp_outcome_name(f->outcome);
+	return json_pack("{s:s, s:s, s:i, s:s, s:i, s:s, s:b, s:{s:o, s:o}, s:{s:o, s:o}, s:f, s:f, s:o, s:o, s:o}",
+			 "transport", pl_proto_name(f->proto), "client", c, "client_port", f->cport, "server", s,
+			 "server_port", f->sport, "outcome", oc, "reset", f->reset, "packets", "to_server",
+			 u64(f->packets[0]), "to_client", u64(f->packets[1]), "bytes", "to_server", u64(f->bytes[0]),
+			 "to_client", u64(f->bytes[1]), "first", f->first, "last", f->last, "protocol",
+			 pl_json_text_or_null(f->protocol), "product", pl_json_text_or_null(f->product), "by",
+			 pl_json_text_or_null(f->by));
+}
+
 json_t *pl_render_traffic_json(const pl_registry *reg, const pl_traffic_opts *opts, const pl_traffic_result *r,
 			       const pl_render_meta *meta)
 {
@@ -131,9 +146,16 @@ json_t *pl_render_traffic_json(const pl_registry *reg, const pl_traffic_opts *op
 	json_t *scanners = json_array();
 	for (size_t i = 0; scanners && i < r->nscanners; i++)
 		json_array_append_new(scanners, scanner_json(&r->scanners[i]));
-	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "traffic", "portlore",
-			 meta->version, "capture", capture, "ports", ports, "scanners", scanners, "registry",
-			 pl_render_registry_json(reg, meta));
+	json_t *doc = json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "traffic",
+				"portlore", meta->version, "capture", capture, "ports", ports, "scanners", scanners,
+				"registry", pl_render_registry_json(reg, meta));
+	if (doc && opts->list_flows) {
+		json_t *flows = json_array();
+		for (size_t i = 0; flows && i < r->nflows; i++)
+			json_array_append_new(flows, flow_json(&r->flows[i]));
+		json_object_set_new(doc, "flows", flows ? flows : json_null());
+	}
+	return doc;
 }
 
 /* ---- text ---- */
@@ -229,6 +251,22 @@ int pl_render_traffic_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 			scanned_only == 1 ? "" : "s");
 	else if (!any)
 		fprintf(f, "\nno TCP or UDP flow%s\n", json_is_integer(json_object_get(c, "port")) ? " on that port" : "");
+	const json_t *flows = json_object_get(doc, "flows");
+	if (json_array_size(flows)) {
+		fprintf(f, "\n%sflows%s (the first %zu to finish, by first packet):\n", pl_on(&o, PL_BOLD), pl_on(&o, PL_RESET),
+			json_array_size(flows));
+		json_array_foreach(flows, i, s) {
+			char c[80], sv[80];
+			const char *ca = pl_json_member(s, "client"), *sa = pl_json_member(s, "server");
+			snprintf(c, sizeof c, strchr(ca, ':') ? "[%s]:%lld" : "%s:%lld", ca, (long long)num(s, "client_port"));
+			snprintf(sv, sizeof sv, strchr(sa, ':') ? "[%s]:%lld" : "%s:%lld", sa, (long long)num(s, "server_port"));
+			const json_t *pk = json_object_get(s, "packets");
+			fprintf(f, "  %-3s %-22s -> %-22s %-11s %3lld/%-3lld pkts %s%s%s\n", pl_json_member(s, "transport"), c, sv,
+				pl_json_member(s, "outcome"), (long long)num(pk, "to_server"), (long long)num(pk, "to_client"),
+				*pl_json_member(s, "protocol") ? pl_traffic_protocol_display(pl_json_member(s, "protocol")) : "",
+				json_is_true(json_object_get(s, "reset")) ? " reset" : "", "");
+		}
+	}
 	const json_t *scanners = json_object_get(doc, "scanners"), *th = json_object_get(c, "scan_thresholds");
 	if (json_array_size(scanners)) {
 		fprintf(f, "\n%sscanners%s (%lld+ ports on one host or %lld+ hosts on one port within %.0f s):\n",

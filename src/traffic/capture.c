@@ -90,6 +90,33 @@ void pl_traffic_addr_str(uint8_t family, const uint8_t *addr, char *buf, size_t 
 		snprintf(buf, size, "?");
 }
 
+static void list_flow(pl_traffic_result *r, const pl_flow *f, pl_tcp_outcome oc)
+{
+	pl_traffic_flow *l = &r->flows[r->nflows++];
+	memset(l, 0, sizeof *l);
+	l->family = f->family;
+	memcpy(l->client, f->caddr, sizeof l->client);
+	memcpy(l->server, f->saddr, sizeof l->server);
+	l->cport = f->cport;
+	l->sport = f->sport;
+	l->proto = f->ipproto == 6 ? PL_PROTO_TCP : PL_PROTO_UDP;
+	l->outcome = oc;
+	l->reset = f->rst[0] || f->rst[1];
+	memcpy(l->packets, f->pkts, sizeof l->packets);
+	memcpy(l->bytes, f->bytes, sizeof l->bytes);
+	l->first = f->first;
+	l->last = f->last;
+	memcpy(l->protocol, f->proto, sizeof l->protocol);
+	memcpy(l->product, f->product, sizeof l->product);
+	l->by = f->by ? f->by : "";
+}
+
+static int by_first(const void *x, const void *y)
+{
+	const pl_traffic_flow *a = x, *b = y;
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
 /* A flow's last step: nDPI's answer, the probe matchers', then the port and its client's source. */
 static void finish(pl_analysis *a, pl_flow *f)
 {
@@ -98,6 +125,8 @@ static void finish(pl_analysis *a, pl_flow *f)
 	pl_identify_flow(f);
 	pl_tcp_outcome oc = pl_flow_outcome(f);
 	int rc = pl_ports_add(&a->ports, f, oc);
+	if (!rc && a->r->nflows < a->o->list_flows)
+		list_flow(a->r, f, oc);
 	if (!rc)
 		rc = pl_sources_add(&a->sources, f, oc, &a->o->scan);
 	if (rc && !a->rc)
@@ -258,6 +287,16 @@ int pl_traffic_run(const pl_traffic_opts *opts, pl_traffic_result **out, pl_erro
 	const char *ln = sym_pcap_datalink_val_to_name(linktype);
 	snprintf(r->stats.linktype_name, sizeof r->stats.linktype_name, "%s", ln ? ln : "unknown");
 
+	if (o.list_flows) {
+		if (o.list_flows > 1000000)
+			o.list_flows = 1000000;
+		r->flows = calloc(o.list_flows, sizeof *r->flows);
+		if (!r->flows) {
+			sym_pcap_close(pc);
+			free(r);
+			return pl_error_set(err, PL_ENOMEM, "out of memory for %zu flows", o.list_flows);
+		}
+	}
 	pl_analysis a = {.o = &o, .r = r};
 	if (o.no_dpi)
 		snprintf(r->stats.dpi, sizeof r->stats.dpi, "not used (--no-dpi)");
@@ -304,6 +343,8 @@ int pl_traffic_run(const pl_traffic_opts *opts, pl_traffic_result **out, pl_erro
 		rc = pl_sources_collect(&a.sources, &o.scan, &a.ports, r);
 	if (!rc)
 		rc = pl_ports_collect(&a.ports, r);
+	if (r->nflows)
+		qsort(r->flows, r->nflows, sizeof *r->flows, by_first);
 	pl_flowtab_free(&a.flows);
 	pl_ports_free(&a.ports);
 	pl_sources_free(&a.sources);
@@ -322,5 +363,6 @@ void pl_traffic_result_free(pl_traffic_result *r)
 		return;
 	free(r->ports);
 	free(r->scanners);
+	free(r->flows);
 	free(r);
 }

@@ -25,6 +25,8 @@ jqt "HTTP on 80/tcp matches the registered service" "[$(verdict 80 tcp) | .verdi
 jqt "HTTP on 2908/tcp is not mao, traffic-inspected" "[$(verdict 2908 tcp) | .verdict.verdict, .verdict.service, .verdict.confidence, .protocols[0].protocol] == [\"mismatch\", \"mao\", \"traffic-inspected\", \"http\"]"
 jqt "the IPv6 client on 2908 is a second client" "$(verdict 2908 tcp) | .clients == 2 and .outcomes.established == 2"
 jqt "no scanner among two curl runs" ".scanners == []"
+run traffic --pcap "$CAP/http.pcap" --flows 2 --json
+jqt "--flows 2 lists two flows, both directions counted" '(.flows | length) == 2 and (.flows[0] | .transport == "tcp" and .packets.to_server > 0 and .packets.to_client > 0 and .protocol == "http")'
 run traffic --pcap "$CAP/http.pcap"
 expect "text says the verdict in words" 0 "HTTP on 2908/tcp: not mao — traffic-inspected"
 
