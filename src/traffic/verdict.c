@@ -6,6 +6,26 @@
 #include "portlore/registry.h"
 #include "portlore/traffic.h"
 
+/* The evidence module's known uses (issue 10) say whether what was heard is a known unofficial use. */
+#if __has_include("portlore/evidence.h")
+#include "portlore/evidence.h"
+static const char *known_use(uint16_t port, pl_proto proto, const char *protocol)
+{
+	const pl_known_use *uses[16];
+	size_t n = pl_evidence_known_uses(port, proto, uses, 16);
+	for (size_t i = 0; i < n && i < 16; i++)
+		if (uses[i]->protocol && !strcmp(uses[i]->protocol, protocol))
+			return uses[i]->software;
+	return NULL;
+}
+#else
+static const char *known_use(uint16_t port, pl_proto proto, const char *protocol)
+{
+	(void)port, (void)proto, (void)protocol;
+	return NULL;
+}
+#endif
+
 const char *pl_traffic_verdict_name(pl_traffic_verdict_kind k)
 {
 	static const char *const names[] = {"match", "mismatch", "unregistered", "unidentified", "no-payload",
@@ -48,8 +68,9 @@ void pl_traffic_judge(const pl_registry *reg, const pl_traffic_port *p, pl_traff
 				 v->service, v->confidence);
 		} else {
 			v->kind = PL_TV_MISMATCH;
-			snprintf(v->sentence, sizeof v->sentence, "%s on %u/%s: not %s — %s", disp, p->port, t, v->service,
-				 v->confidence);
+			const char *use = known_use(p->port, p->proto, proto);
+			snprintf(v->sentence, sizeof v->sentence, "%s on %u/%s: not %s%s%s — %s", disp, p->port, t, v->service,
+				 use ? "; a known use: " : "", use ? use : "", v->confidence);
 		}
 		return;
 	}
