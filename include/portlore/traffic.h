@@ -75,6 +75,10 @@ typedef struct pl_traffic_opts {
 	size_t list_flows;       /* keep the first this many finished flows for listing (0: none) */
 	pl_scan_opts scan;
 	volatile sig_atomic_t *stop; /* live capture ends when it becomes non-zero (the CLI's SIGINT) */
+	/* Called once the capture is open and filtered, before the first packet: a live capture's front end
+	 * says so (and a test knows when to start talking). filter is the BPF filter, "" for a file. */
+	void (*ready)(void *ctx, const char *filter);
+	void *ready_ctx;
 } pl_traffic_opts;
 
 /* Fills the defaults above into the zero fields. */

@@ -18,6 +18,14 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+static void on_ready(void *ctx, const char *filter)
+{
+	const pl_traffic_opts *o = ctx;
+	if (o->iface)
+		fprintf(stderr, "portlore: capturing on %s (filter: %s)%s\n", o->iface, filter,
+			o->seconds > 0 ? "" : "; Ctrl-C to stop");
+}
+
 enum { O_PCAP = 256, O_IFACE, O_PORT, O_SECONDS, O_MAXPKT, O_MAXFLOWS, O_IDLE, O_SPORTS, O_SHOSTS, O_SWINDOW,
        O_SFEW, O_NODPI, O_FLOWS };
 
@@ -139,6 +147,8 @@ int cmd_traffic(int argc, char **argv, cli_ctx *ctx)
 	if (o.seconds > 0 && !o.iface)
 		return cli_usage_error(ctx, "traffic", "--seconds is for a live capture (--iface)");
 	pl_traffic_opts_defaults(&o);
+	o.ready = on_ready;
+	o.ready_ctx = &o;
 	pl_registry *reg;
 	pl_render_meta meta;
 	int rc = cli_open_registry(ctx, &reg, &meta);

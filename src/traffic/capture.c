@@ -304,6 +304,8 @@ int pl_traffic_run(const pl_traffic_opts *opts, pl_traffic_result **out, pl_erro
 		snprintf(r->stats.dpi, sizeof r->stats.dpi, "%s", pl_dpi_version(a.dpi));
 	snprintf(r->stats.identify, sizeof r->stats.identify, "%s", pl_identify_name());
 	int rc = pl_flowtab_init(&a.flows, o.max_flows);
+	if (!rc && o.ready)
+		o.ready(o.ready_ctx, r->filter);
 	double start = now();
 	while (!rc && !a.rc) {
 		if (o.stop && *o.stop)

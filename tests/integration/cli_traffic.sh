@@ -103,8 +103,10 @@ expect "no flow on the port asked: exit 1" 1 "no TCP or UDP flow on that port"
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v curl >/dev/null && command -v python3 >/dev/null; then
 	unshare -n bash -c "ip link set lo up
 		python3 -m http.server 2908 --bind 127.0.0.1 >/dev/null 2>&1 & srv=\$!
-		'$PORTLORE' traffic --iface lo --port 2908 --seconds 3 --json >'$T_DIR/live.json' 2>'$T_DIR/live.err' & pl=\$!
-		sleep 1.2; for i in 1 2 3; do curl -s -m 2 http://127.0.0.1:2908/ >/dev/null; done
+		for i in \$(seq 100); do ss -Hltn 'sport = :2908' | grep -q . && break; sleep 0.1; done
+		'$PORTLORE' traffic --iface lo --port 2908 --seconds 6 --json >'$T_DIR/live.json' 2>'$T_DIR/live.err' & pl=\$!
+		for i in \$(seq 100); do grep -q 'capturing on lo' '$T_DIR/live.err' && break; sleep 0.1; done
+		for i in 1 2 3; do curl -s -m 3 http://127.0.0.1:2908/ >/dev/null; done
 		curl -s -m 2 http://127.0.0.1:2909/ >/dev/null
 		wait \$pl; echo \$? >'$T_DIR/live.rc'; kill \$srv" 2>/dev/null
 	OUT=$(cat "$T_DIR/live.json")
