@@ -227,9 +227,10 @@ int pl_render_traffic_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 	pl_text_out o = {f, opts && opts->colour, false};
 	const json_t *c = json_object_get(doc, "capture"), *p, *s;
 	double secs = json_real_value(json_object_get(c, "last")) - json_real_value(json_object_get(c, "first"));
-	fprintf(f, "%s%s%s (%s, %s): %lld frames in %.1f s, %lld flows; %s", pl_on(&o, PL_DIM), pl_json_member(c, "name"),
+	fprintf(f, "%s%s%s (%s, %s): %lld frame%s in %.1f s, %lld flow%s; %s", pl_on(&o, PL_DIM), pl_json_member(c, "name"),
 		pl_on(&o, PL_RESET), pl_json_member(c, "format"), pl_json_member(c, "link_type_name"),
-		(long long)num(c, "frames"), secs > 0 ? secs : 0.0, (long long)num(c, "flows"), pl_json_member(c, "dpi"));
+		(long long)num(c, "frames"), num(c, "frames") == 1 ? "" : "s", secs > 0 ? secs : 0.0,
+		(long long)num(c, "flows"), num(c, "flows") == 1 ? "" : "s", pl_json_member(c, "dpi"));
 	fprintf(f, "\n");
 	if (*pl_json_member(c, "error"))
 		fprintf(f, "%swarning: the capture is damaged: %s; what came before is below%s\n", pl_on(&o, PL_YELLOW),
