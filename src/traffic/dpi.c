@@ -1,7 +1,7 @@
 /* Protocol by payload with nDPI (Debian's libndpi), loaded on first use like the other heavy libraries:
  * `portlore PORT` never maps it. One detection module per analysis; each flow gets nDPI's state until nDPI
  * decides (or PL_DPI_MAX_PACKETS pass), then that state is freed, so memory follows the undecided flows
- * only. nDPI's guess by port is refused: a port is the question here, not evidence. */
+ * only. nDPI's guesses by port or address are refused: a port is the question here, not evidence. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,9 +86,20 @@ static void release(pl_flow *f)
 	f->dpi_done = true;
 }
 
+/* Whether nDPI read it from the payload: a match by port or by address list is not evidence here (a
+ * port is the question; an address says who, not what was spoken). Read from the flow struct of the exact
+ * ABI loaded (only libndpi.so.4.2, the headers compiled against). */
+static bool from_payload(const pl_flow *f)
+{
+	ndpi_confidence_t c = ((const struct ndpi_flow_struct *)f->dpi)->confidence;
+	return c == NDPI_CONFIDENCE_DPI || c == NDPI_CONFIDENCE_DPI_CACHE;
+}
+
 /* The master protocol when there is one (HTTP under "Google"), else the application itself. */
 static void take(pl_dpi *d, pl_flow *f, ndpi_protocol p)
 {
+	if (!from_payload(f))
+		return;
 	uint16_t main = p.master_protocol ? p.master_protocol : p.app_protocol;
 	if (main == NDPI_PROTOCOL_UNKNOWN)
 		return;
@@ -116,7 +127,7 @@ void pl_dpi_packet(pl_dpi *d, pl_flow *f, const pl_packet *p, double ts)
 	ndpi_protocol r = sym_ndpi_detection_process_packet(d->mod, f->dpi, p->l3, (unsigned short)len,
 							     (uint64_t)(ts * 1000.0));
 	f->dpi_packets++;
-	if (r.app_protocol != NDPI_PROTOCOL_UNKNOWN || r.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
+	if ((r.app_protocol != NDPI_PROTOCOL_UNKNOWN || r.master_protocol != NDPI_PROTOCOL_UNKNOWN) && from_payload(f)) {
 		take(d, f, r);
 		release(f);
 	} else if (f->dpi_packets >= PL_DPI_MAX_PACKETS)
