@@ -22,7 +22,7 @@ def frames(path):
 
 def main():
     src, out = sys.argv[1], sys.argv[2]
-    copies = int(sys.argv[3]) if len(sys.argv) > 3 else 400
+    copies = int(sys.argv[3]) if len(sys.argv) > 3 else 100
     base = []
     for n in NAMES:
         fr = [f for f in frames(os.path.join(src, n + ".pcap")) if f[1][12:14] == b"\x08\x00"]

@@ -6,7 +6,7 @@
 # Usage: bench/traffic.sh PATH/TO/portlore [COPIES] [RUNS]
 set -eu
 PORTLORE=$(realpath "${1:?usage: $0 PATH/TO/portlore [COPIES] [RUNS]}")
-COPIES=${2:-400}
+COPIES=${2:-100}
 RUNS=${3:-5}
 root=$(cd "$(dirname "$0")/.." && pwd)
 for t in ndpiReader /usr/bin/time python3; do
