@@ -81,20 +81,6 @@ static const struct {
 	{"syslog", "syslog", ""},
 };
 
-static bool in_list(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *p = list; *p;) {
-		size_t w = strcspn(p, " ");
-		if (w == n && pl_strncaseeq(p, name, n))
-			return true;
-		p += w;
-		while (*p == ' ')
-			p++;
-	}
-	return false;
-}
-
 bool pl_traffic_protocol_is_service(const char *protocol, const char *service)
 {
 	if (!protocol || !*protocol || !service || !*service)
@@ -107,7 +93,7 @@ bool pl_traffic_protocol_is_service(const char *protocol, const char *service)
 #endif
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (!strcmp(keys[i].key, protocol))
-			return in_list(keys[i].services, service);
+			return pl_word_in(keys[i].services, service);
 	return false;
 }
 

@@ -83,6 +83,20 @@ bool pl_strncaseeq(const char *a, const char *b, size_t n)
 	return true;
 }
 
+bool pl_word_in(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; *p;) {
+		size_t w = strcspn(p, " ");
+		if (w == n && pl_strncaseeq(p, word, n))
+			return true;
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	return false;
+}
+
 const char *pl_strcasestr(const char *hay, const char *needle_lower)
 {
 	size_t n = strlen(needle_lower);
