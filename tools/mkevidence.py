@@ -5,6 +5,7 @@ Every string lives once in one pool and the arrays hold offsets into it, so that
 relocation when the binary starts: they are read-only data that costs nothing until a lookup touches it.
 Usage: tools/mkevidence.py KNOWN_USES WIRESHARK NMAP NETBASE OUTPUT.c
 """
+import re
 import sys
 
 PROTO = {"": 0, "any": 0, "tcp": 1, "udp": 2, "sctp": 3, "dccp": 4}
@@ -83,7 +84,10 @@ def main():
     c.append("const struct pl_ev_use pl_ev_uses[] = {")
     for lo, hi, p, sw, key, src, _ in items:
         c.append("\t{%d, %d, %d, %d, %d, %d}," % (lo, hi, p, pool.add(sw), pool.add(key), pool.add(src)))
-    c += ["};", "const size_t pl_ev_nuses = %d;" % len(items), ""]
+    c += ["};", "const size_t pl_ev_nuses = %d;" % len(items)]
+    ranges = [i for i, r in enumerate(items) if r[1] != r[0]]
+    c += ["const uint32_t pl_ev_ranges[] = {%s};" % (", ".join(map(str, ranges)) or "0"),
+          "const size_t pl_ev_nranges = %d;" % len(ranges), ""]
 
     ws_src, ws_lic, ws = rows(ws_p)
     c.append("const struct pl_ev_dissector pl_ev_dissectors[] = {")
@@ -108,8 +112,8 @@ def main():
     c.append("const struct pl_ev_freq pl_ev_freqs[] = {")
     for n, f in nm:
         p, port = PROTO[f[1]], int(f[0])
-        name = "" if f[2] == "unknown" else f[2]
-        c.append("\t{%d, %d, %d, %d, %d}," % (port, p, rank[(port, p)], round(float(f[3]) * 1e6), pool.add(name)))
+        # Nmap's names follow IANA's: the frequency is the fact we take.
+        c.append("\t{%d, %d, %du}," % (port, rank[(port, p)], round(float(f[3]) * 1e6) | p << 24))
     c += ["};", "const size_t pl_ev_nfreqs = %d;" % len(nm),
           # Where each block of 256 ports starts: a lookup touches one page of the table, not a dozen.
           "const uint32_t pl_ev_freq_start[257] = {%s};" % ", ".join(
@@ -128,7 +132,9 @@ def main():
     meta = [("wireshark", ws_src, ws_lic), ("nmap", nm_src, nm_lic), ("netbase", nb_src, nb_lic)]
     c.append("const struct pl_ev_meta pl_ev_meta[] = {")
     for key, src, lic in meta:
-        c.append("\t{%d, %d, %d}," % (pool.add(key), pool.add(src), pool.add(lic)))
+        # "(Debian tshark 4.0.17-0+deb12u3, ...)" in the source line: the short label the text output cites.
+        m = re.search(r"(Debian [\w.+-]+ [^\s,)]+)", src)
+        c.append("\t{%d, %d, %d, %d}," % (pool.add(key), pool.add(src), pool.add(lic), pool.add(m.group(1) if m else key)))
     c += ["};", "const size_t pl_ev_nmeta = %d;" % len(meta), ""]
     c.append("const char pl_ev_str[] =\n\t%s;" % pool.c())
     with open(out_p, "w") as o:

@@ -26,7 +26,7 @@ _portlore()
 	if [[ $cur == -* ]]; then
 		local extra=""
 		[[ " ${COMP_WORDS[*]} " == *" search "* ]] && extra="--limit"
-		[[ " ${COMP_WORDS[*]} " == *" ghosts "* ]] && extra="--limit --transport"
+		[[ " ${COMP_WORDS[*]} " == *" ghosts "* ]] && extra="--limit --transport --in-use"
 		[[ " ${COMP_WORDS[*]} " == *" serve "* ]] && extra="--listen --db --expose-processes"
 		[[ " ${COMP_WORDS[*]} " == *" ls "* ]] && extra="--probe"
 		[[ " ${COMP_WORDS[*]} " == *" traffic "* ]] && extra="--pcap --iface --port --seconds --flows --max-packets --max-flows --idle --scan-ports --scan-hosts --scan-window --scan-packets --no-dpi"

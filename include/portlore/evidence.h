@@ -44,7 +44,6 @@ typedef struct pl_open_freq {
 	double frequency;  /* fraction of scanned hosts, 0-1 */
 	unsigned rank;     /* 1 = most often found open among ports of this transport */
 	unsigned ranked;   /* how many ports of this transport have a frequency */
-	const char *name;  /* Nmap's name for it, "" when Nmap calls it unknown */
 } pl_open_freq;
 /* 1 and *out filled when the port was ever found open over proto, else 0. */
 int pl_evidence_frequency(uint16_t port, pl_proto proto, pl_open_freq *out);
@@ -74,6 +73,7 @@ typedef struct pl_evidence_source {
 	const char *key;     /* "wireshark", "nmap", "netbase", "known_uses", "host_services" */
 	const char *source;  /* what and which version, e.g. "... (Debian tshark 4.0.17-0+deb12u3, ...)" */
 	const char *licence;
+	const char *version; /* a short label: "Debian tshark 4.0.17-0+deb12u3", "459 rows", "run time" */
 } pl_evidence_source;
 size_t pl_evidence_sources(pl_evidence_source *out, size_t max);
 

@@ -2,6 +2,7 @@
  * The known-use rows are turned into pl_known_use values (pointers) once, on first use, so that the
  * binary starts without relocating them. */
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "evidence/tables.h"
@@ -46,20 +47,43 @@ static bool proto_fits(pl_proto want, pl_proto have)
 	return want == PL_PROTO_NONE || have == PL_PROTO_NONE || want == have;
 }
 
-/* Single ports before ranges, narrow ranges before wide ones, table order (best known first) within. */
+/* First row whose lo is >= port (rows are sorted by lo). */
+static size_t uses_lower_bound(size_t n, uint16_t port)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (pl_ev_uses[mid].lo < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Single ports before ranges, narrow ranges before wide ones, table order (best known first) within. The
+ * rows of exactly this port are found by binary search; ranges (a few dozen rows) are scanned. */
 size_t pl_evidence_known_uses(uint16_t port, pl_proto proto, const pl_known_use **out, size_t max)
 {
 	size_t total = 0, n = nuses_total();
-	unsigned spans[] = {0, 10, 100, 65535};
-	for (size_t s = 0; s < sizeof spans / sizeof spans[0]; s++)
-		for (size_t i = 0; i < n && pl_ev_uses[i].lo <= port; i++) {
-			const struct pl_ev_use *u = &pl_ev_uses[i];
+	for (size_t i = uses_lower_bound(n, port); i < n && pl_ev_uses[i].lo == port; i++) {
+		const struct pl_ev_use *u = &pl_ev_uses[i];
+		if (u->hi != u->lo || !proto_fits(proto, (pl_proto)u->proto))
+			continue;
+		if (out && total < max)
+			out[total] = use_at(i);
+		total++;
+	}
+	static const unsigned spans[] = {0, 10, 100, 65535};
+	for (size_t s = 1; s < sizeof spans / sizeof spans[0]; s++)
+		for (size_t i = 0; i < pl_ev_nranges; i++) {
+			const struct pl_ev_use *u = &pl_ev_uses[pl_ev_ranges[i]];
 			unsigned span = (unsigned)u->hi - u->lo;
-			if (port > u->hi || !proto_fits(proto, (pl_proto)u->proto) || span > spans[s] ||
-			    (s > 0 && span <= spans[s - 1]))
+			if (port < u->lo || port > u->hi || !proto_fits(proto, (pl_proto)u->proto) || span > spans[s] ||
+			    span <= spans[s - 1])
 				continue;
 			if (out && total < max)
-				out[total] = use_at(i);
+				out[total] = use_at(pl_ev_ranges[i]);
 			total++;
 		}
 	return total;
@@ -119,9 +143,9 @@ int pl_evidence_frequency(uint16_t port, pl_proto proto, pl_open_freq *out)
 	for (size_t i = first + lower_bound(pl_ev_freqs + first, last - first, sizeof pl_ev_freqs[0], port);
 	     i < pl_ev_nfreqs && pl_ev_freqs[i].port == port; i++) {
 		const struct pl_ev_freq *f = &pl_ev_freqs[i];
-		if (f->proto != proto)
+		if (PL_EV_FREQ_PROTO(f) != (unsigned)proto)
 			continue;
-		*out = (pl_open_freq){proto, f->per_million / 1e6, f->rank, pl_ev_ranked[f->proto], S(f->name)};
+		*out = (pl_open_freq){proto, PL_EV_FREQ_PER_MILLION(f) / 1e6, f->rank, pl_ev_ranked[PL_EV_FREQ_PROTO(f)]};
 		return 1;
 	}
 	return 0;
@@ -145,17 +169,21 @@ size_t pl_evidence_netbase(uint16_t port, pl_proto proto, pl_service_entry *out,
 size_t pl_evidence_sources(pl_evidence_source *out, size_t max)
 {
 	size_t n = 0;
+	static char rows[32];
+	snprintf(rows, sizeof rows, "portlore known uses (%zu rows)", nuses_total());
 	if (n < max)
 		out[n] = (pl_evidence_source){"known_uses",
 					      "portlore's curated table of software listening on ports by default "
 					      "(data/known-uses.tsv, each row citing its source)",
-					      "MIT (portlore); facts only"};
+					      "MIT (portlore); facts only", rows};
 	n++;
 	for (size_t i = 0; i < pl_ev_nmeta; i++, n++)
 		if (n < max)
-			out[n] = (pl_evidence_source){S(pl_ev_meta[i].key), S(pl_ev_meta[i].source), S(pl_ev_meta[i].licence)};
+			out[n] = (pl_evidence_source){S(pl_ev_meta[i].key), S(pl_ev_meta[i].source), S(pl_ev_meta[i].licence),
+						      S(pl_ev_meta[i].version)};
 	if (n < max)
-		out[n] = (pl_evidence_source){"host_services", "this host's /etc/services, read at run time", ""};
+		out[n] = (pl_evidence_source){"host_services", "this host's /etc/services, read at run time", "",
+					      "this host's /etc/services"};
 	n++;
 	return n < max ? n : max;
 }

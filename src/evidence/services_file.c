@@ -161,25 +161,13 @@ size_t pl_services_file_lookup(const pl_services_file *f, uint16_t port, pl_prot
 	return n;
 }
 
-static bool word_in(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *p = list; *p;) {
-		size_t w = strcspn(p, " ");
-		if (w == n && pl_strncaseeq(p, name, n))
-			return true;
-		p += w;
-		p += *p == ' ';
-	}
-	return false;
-}
 
 size_t pl_services_file_by_name(const pl_services_file *f, const char *name, uint16_t *ports, pl_proto *protos,
 				size_t max)
 {
 	size_t n = 0;
 	for (size_t i = 0; f && i < f->n; i++)
-		if (pl_strcasecmp(f->e[i].name, name) == 0 || word_in(f->e[i].aliases, name)) {
+		if (pl_strcasecmp(f->e[i].name, name) == 0 || pl_word_in(f->e[i].aliases, name)) {
 			if (n < max) {
 				ports[n] = f->e[i].port;
 				protos[n] = (pl_proto)f->e[i].proto;

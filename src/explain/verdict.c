@@ -67,19 +67,6 @@ static bool same_name(const char *a, const char *b)
 	return false;
 }
 
-static bool word_in(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *p = list; *p;) {
-		size_t w = strcspn(p, " ");
-		if (w == n && pl_strncaseeq(p, name, n))
-			return true;
-		p += w;
-		while (*p == ' ')
-			p++;
-	}
-	return false;
-}
 
 static bool names_service(const char *name, const char *service)
 {
@@ -88,7 +75,7 @@ static bool names_service(const char *name, const char *service)
 	if (same_name(name, service))
 		return true;
 	for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
-		if (pl_strcasecmp(aliases[i].service, service) == 0 && word_in(aliases[i].daemons, name))
+		if (pl_strcasecmp(aliases[i].service, service) == 0 && pl_word_in(aliases[i].daemons, name))
 			return true;
 	return false;
 }

@@ -203,18 +203,27 @@ static void names_init(void)
 	names.ndissectors = m;
 }
 
-static void add_alias(struct alias *a, size_t *na, size_t cap, uint16_t port, uint16_t hi, pl_proto proto, int strength)
+/* The ports seen so far, a bit each: "http" names two hundred of them, and a list scan per port would
+ * cost more than the rest of the search. */
+struct seen_ports {
+	uint64_t bits[65536 / 64];
+};
+
+static void add_alias(struct alias *a, size_t *na, size_t cap, struct seen_ports *sp, uint16_t port, uint16_t hi,
+		      pl_proto proto, int strength)
 {
 	if (hi != port)
 		return; /* a range ("6000-6063") names no single record */
-	for (size_t i = 0; i < *na; i++)
-		if (a[i].port == port && a[i].proto == proto) {
-			if (strength > a[i].strength)
-				a[i].strength = strength;
-			return;
-		}
+	if (sp->bits[port >> 6] & (1ull << (port & 63)))
+		for (size_t i = 0; i < *na; i++)
+			if (a[i].port == port && a[i].proto == proto) {
+				if (strength > a[i].strength)
+					a[i].strength = strength;
+				return;
+			}
 	if (*na == cap)
 		return;
+	sp->bits[port >> 6] |= 1ull << (port & 63);
 	double f = 0;
 	for (int t = PL_PROTO_TCP; t <= PL_PROTO_UDP; t++) {
 		pl_open_freq of;
@@ -239,20 +248,31 @@ static int cmp_alias(const void *pa, const void *pb)
 static size_t aliases(const char *phrase, size_t n, struct alias *a, size_t cap)
 {
 	size_t na = 0;
+	struct seen_ports sp;
+	memset(&sp, 0, sizeof sp);
 	pthread_once(&names_once, names_init);
 	for (size_t i = 0; i < names.nuses; i++) {
 		const pl_known_use *u = names.use[i];
-		if (!strcmp(u->protocol, phrase))
-			add_alias(a, &na, cap, u->port_lo, u->port_hi, u->proto, 2);
+		if (u->protocol[0] == phrase[0] && !strcmp(u->protocol, phrase))
+			add_alias(a, &na, cap, &sp, u->port_lo, u->port_hi, u->proto, 2);
 		else if (n >= 3 && names.software[i] && phrase_in(names.software[i], phrase, n))
-			add_alias(a, &na, cap, u->port_lo, u->port_hi, u->proto, 1);
+			add_alias(a, &na, cap, &sp, u->port_lo, u->port_hi, u->proto, 1);
 	}
 	/* Wireshark's dissector names: "vnc" on 5900 and 5500. */
 	for (size_t i = 0; i < names.ndissectors; i++)
 		if ((names.dissector[i] && names.dissector[i][0] == phrase[0] && !strcmp(names.dissector[i], phrase)) ||
 		    (names.filter[i][0] == phrase[0] && !strcmp(names.filter[i], phrase)))
-			add_alias(a, &na, cap, names.port[i], names.port[i], names.proto[i], 2);
-	qsort(a, na, sizeof *a, cmp_alias);
+			add_alias(a, &na, cap, &sp, names.port[i], names.port[i], names.proto[i], 2);
+	/* Only the best MAX_ALIAS_PORTS are used: select them in order rather than sort two hundred. */
+	for (size_t i = 0; i < na && i < MAX_ALIAS_PORTS; i++) {
+		size_t best = i;
+		for (size_t j = i + 1; j < na; j++)
+			if (cmp_alias(&a[j], &a[best]) < 0)
+				best = j;
+		struct alias t = a[i];
+		a[i] = a[best];
+		a[best] = t;
+	}
 	return na;
 }
 

@@ -35,8 +35,10 @@ json_t *pl_render_evidence_json(const pl_report *rep, const pl_port_report *p)
 {
 	if (!p->has_port)
 		return json_null();
+	/* Every transport, as the ghost verdict weighs it (report.c): a port is used or not, whatever the
+	 * transport asked about; each item says its own transport. */
 	pl_evidence ev;
-	pl_evidence_gather(p->port, rep->spec.proto, rep->services, &ev);
+	pl_evidence_gather(p->port, PL_PROTO_NONE, rep->services, &ev);
 	json_t *uses = json_array(), *diss = json_array(), *freq = json_array();
 	for (size_t i = 0; i < ev.nuses; i++) {
 		const pl_known_use *u = ev.uses[i];
@@ -52,16 +54,22 @@ json_t *pl_render_evidence_json(const pl_report *rep, const pl_port_report *p)
 						      proto_or_null(ev.dissectors[i].proto)));
 	for (size_t i = 0; i < ev.nfreq; i++) {
 		const pl_open_freq *f = &ev.freq[i];
-		json_array_append_new(freq, json_pack("{s:s, s:f, s:i, s:i, s:o, s:b, s:o}", "transport", pl_proto_name(f->proto),
+		json_array_append_new(freq, json_pack("{s:s, s:f, s:i, s:i, s:o, s:b}", "transport", pl_proto_name(f->proto),
 						      "frequency", f->frequency, "rank", (json_int_t)f->rank, "ranked",
 						      (json_int_t)f->ranked, "among",
 						      f->rank <= PL_EVIDENCE_RANK_USED ? json_integer(pl_evidence_rank_bucket(f->rank))
 										       : json_null(),
-						      "counts", f->rank <= PL_EVIDENCE_RANK_USED, "nmap_name",
-						      pl_json_text_or_null(f->name)));
+						      "counts", f->rank <= PL_EVIDENCE_RANK_USED));
+	}
+	/* What was silent matters where a registration is judged; elsewhere it would be 65,536 times the same. */
+	bool assigned = false;
+	for (size_t i = 0; i < p->nrecords && !assigned; i++) {
+		pl_record r;
+		assigned = pl_registry_record(rep->reg, p->records[i], &r) == 0 && r.status == PL_STATUS_ASSIGNED && *r.name;
 	}
 	return json_pack("{s:s, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o}", "use", pl_use_level_name(ev.level), "reasons",
-			 lines_json(&ev, true), "silent", lines_json(&ev, false), "known_uses", uses, "known_uses_total",
+			 lines_json(&ev, true), "silent", assigned ? lines_json(&ev, false) : json_array(), "known_uses",
+			 uses, "known_uses_total",
 			 (json_int_t)ev.uses_total, "dissectors", diss, "frequency", freq, "netbase",
 			 names_json(ev.netbase, ev.nnetbase), "host_services",
 			 rep->services ? names_json(ev.host, ev.nhost) : json_null());
@@ -73,8 +81,8 @@ json_t *pl_render_evidence_sources_json(void)
 	size_t n = pl_evidence_sources(src, 8);
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:o}", "key", src[i].key, "source", src[i].source, "licence",
-						   pl_json_text_or_null(src[i].licence)));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o}", "key", src[i].key, "source", src[i].source,
+						   "version", src[i].version, "licence", pl_json_text_or_null(src[i].licence)));
 	return a;
 }
 
@@ -89,6 +97,18 @@ void pl_render_join(char *out, size_t size, const json_t *arr, const char *sep)
 			break;
 		at += (size_t)snprintf(out + at, size - at, "%s%s", i ? sep : "", json_string_value(v));
 	}
+}
+
+/* "evidence: Debian tshark 4.0.17-0+deb12u3 · ..." under the registry line: every source, its version. */
+void pl_render_evidence_sources_text(const pl_text_out *o, const json_t *doc)
+{
+	const json_t *src = json_object_get(doc, "evidence_sources"), *v;
+	size_t i;
+	if (!json_array_size(src))
+		return;
+	fprintf(o->f, "%sevidence: ", pl_on(o, PL_DIM));
+	json_array_foreach(src, i, v) fprintf(o->f, "%s%s", i ? " · " : "", pl_json_member(v, "version"));
+	fprintf(o->f, "%s\n", pl_on(o, PL_RESET));
 }
 
 /* ---- text: "What is more likely on port N" ---- */

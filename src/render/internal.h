@@ -43,6 +43,7 @@ struct pl_port_report;
 json_t *pl_render_evidence_json(const struct pl_report *rep, const struct pl_port_report *p);
 json_t *pl_render_evidence_sources_json(void);
 void pl_render_evidence_text(const pl_text_out *o, const json_t *port);
+void pl_render_evidence_sources_text(const pl_text_out *o, const json_t *doc);
 void pl_render_join(char *out, size_t size, const json_t *arr, const char *sep);
 
 #endif

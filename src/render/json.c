@@ -86,7 +86,8 @@ static json_t *ghost_json(const pl_registry *reg, const pl_port_report *p, const
 	pl_render_join(said, sizeof said, json_object_get(ev, "reasons"), "; ");
 	pl_render_join(silent, sizeof silent, json_object_get(ev, "silent"), "; ");
 	const char *use = json_is_object(ev) ? pl_json_member(ev, "use") : "";
-	json_t *evidence = json_is_object(ev) ? json_deep_copy(json_object_get(ev, "reasons")) : json_array();
+	/* The same array as the port's evidence.reasons: one value referenced twice, not copied. */
+	json_t *evidence = json_is_object(ev) ? json_incref(json_object_get(ev, "reasons")) : json_array();
 	if (p->ghost == PL_GHOST_NO) {
 		size_t assigned = 0;
 		for (size_t i = 0; i < p->nrecords; i++) {

@@ -412,6 +412,8 @@ static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 	}
 	fputc('\n', f);
 	registry_line(&o, doc);
+	if (!strcmp(kind, "port_report"))
+		pl_render_evidence_sources_text(&o, doc);
 	fflush(f);
 	return ferror(f) ? -1 : 0;
 }

@@ -20,7 +20,7 @@ bool pl_ascii_isalnum(char c);
 /* Case-insensitive ASCII comparisons. */
 int pl_strcasecmp(const char *a, const char *b);
 bool pl_strncaseeq(const char *a, const char *b, size_t n);
-/* Is word one of the space-separated words of list (ASCII case ignored)? */
+/* Is word one of the space-separated words of list, ignoring ASCII case? */
 bool pl_word_in(const char *list, const char *word);
 /* Is needle (lower-case already) inside hay, ignoring ASCII case? */
 const char *pl_strcasestr(const char *hay, const char *needle_lower);

@@ -341,6 +341,9 @@ int pl_web_open(const pl_web_opts *opts, pl_web **out, pl_error *err)
 	}
 	if ((rc = pl_web_feedback_open(opts->db_path, &w->fb, err)) || (rc = bind_listen(w, &ss, err)))
 		goto fail;
+	/* Search answers from an index built once, now, rather than on a request (registry/search_index.c). */
+	if ((rc = pl_registry_search_prepare(w->reg, err)))
+		goto fail;
 	pl_web_count_ranges(w);
 	*out = w;
 	return 0;

@@ -59,6 +59,8 @@ run 3000 --no-local --json
 check "JSON: each known use carries its source" jq -e '.ports[0].evidence.known_uses | length > 2 and all(.source | length > 10)' "$T_DIR/out"
 check "JSON: the sources and their versions are named" jq -e '[.evidence_sources[].key] | contains(["wireshark", "nmap", "netbase", "known_uses"])' "$T_DIR/out"
 check "JSON: Wireshark's version is named" jq -e '.evidence_sources[] | select(.key == "wireshark") | .source | test("tshark [0-9]")' "$T_DIR/out"
+run 3306 --no-local
+expect "text: each source of evidence is named with its version" 0 'evidence: .*Debian tshark [0-9].*Debian nmap-common [0-9].*Debian netbase [0-9]'
 run 2911 --no-local
 expect "a port nothing is known of gets the generic paragraph" 0 "No software is known to use port 2911"
 
@@ -95,19 +97,22 @@ run search ssh --limit 2 --json
 check "search JSON says total and cut" jq -e '.cut == true and .total > 2 and (.results | length) == 2' "$T_DIR/out"
 
 # A generic runtime on 5672: named java, judged by its command line. In a namespace of our own.
+NS="pl10-evidence-$$"
 if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null; then
 	skip_test "java serving AMQP on 5672" "needs root and iproute2 for a network namespace"
+elif ! ip netns add "$NS" 2>"$T_DIR/netns.err" || ! ip -n "$NS" link set lo up; then
+	ip netns del "$NS" 2>/dev/null
+	skip_test "java serving AMQP on 5672" "cannot create a network namespace: $(head -1 "$T_DIR/netns.err")"
 else
-	NS="pl10-evidence-$$"
 	PIDS=()
 	cleanup_ns() {
-		for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-		wait 2>/dev/null
+		{
+			for p in "${PIDS[@]}"; do kill -KILL "$p"; wait "$p"; done
+		} 2>/dev/null
 		ip netns del "$NS" 2>/dev/null
 		rm -rf "$T_DIR"
 	}
 	trap cleanup_ns EXIT
-	ip netns add "$NS" && ip -n "$NS" link set lo up
 	cat >"$T_DIR/serve.py" <<'PY'
 import socket, sys, time
 s = socket.socket()
