@@ -20,7 +20,8 @@ BUILD_DEPS = gcc pkg-config meson ninja-build python3 \
 	libpcap-dev libndpi-dev
 TEST_DEPS = libcmocka-dev clang libclang-rt-dev \
 	libxml2-utils jq man-db bash-completion zsh iproute2 lsof util-linux procps sqlite3 curl \
-	nginx openssh-server redis-server postgresql dnsmasq-base mosquitto openssl nmap \
+	nginx openssh-server redis-server postgresql dnsmasq-base mosquitto chrony snmpd memcached slapd vsftpd \
+	dovecot-imapd dovecot-pop3d openssl nmap \
 	tcpdump libndpi-bin time
 # Wanted by the browser test and the web benchmark only: when they cannot be installed, those say they
 # are skipped instead of failing the whole set-up.

@@ -113,6 +113,9 @@ struct pl_probe_opts;
 /* The protocols port is known for (protocol keys, best first), to order the probes: a pl_probe_opts
  * prefer_for. Fed by the evidence module's known uses (issue 10). */
 size_t pl_probe_known_protocols(void *ctx, uint16_t port, pl_proto proto, const char **keys, size_t max);
+/* The options for this host's own listeners (short loopback waits, known uses first); a caller may add
+ * nmap_probes. */
+struct pl_probe_opts pl_probe_local_opts(void);
 int pl_report_probe(pl_report *rep, const struct pl_probe_opts *opts, pl_error *err);
 /* Probes every listener of set (tcp and udp, one per port and transport; `portlore ls --probe`): *out is
  * malloc'd, n results. */

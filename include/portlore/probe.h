@@ -129,10 +129,14 @@ typedef struct pl_probe_port {
 int pl_probe_parse_spec(const char *spec, pl_proto dflt, char *hostbuf, size_t hostsize, pl_probe_port *ports,
 			size_t max, pl_error *err);
 
+/* Where Debian's nmap-common puts nmap's service probes file. */
+#define PL_NMAP_SERVICE_PROBES "/usr/share/nmap/nmap-service-probes"
+
 /* Reads nmap's service probes file now (it is otherwise read when first needed): 0, or why it cannot be used. */
 int pl_nmap_probes_check(const char *path, pl_error *err);
 
-/* The ports probed when the user names only a host: every port a probe hints at, tcp, ascending. */
+/* The ports probed when the user names only a host: the usual homes of the probes' services and of the
+ * banner protocols (59 tcp ports, ascending). */
 size_t pl_probe_default_ports(pl_probe_port *ports, size_t max);
 
 #endif

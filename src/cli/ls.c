@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "portlore/explain.h"
@@ -71,7 +72,9 @@ int cmd_ls(int argc, char **argv, cli_ctx *ctx)
 		/* --probe: every listener asked what it speaks, on its own loopback */
 		pl_probe_result *res;
 		size_t nres;
-		if (pl_sockets_probe(set, NULL, &res, &nres, &err) == 0) {
+		pl_probe_opts po = pl_probe_local_opts();
+		po.nmap_probes = access(PL_NMAP_SERVICE_PROBES, R_OK) == 0 ? PL_NMAP_SERVICE_PROBES : NULL;
+		if (pl_sockets_probe(set, &po, &res, &nres, &err) == 0) {
 			pl_render_sockets_probe(reg, doc, res, nres);
 			free(res);
 		} else

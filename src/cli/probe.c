@@ -14,7 +14,6 @@
 #include "util/util.h"
 
 #define MAX_TARGETS 4096
-#define NMAP_PROBES "/usr/share/nmap/nmap-service-probes"
 
 static const struct option opts[] = {
 	{"json", no_argument, NULL, 'j'},
@@ -69,7 +68,7 @@ int cmd_probe(int argc, char **argv, cli_ctx *ctx)
 {
 	pl_probe_opts po = {.prefer_for = pl_probe_known_protocols};
 	/* nmap's service probes, for replies none of ours names: Debian's nmap-common, when installed. */
-	const char *nmap = access(NMAP_PROBES, R_OK) == 0 ? NMAP_PROBES : NULL;
+	const char *nmap = access(PL_NMAP_SERVICE_PROBES, R_OK) == 0 ? PL_NMAP_SERVICE_PROBES : NULL;
 	pl_proto default_proto = PL_PROTO_TCP;
 	int family = AF_UNSPEC;
 	optind = 1;

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "portlore/explain.h"
@@ -67,7 +68,9 @@ int cmd_show(int argc, char **argv, cli_ctx *ctx)
 		return rc == PL_ENOTFOUND ? EXIT_NOTHING : rc == PL_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	/* What this host's listeners answer (their own loopback): the verdict then rests on it. */
-	if (!ctx->no_local && !ctx->no_probe && pl_report_probe(rep, NULL, &err))
+	pl_probe_opts po = pl_probe_local_opts();
+	po.nmap_probes = access(PL_NMAP_SERVICE_PROBES, R_OK) == 0 ? PL_NMAP_SERVICE_PROBES : NULL;
+	if (!ctx->no_local && !ctx->no_probe && pl_report_probe(rep, &po, &err))
 		fprintf(stderr, "%s: warning: listeners not probed: %s\n", ctx->prog, err.msg);
 	rc = cli_emit(ctx, pl_render_report_json(rep, &meta));
 	pl_report_free(rep);

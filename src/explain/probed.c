@@ -8,6 +8,16 @@
 
 #include "portlore/explain.h"
 #include "portlore/probe.h"
+/* The evidence module (issue 10) is merged separately: its known uses order the probes once it is here. */
+#if defined(__has_include)
+#if __has_include("portlore/evidence.h")
+#include "portlore/evidence.h"
+#define PL_HAVE_EVIDENCE 1
+#endif
+#endif
+#ifndef PL_HAVE_EVIDENCE
+#define PL_HAVE_EVIDENCE 0
+#endif
 
 #define MAX_RECORDS 64
 
@@ -99,22 +109,42 @@ static void local_target(const pl_socket *s, pl_probe_target *t)
 	t->proto = s->proto;
 }
 
-/* The protocols a port is known for, best first: the probes to try before any other.
- * Hook for the evidence module (issue 10): fill keys from pl_evidence_known_uses(port, proto, uses, max),
- * keys[i] = uses[i]->protocol where that is not "". Until it is merged, the probes' own port hints and
- * their rarity order the probes. */
+/* The protocols a port is known for, best first: the probes to try before any other, from the evidence
+ * module's known uses (issue 10). Built without that module, the probes' own port hints and their rarity
+ * order the probes. */
 size_t pl_probe_known_protocols(void *ctx, uint16_t port, pl_proto proto, const char **keys, size_t max)
 {
 	(void)ctx;
+	size_t n = 0;
+#if PL_HAVE_EVIDENCE
+	const pl_known_use *uses[32];
+	size_t nu = pl_evidence_known_uses(port, proto, uses, 32);
+	for (size_t i = 0; i < nu && i < 32 && n < max; i++) {
+		const char *k = uses[i]->protocol;
+		bool dup = !k || !*k;
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = !strcmp(keys[j], k);
+		if (!dup)
+			keys[n++] = k;
+	}
+#else
 	(void)port;
 	(void)proto;
 	(void)keys;
 	(void)max;
-	return 0;
+#endif
+	return n;
 }
 
 /* This host's own listeners answer over loopback in microseconds: shorter waits than for a remote host,
  * so that `portlore PORT` stays quick even when the listener never speaks. */
+static pl_probe_opts local_defaults(void);
+
+pl_probe_opts pl_probe_local_opts(void)
+{
+	return local_defaults();
+}
+
 static pl_probe_opts local_defaults(void)
 {
 	return (pl_probe_opts){.timeout_ms = 2500, .connect_timeout_ms = 500, .banner_ms = 150, .reply_ms = 80,

@@ -37,6 +37,12 @@ const pl_probe_def pl_probe_defs[] = {
 	{"dns-version-tcp", "dns", PL_PROTO_TCP,
 	 PAYLOAD("\x00\x1ePL\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07version\x04" "bind\x00\x00\x10\x00\x03"), 0,
 	 "53,5353", 3, 800, false, "DNSVersionBindReqTCP"},
+	/* LDAP (RFC 4511): a search of the root DSE, base scope, for all user and operational attributes:
+	 * servers describe themselves there (OpenLDAP's structural class, 389's vendorName). */
+	{"ldap-rootdse", "ldap", PL_PROTO_TCP,
+	 PAYLOAD("\x30\x2b\x02\x01\x01\x63\x26\x04\x00\x0a\x01\x00\x0a\x01\x00\x02\x01\x00\x02\x01\x00\x01\x01\x00"
+		 "\x87\x0bobjectClass\x30\x06\x04\x01+\x04\x01*"),
+	 0, "389,3268", 3, 800, false, "LDAPSearchReq"},
 	{"memcached-version", "memcached", PL_PROTO_TCP, PAYLOAD("version\r\n"), 0, "11211", 3, 800, false, "Memcache"},
 	/* AMQP 0-9-1 protocol header: the broker answers Connection.Start, naming itself. */
 	{"amqp-header", "amqp", PL_PROTO_TCP, PAYLOAD("AMQP\x00\x00\x09\x01"), 0, "5671-5672", 3, 800, false, NULL},
@@ -109,6 +115,14 @@ const pl_matcher pl_matchers[] = {
 	 "", "", "version.bind: $1", 95, 0},
 	{"dns", ANY, "\\x07version\\x04bind\\x00\\x00\\x10\\x00\\x03", "^(?:[\\x00-\\xff]{2})?PL[\\x80-\\x87]", "", "",
 	 "answers queries", 95, 0},
+	{"ldap", TCP, "^\\x30[\\x00-\\xff]{1,5}\\x02\\x01\\x01\\x63",
+	 "^\\x30[\\x00-\\xff]{1,5}\\x02\\x01\\x01\\x64[\\x00-\\xff]*?\\x04\\x0avendorName\\x31[\\x00-\\xff]{1,5}\\x04"
+	 "[\\x01-\\x7f]([\\x20-\\x7e]+)",
+	 "$1", "", "root DSE", 100, 0},
+	{"ldap", TCP, "^\\x30[\\x00-\\xff]{1,5}\\x02\\x01\\x01\\x63",
+	 "^\\x30[\\x00-\\xff]{1,5}\\x02\\x01\\x01\\x64[\\x00-\\xff]*?OpenLDAProotDSE", "OpenLDAP", "", "root DSE", 100, 0},
+	{"ldap", TCP, "^\\x30[\\x00-\\xff]{1,5}\\x02\\x01\\x01\\x63", "^\\x30[\\x00-\\xff]{1,5}\\x02\\x01\\x01[\\x64\\x65]", "",
+	 "", "search answered", 95, 0},
 	{"quic", UDP, "^[\\xc0-\\xff]\\x1a\\x2a\\x3a\\x4a", "^[\\x80-\\xff]\\x00\\x00\\x00\\x00\\x08plplplpl", "", "",
 	 "Version Negotiation", 95, 0},
 	{"snmp", UDP, NULL,
@@ -175,6 +189,8 @@ const pl_matcher pl_matchers[] = {
 	{"amqp", TCP, NULL, "^AMQP[\\x00-\\x03]\\x00[\\x00-\\x01]", "", "", "protocol header", 90, 0},
 	{"rdp", TCP, NULL, "^\\x03\\x00\\x00[\\x0b\\x13]\\x0e\\xd0", "", "", "X.224 Connection Confirm", 90, 0},
 	{"smb", TCP, NULL, "^\\x00[\\x00-\\xff]{3}[\\xff\\xfe]SMB", "", "", "", 95, 0},
+	{"ldap", TCP, NULL, "^\\x30[\\x00-\\xff]{1,5}\\x02[\\x01-\\x04][\\x00-\\xff]{1,4}[\\x61\\x65]"
+	 "[\\x00-\\xff]{1,5}\\x0a\\x01[\\x00-\\x7f]\\x04", "", "", "result", 60, 0},
 	{"telnet", TCP, NULL, "^\\xff[\\xfb-\\xfe][\\x00-\\x2f\\xff]", "", "", "option negotiation", 75, 0},
 	{"postgresql", TCP, NULL, "^E[\\x00-\\xff]{4}S(?:FATAL|ERROR)\\x00", "PostgreSQL", "", "error response", 90, 0},
 	{"tls", TCP, NULL, "^\\x16\\x03[\\x00-\\x04][\\x00-\\xff]{2}\\x02[\\x00-\\xff]{3}\\x03([\\x00-\\x04])", "", "",
@@ -182,6 +198,8 @@ const pl_matcher pl_matchers[] = {
 	{"tls", TCP, NULL, "^\\x15\\x03[\\x00-\\x04]\\x00\\x02[\\x01\\x02]", "", "", "alert", 80, 0},
 	{"mqtt", TCP, NULL, "^\\x20\\x02[\\x00\\x01][\\x00-\\x05]\\z", "", "", "CONNACK", 85, 0},
 	{"memcached", TCP, NULL, "^VERSION (\\d[\\w.+-]*)\\r\\n\\z", "memcached", "$1", "", 85, 0},
+	/* memcached's answer to any command it does not know: weak alone, it moves the version question up. */
+	{"memcached", TCP, NULL, "^ERROR\\r\\n", "", "", "", 40, 0},
 	{"dns", TCP, NULL, "^[\\x00-\\xff]{4}[\\x80-\\x87][\\x00-\\x0f\\x80-\\x8f]\\x00\\x01", "", "", "", 60, 0},
 	{"dns", UDP, NULL, "^[\\x00-\\xff]{2}[\\x80-\\x87][\\x00-\\x0f\\x80-\\x8f]\\x00\\x01", "", "", "", 80, 0},
 	{"ntp", UDP, NULL,
@@ -206,6 +224,8 @@ const pl_matcher pl_matchers[] = {
 	{"amqp", TCP, "^AMQP[\\x00-\\x03]\\x00[\\x00-\\x01]", NULL, "", "", "protocol header", 95, 0},
 	{"rdp", TCP, "^\\x03\\x00[\\x00-\\xff]{2}[\\x00-\\xff]\\xe0\\x00\\x00", NULL, "", "", "X.224 Connection Request", 85, 0},
 	{"smb", TCP, "^\\x00[\\x00-\\xff]{3}[\\xff\\xfe]SMB", NULL, "", "", "", 95, 0},
+	{"ldap", TCP, "^\\x30[\\x00-\\xff]{1,5}\\x02[\\x01-\\x04][\\x00-\\xff]{0,3}[\\x60\\x63]", NULL, "", "",
+	 "bind or search request", 70, 0},
 	{"rtsp", TCP, "^(?:OPTIONS|DESCRIBE|SETUP|PLAY) [^ \\r\\n]+ RTSP/1\\.0\\r\\n", NULL, "", "", "", 90, 0},
 	{"sip", ANY, "^(?:OPTIONS|REGISTER|INVITE|SUBSCRIBE) sips?:[^ \\r\\n]+ SIP/2\\.0\\r\\n", NULL, "", "", "", 90, 0},
 	{"mysql", TCP, "^[\\x00-\\xff]{3}\\x01[\\x00-\\xff]{2}[\\x08-\\x0f\\x88-\\x8f][\\x00-\\xff]{29}[\\x00-\\x7f]", NULL, "",
@@ -244,26 +264,21 @@ bool pl_probe_hints_port(const pl_probe_def *d, uint16_t port)
 	return false;
 }
 
+/* The ports asked when only a host is named: the usual homes of the services above and of the common
+ * banner protocols, tcp. */
+static const uint16_t default_ports[] = {
+	21,   22,   23,   25,   53,   80,   81,   110,  143,  389,  443,  445,  465,  554,  587,  636,  853,
+	873,  990,  993,  995,  1080, 1433, 1521, 1883, 2375, 2376, 3000, 3128, 3306, 3389, 4443, 5000, 5060,
+	5061, 5432, 5601, 5671, 5672, 5900, 5984, 6379, 6443, 7000, 7001, 8000, 8008, 8080, 8081, 8443, 8554,
+	8883, 8888, 9000, 9090, 9200, 9443, 11211, 27017,
+};
+
 size_t pl_probe_default_ports(pl_probe_port *ports, size_t max)
 {
 	size_t n = 0;
-	/* Every port a tcp probe hints at, plus the banner protocols' own: ascending, each once. */
-	static const uint16_t banner_ports[] = {21, 22, 23, 25, 110, 143, 587, 3306, 5900};
-	for (unsigned port = 1; port <= 65535 && n < max; port++) {
-		bool want = false;
-		for (size_t i = 0; i < sizeof banner_ports / sizeof banner_ports[0] && !want; i++)
-			want = banner_ports[i] == port;
-		for (size_t i = 0; i < pl_probe_ndefs && !want; i++) {
-			const pl_probe_def *d = &pl_probe_defs[i];
-			/* Ranges in hints are for ordering, not for a sweep: only their first port counts here. */
-			want = d->proto == PL_PROTO_TCP && pl_probe_hints_port(d, (uint16_t)port) &&
-			       pl_probe_hints_port(d, (uint16_t)(port - 1)) == false;
-		}
-		if (want) {
-			ports[n].port = (uint16_t)port;
-			ports[n].proto = PL_PROTO_TCP;
-			n++;
-		}
+	for (; n < sizeof default_ports / sizeof default_ports[0] && n < max; n++) {
+		ports[n].port = default_ports[n];
+		ports[n].proto = PL_PROTO_TCP;
 	}
 	return n;
 }

@@ -8,6 +8,35 @@
 #include "internal.h"
 #include "portlore/probe.h"
 #include "portlore/render.h"
+/* The evidence module (issue 10) is merged separately: its known uses go beside each result once here. */
+#if defined(__has_include)
+#if __has_include("portlore/evidence.h")
+#include "portlore/evidence.h"
+#define PL_HAVE_EVIDENCE 1
+#endif
+#endif
+#ifndef PL_HAVE_EVIDENCE
+#define PL_HAVE_EVIDENCE 0
+#endif
+
+/* The software known to use the port (null when this build has no evidence module). */
+static json_t *known_uses_json(uint16_t port, pl_proto proto)
+{
+#if PL_HAVE_EVIDENCE
+	const pl_known_use *uses[32];
+	size_t n = pl_evidence_known_uses(port, proto, uses, 32);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n && i < 32; i++)
+		json_array_append_new(arr, json_pack("{s:o, s:o, s:o}", "software", pl_json_text(uses[i]->software),
+						     "protocol", pl_json_text_or_null(uses[i]->protocol), "source",
+						     pl_json_text(uses[i]->source)));
+	return arr;
+#else
+	(void)port;
+	(void)proto;
+	return json_null();
+#endif
+}
 
 static json_t *tls_json(const pl_probe_tls *t)
 {
@@ -65,6 +94,7 @@ json_t *pl_render_probe_result_json(const pl_registry *reg, const pl_probe_resul
 	json_object_set_new(o, "tls_wrapped", json_boolean(r->tls_wrapped));
 	json_object_set_new(o, "error", pl_json_text_or_null(r->error));
 	json_object_set_new(o, "registered", registered);
+	json_object_set_new(o, "known_uses", known_uses_json(r->target.port, r->target.proto));
 	json_object_set_new(o, "verdict", json_pack("{s:s, s:s, s:o}", "basis", "probed", "verdict", pl_verdict_name(v),
 						      "text", pl_json_text(verdict)));
 	return o;
@@ -129,6 +159,20 @@ void pl_render_probe_result_text(FILE *f, const json_t *r, int indent, const pl_
 		json_array_foreach(reg, i, x) fprintf(f, "%s%s%s%s%s", i ? "; " : "", pl_json_member(x, "service"),
 						       *pl_json_member(x, "description") ? " (" : "", pl_json_member(x, "description"),
 						       *pl_json_member(x, "description") ? ")" : "");
+		fputc('\n', f);
+	}
+	const json_t *uses = json_object_get(r, "known_uses");
+	if (json_array_size(uses)) {
+		fprintf(f, "%*s  %-10s ", indent, "", "known uses");
+		json_array_foreach(uses, i, x) {
+			if (i == 3) { /* the best known first; --json has them all */
+				fprintf(f, "; and %zu more", json_array_size(uses) - 3);
+				break;
+			}
+			fprintf(f, "%s%s%s%s%s", i ? "; " : "", pl_json_member(x, "software"),
+				*pl_json_member(x, "protocol") ? " (" : "", pl_json_member(x, "protocol"),
+				*pl_json_member(x, "protocol") ? ")" : "");
+		}
 		fputc('\n', f);
 	}
 	const json_t *v = json_object_get(r, "verdict");

@@ -36,19 +36,22 @@ want_version() {
 	redis) $REDIS --version | sed -n 's/.* v=\([0-9.]*\).*/\1/p' ;;
 	dnsmasq) $DNSMASQ --version | sed -n '1s/.*version \([0-9.]*\).*/\1/p' ;;
 	mosquitto) $MOSQUITTO -h 2>&1 | sed -n '1s/^mosquitto version \([0-9.]*\).*/\1/p' ;;
+	memcached) $MEMCACHED -V | sed -n 's/^memcached \([0-9.]*\).*/\1/p' ;;
+	vsftpd) dpkg-query -W -f='${Version}' vsftpd 2>/dev/null | sed 's/^[0-9]*://; s/-.*//' ;;
 	*) echo "" ;;
 	esac
 }
 want_protocol() {
 	case $1 in
 	nginx-http | nginx-tls) echo http ;; ssh) echo ssh ;; redis) echo redis ;; postgresql) echo postgresql ;;
-	dnsmasq) echo dns ;; mosquitto) echo mqtt ;;
+	dnsmasq) echo dns ;; mosquitto) echo mqtt ;; chrony) echo ntp ;; snmpd) echo snmp ;; memcached) echo memcached ;; slapd) echo ldap ;; vsftpd) echo ftp ;; dovecot-imap) echo imap ;; dovecot-pop3) echo pop3 ;;
 	esac
 }
 want_product() {
 	case $1 in
 	nginx-http | nginx-tls) echo nginx ;; ssh) echo OpenSSH ;; redis) echo Redis ;; postgresql) echo PostgreSQL ;;
-	dnsmasq) echo dnsmasq ;; mosquitto) echo mosquitto ;; *) echo "" ;;
+	dnsmasq) echo dnsmasq ;; mosquitto) echo mosquitto ;; memcached) echo memcached ;; slapd) echo OpenLDAP ;; vsftpd) echo vsftpd ;;
+	dovecot-imap | dovecot-pop3) echo Dovecot ;; *) echo "" ;;
 	esac
 }
 
@@ -73,12 +76,19 @@ check_result() {
 	fi
 	jq -e '.verdict.basis == "probed" and (.evidence | length > 0) and .confidence >= 80 and .state == "identified"' \
 		<<<"$j" >/dev/null || { ok=0; why="$why verdict/evidence/confidence missing"; }
+	# snmpd says what it runs on: the kernel's name, as uname says it
+	if [ "$kind" = snmpd ] && ! jq -e --arg k "$(uname -s)" '.info | startswith("sysDescr: " + $k)' <<<"$j" >/dev/null; then
+		ok=0
+		why="$why no sysDescr"
+	fi
 	_tap "$ok" "probe names $kind on $port/$tr as $(want_protocol "$kind") $(want_product "$kind") $(want_version "$kind")" \
 		"$why
 $(jq -c . <<<"$j" | head -c 1500)"
 }
 
-KINDS="nginx-http:80 nginx-tls:443 ssh:22 redis:6379 postgresql:5432 dnsmasq:53 mosquitto:1883"
+KINDS="nginx-http:80 nginx-tls:443 ssh:22 redis:6379 postgresql:5432 dnsmasq:53 mosquitto:1883 chrony:123 snmpd:161
+memcached:11211 slapd:389 vsftpd:21 dovecot-imap:143 dovecot-pop3:110"
+udp_kind() { case $1 in dnsmasq | chrony | snmpd) return 0 ;; esac; return 1; }
 started=""
 spec=""
 for kp in $KINDS; do
@@ -93,7 +103,7 @@ for kp in $KINDS; do
 		continue
 	fi
 	started="$started $kp"
-	[ "$kind" = dnsmasq ] && spec="$spec,$port/udp" || spec="$spec,$port"
+	udp_kind "$kind" && spec="$spec,$port/udp" || spec="$spec,$port"
 done
 
 # The usual ports, all in one run (as a user would ask).
@@ -103,7 +113,7 @@ if [ -n "$spec" ]; then
 	for kp in $started; do
 		kind=${kp%%:*} port=${kp#*:}
 		tr=tcp
-		[ "$kind" = dnsmasq ] && tr=udp
+		udp_kind "$kind" && tr=udp
 		check_result "$kind" "$port" "$tr" "$(jq -c ".results[] | select(.port == $port and .transport == \"$tr\")" "$T_DIR/out")"
 	done
 	run probe "127.0.0.1:${spec#,}"
@@ -127,7 +137,7 @@ for kp in $KINDS; do
 		continue
 	fi
 	tr=tcp
-	[ "$kind" = dnsmasq ] && tr=udp
+	udp_kind "$kind" && tr=udp
 	run probe --json --timeout 4000 "127.0.0.1:2908/$tr"
 	check_result "$kind" 2908 "$tr" "$(jq -c '.results[0]' "$T_DIR/out")"
 	if [ "$kind" = nginx-http ]; then

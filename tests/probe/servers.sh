@@ -9,6 +9,12 @@ SSHD=/usr/sbin/sshd
 REDIS=/usr/bin/redis-server
 DNSMASQ=/usr/sbin/dnsmasq
 MOSQUITTO=/usr/sbin/mosquitto
+CHRONYD=/usr/sbin/chronyd
+SNMPD=/usr/sbin/snmpd
+MEMCACHED=/usr/bin/memcached
+SLAPD=/usr/sbin/slapd
+VSFTPD=/usr/sbin/vsftpd
+DOVECOT=/usr/sbin/dovecot
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 
 # Which of the kinds can run here; prints the missing program for the others.
@@ -20,6 +26,13 @@ srv_missing() {
 	postgresql) [ -n "$PG_BIN" ] && [ -x "$PG_BIN/postgres" ] || echo postgresql ;;
 	dnsmasq) [ -x $DNSMASQ ] || echo dnsmasq-base ;;
 	mosquitto) [ -x $MOSQUITTO ] || echo mosquitto ;;
+	chrony) [ -x $CHRONYD ] || echo chrony ;;
+	snmpd) [ -x $SNMPD ] || echo snmpd ;;
+	memcached) [ -x $MEMCACHED ] || echo memcached ;;
+	slapd) [ -x $SLAPD ] || echo slapd ;;
+	vsftpd) [ -x $VSFTPD ] || echo vsftpd ;;
+	dovecot-imap) [ -x $DOVECOT ] && [ -e /usr/lib/dovecot/imap-login ] || echo dovecot-imapd ;;
+	dovecot-pop3) [ -x $DOVECOT ] && [ -e /usr/lib/dovecot/pop3-login ] || echo dovecot-pop3d ;;
 	silent | garbage) command -v python3 >/dev/null || echo python3 ;;
 	esac
 }
@@ -34,6 +47,20 @@ srv_wait_port() {
 	echo "# server on port $1 did not start" >&2
 	return 1
 }
+
+# The same for a udp port (bound on 127.0.0.1), read from the kernel's socket list.
+srv_wait_udp() {
+	local i
+	for i in $(seq 1 100); do
+		ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && return 0
+		sleep 0.1
+	done
+	echo "# server on udp port $1 did not start" >&2
+	return 1
+}
+
+# Servers that answer over udp only.
+srv_udp() { case $1 in chrony | snmpd) return 0 ;; esac; return 1; }
 
 srv_cert() {
 	[ -f "$SRV_DIR/cert.pem" ] && return 0
@@ -92,6 +119,37 @@ srv_start() {
 			>"$d/mosquitto.conf"
 		$MOSQUITTO -c "$d/mosquitto.conf" >"$d/out.log" 2>&1 &
 		;;
+	chrony) # an NTP server of its own clock (stratum 10), never touching the host's
+		printf 'port %s\nbindaddress 127.0.0.1\nallow 127.0.0.1\nlocal stratum 10\ncmdport 0\npidfile %s\ndriftfile %s\n' \
+			"$port" "$d/chronyd.pid" "$d/drift" >"$d/chrony.conf"
+		$CHRONYD -d -x -u root -f "$d/chrony.conf" >"$d/out.log" 2>&1 &
+		;;
+	snmpd)
+		printf 'agentaddress udp:127.0.0.1:%s\nrocommunity public 127.0.0.1\n' "$port" >"$d/snmpd.conf"
+		$SNMPD -f -Lo -C -c "$d/snmpd.conf" -p "$d/snmpd.pid" >"$d/out.log" 2>&1 &
+		;;
+	memcached)
+		$MEMCACHED -l 127.0.0.1 -p "$port" -U 0 -u root -m 16 >"$d/out.log" 2>&1 &
+		;;
+	slapd) # OpenLDAP with an empty database of its own
+		mkdir -p "$d/db"
+		printf 'include /etc/ldap/schema/core.schema\nmodulepath /usr/lib/ldap\nmoduleload back_mdb\npidfile %s\nargsfile %s\ndatabase mdb\nsuffix "dc=portlore,dc=test"\ndirectory %s\n' \
+			"$d/slapd.pid" "$d/slapd.args" "$d/db" >"$d/slapd.conf"
+		$SLAPD -d 0 -h "ldap://127.0.0.1:$port/" -f "$d/slapd.conf" >"$d/out.log" 2>&1 &
+		;;
+	vsftpd)
+		mkdir -p "$d/empty"
+		printf 'listen=YES\nlisten_ipv6=NO\nlisten_address=127.0.0.1\nlisten_port=%s\nbackground=NO\nanonymous_enable=YES\nanon_root=%s\nno_anon_password=YES\nlocal_enable=NO\nsecure_chroot_dir=%s\nxferlog_enable=NO\nvsftpd_log_file=%s\n' \
+			"$port" "$d/empty" "$d/empty" "$d/vsftpd.log" >"$d/vsftpd.conf"
+		$VSFTPD "$d/vsftpd.conf" >"$d/out.log" 2>&1 &
+		;;
+	dovecot-imap | dovecot-pop3) # greets before any login: no users needed
+		local proto=${kind#dovecot-}
+		chmod 755 "$SRV_DIR" "$d"
+		printf 'protocols = %s\nlisten = 127.0.0.1\nbase_dir = %s/run\nstate_dir = %s/state\nssl = no\nlog_path = %s/dovecot.log\ndefault_internal_user = dovecot\ndefault_login_user = dovenull\npassdb {\n  driver = static\n  args = nopassword=n\n}\nservice %s-login {\n  inet_listener %s {\n    port = %s\n  }\n}\n' \
+			"$proto" "$d" "$d" "$d" "$proto" "$proto" "$port" >"$d/dovecot.conf"
+		$DOVECOT -F -c "$d/dovecot.conf" >"$d/out.log" 2>&1 &
+		;;
 	silent) # accepts and never says a word
 		python3 -c "
 import socket, time
@@ -119,8 +177,12 @@ while True:
 	local pid=$!
 	SRV_PIDS="$SRV_PIDS $pid"
 	echo "$pid" >"$d/started.pid"
-	# dnsmasq listens on tcp as well as udp: one readiness check for every kind.
-	srv_wait_port "$port" || { cat "$d"/*.log >&2 2>/dev/null; return 1; }
+	# dnsmasq listens on tcp as well as udp: the tcp check serves it.
+	if srv_udp "$kind"; then
+		srv_wait_udp "$port" || { cat "$d"/*.log >&2 2>/dev/null; return 1; }
+	else
+		srv_wait_port "$port" || { cat "$d"/*.log >&2 2>/dev/null; return 1; }
+	fi
 }
 
 # Stops one server started by srv_start (by the pid it recorded), and waits for its port to be free.
@@ -139,9 +201,14 @@ srv_stop() {
 }
 
 srv_stop_all() {
-	local pid
+	local pid i alive
 	for pid in $SRV_PIDS; do kill "$pid" 2>/dev/null; done
-	sleep 0.2
+	for i in $(seq 1 30); do
+		alive=""
+		for pid in $SRV_PIDS; do kill -0 "$pid" 2>/dev/null && alive=1; done
+		[ -z "$alive" ] && break
+		sleep 0.1
+	done
 	for pid in $SRV_PIDS; do kill -9 "$pid" 2>/dev/null; done
 	wait 2>/dev/null
 	SRV_PIDS=""

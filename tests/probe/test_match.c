@@ -79,6 +79,26 @@ static void test_match_names_dnsmasq_from_version_bind(void **state)
 	assert_string_equal(m.version, "2.90");
 }
 
+static void test_match_names_quic_version_negotiation(void **state)
+{
+	(void)state;
+	/* RFC 9000 17.2.1: our Initial's connection ids come back swapped, version 0, then the versions */
+	static const char q[] = "\xc0\x1a\x2a\x3a\x4a\x08PLPLPLPL\x08plplplpl";
+	static const char vn[] = "\xa7\x00\x00\x00\x00\x08plplplpl\x08PLPLPLPL\x00\x00\x00\x01\x6b\x33\x43\xcf";
+	pl_probe_match m = expect_server(PL_PROTO_UDP, q, sizeof q - 1, vn, sizeof vn - 1, "quic");
+	assert_string_equal(m.info, "Version Negotiation");
+	/* our own datagram coming back unchanged (an echo service) is no QUIC, nor is any of our questions
+	 * echoed a reply of the protocol it asks about */
+	assert_int_equal(pl_probe_identify(PL_PROTO_UDP, q, sizeof q - 1, q, sizeof q - 1, &m), 0);
+	static const char dnsq[] = "PL\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07version\x04" "bind\x00\x00\x10\x00\x03";
+	pl_probe_match e;
+	size_t decided;
+	assert_int_equal(pl_probe_identify_ex(PL_PROTO_UDP, NULL, 0, dnsq, sizeof dnsq - 1, &e, &decided), 0);
+	/* a real client's Initial (version 1) is named from the client side */
+	static const char v1[] = "\xc3\x00\x00\x00\x01\x08\x01\x02\x03\x04\x05\x06\x07\x08\x00";
+	expect_server(PL_PROTO_UDP, v1, sizeof v1 - 1, NULL, 0, "quic");
+}
+
 static void test_match_names_mysql_and_mariadb_greetings(void **state)
 {
 	(void)state;
@@ -193,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_match_names_redis_version_from_info),
 		cmocka_unit_test(test_match_one_byte_answer_counts_only_beside_its_question),
 		cmocka_unit_test(test_match_names_dnsmasq_from_version_bind),
+		cmocka_unit_test(test_match_names_quic_version_negotiation),
 		cmocka_unit_test(test_match_names_mysql_and_mariadb_greetings),
 		cmocka_unit_test(test_match_names_client_payloads_alone),
 		cmocka_unit_test(test_match_names_nothing_in_garbage_and_respects_transport),
