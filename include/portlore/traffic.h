@@ -114,7 +114,8 @@ typedef struct pl_traffic_port {
 	                                         * UNANSWERED, REFUSED (ICMP unreachable) */
 	uint64_t resets;        /* flows that ended with an RST after being established */
 	uint64_t payload_flows; /* flows that carried payload */
-	uint32_t clients;       /* distinct client addresses (counted up to 65535) */
+	uint32_t clients;       /* distinct client addresses (up to 65535 a port, 4 Mi across ports) */
+	bool clients_capped;    /* ... and more than that: clients is a lower bound */
 	double first, last;     /* seconds since the epoch */
 	size_t nprotocols;
 	pl_traffic_protocol protocols[PL_TRAFFIC_MAX_PROTOCOLS]; /* most flows first */
@@ -155,6 +156,7 @@ typedef struct pl_traffic_stats {
 	char dpi[64];             /* "nDPI 4.2.0", or why it was not used */
 	char identify[64];        /* the probe matchers in use, or why not */
 	bool truncated_file;      /* the file ended inside a record: what came before is kept */
+	uint64_t scan_attempts_dropped; /* attempts not kept for the scanner rules (2 Mi kept at most) */
 	char file_error[256];
 } pl_traffic_stats;
 

@@ -71,10 +71,10 @@ static json_t *port_json(const pl_registry *reg, const pl_traffic_port *p)
 					   "reset", u64(p->resets))
 			       : json_pack("{s:o, s:o, s:o}", "answered", u64(p->outcome[PL_TCP_ESTABLISHED]), "refused",
 					   u64(p->outcome[PL_TCP_REFUSED]), "unanswered", u64(p->outcome[PL_TCP_UNANSWERED]));
-	return json_pack("{s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:{s:o, s:o}, s:f, s:f, s:o, s:o, s:o, "
+	return json_pack("{s:i, s:s, s:o, s:o, s:o, s:b, s:o, s:o, s:{s:o, s:o}, s:{s:o, s:o}, s:f, s:f, s:o, s:o, s:o, "
 			 "s:{s:s, s:o, s:s, s:o}}",
 			 "port", p->port, "transport", pl_proto_name(p->proto), "flows", u64(p->flows), "scan_flows",
-			 u64(p->scan_flows), "clients", u64(p->clients), "payload_flows", u64(p->payload_flows), "outcomes",
+			 u64(p->scan_flows), "clients", u64(p->clients), "clients_capped", p->clients_capped, "payload_flows", u64(p->payload_flows), "outcomes",
 			 outcomes, "packets", "to_server", u64(p->packets[0]), "to_client", u64(p->packets[1]), "bytes",
 			 "to_server", u64(p->bytes[0]), "to_client", u64(p->bytes[1]), "first", p->first, "last", p->last,
 			 "protocols", protos, "registered", registered_json(reg, p), "known_uses", known_uses_json(p),
@@ -127,7 +127,7 @@ json_t *pl_render_traffic_json(const pl_registry *reg, const pl_traffic_opts *op
 	if (opts->port >= 0 && skipped)
 		json_object_set_new(skipped, "other-port", u64(st->skipped[0]));
 	json_t *capture = json_pack(
-		"{s:s, s:o, s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:f, s:f, s:b, s:o, s:s, s:s, s:o}",
+		"{s:s, s:o, s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:f, s:f, s:b, s:o, s:s, s:s, s:o, s:o}",
 		"source", opts->pcap_path ? "file" : "interface", "name",
 		pl_json_text(opts->pcap_path ? opts->pcap_path : opts->iface), "format", st->format, "link_type",
 		st->linktype, "link_type_name", st->linktype_name, "port",
@@ -136,7 +136,7 @@ json_t *pl_render_traffic_json(const pl_registry *reg, const pl_traffic_opts *op
 		"flows", u64(st->flows), "evicted_idle", u64(st->evicted_idle), "evicted_full", u64(st->evicted_full),
 		"peak_flows", (json_int_t)st->peak_flows, "first", st->first, "last", st->last, "truncated",
 		st->truncated_file, "error", pl_json_text_or_null(st->file_error), "dpi", st->dpi, "identify",
-		st->identify, "scan_thresholds",
+		st->identify, "scan_attempts_dropped", u64(st->scan_attempts_dropped), "scan_thresholds",
 		json_pack("{s:i, s:i, s:f, s:i}", "ports", (json_int_t)opts->scan.ports, "hosts",
 			  (json_int_t)opts->scan.hosts, "window", opts->scan.window, "few_packets",
 			  (json_int_t)opts->scan.few_packets));
@@ -209,8 +209,8 @@ static void port_text(const pl_text_out *o, const json_t *p)
 	char b1[32], b2[32];
 	bytes_str(b1, sizeof b1, num(by, "to_server"));
 	bytes_str(b2, sizeof b2, num(by, "to_client"));
-	fprintf(o->f, "  flows    %lld from %lld client%s", (long long)num(p, "flows"), (long long)num(p, "clients"),
-		num(p, "clients") == 1 ? "" : "s");
+	fprintf(o->f, "  flows    %lld from %lld%s client%s", (long long)num(p, "flows"), (long long)num(p, "clients"),
+		json_is_true(json_object_get(p, "clients_capped")) ? "+" : "", num(p, "clients") == 1 ? "" : "s");
 	const char *key;
 	json_t *val;
 	json_object_foreach((json_t *)oc, key, val)

@@ -341,6 +341,7 @@ int pl_traffic_run(const pl_traffic_opts *opts, pl_traffic_result **out, pl_erro
 		finish(&a, a.flows.oldest);
 	if (!rc)
 		rc = a.rc;
+	r->stats.scan_attempts_dropped = a.sources.dropped;
 	if (!rc)
 		rc = pl_sources_collect(&a.sources, &o.scan, &a.ports, r);
 	if (!rc)

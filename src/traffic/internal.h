@@ -59,8 +59,14 @@ typedef struct pl_analysis pl_analysis;
 typedef struct pl_port_acc pl_port_acc;
 typedef struct pl_source pl_source;
 
+/* Memory bounds beyond the flow table's: distinct clients counted exactly across all ports, and scanner
+ * attempts kept across all sources (each ~32 bytes). Past them counts become lower bounds, flagged. */
+#define PL_CLIENT_SLOTS_MAX (4u << 20)
+#define PL_ATTEMPTS_MAX (2u << 20)
+
 typedef struct pl_portmap {
 	pl_port_acc **slot; /* [2 * 65536], TCP then UDP, allocated on first use */
+	size_t client_slots; /* allocated across every port's client set */
 } pl_portmap;
 
 int pl_ports_add(pl_portmap *m, const pl_flow *f, pl_tcp_outcome outcome);
@@ -71,6 +77,8 @@ void pl_ports_free(pl_portmap *m);
 typedef struct pl_sources {
 	pl_source **buckets;
 	size_t nbuckets, n;
+	size_t attempts;       /* kept across every source */
+	uint64_t dropped;      /* attempts not kept: PL_ATTEMPTS_MAX reached */
 } pl_sources;
 
 int pl_sources_add(pl_sources *s, const pl_flow *f, pl_tcp_outcome outcome, const pl_scan_opts *o);

@@ -6,7 +6,7 @@
 
 #include "internal.h"
 
-#define CLIENTS_MAX 65535
+#define CLIENTS_MAX 65535u
 
 struct pl_port_acc {
 	pl_traffic_port p;
@@ -22,12 +22,18 @@ static uint64_t addr_key(uint8_t family, const uint8_t *a)
 	return h ? h : 1;
 }
 
-static void add_client(pl_port_acc *acc, uint64_t key)
+static void add_client(pl_portmap *m, pl_port_acc *acc, uint64_t key)
 {
-	if (acc->p.clients >= CLIENTS_MAX)
+	if (acc->p.clients >= CLIENTS_MAX) {
+		acc->p.clients_capped = true;
 		return;
+	}
 	if ((size_t)acc->p.clients * 2 >= acc->cap) {
 		size_t cap = acc->cap ? acc->cap * 2 : 16;
+		if (m->client_slots + cap - acc->cap > PL_CLIENT_SLOTS_MAX) {
+			acc->p.clients_capped = true; /* the budget is spent: a lower bound from here on */
+			return;
+		}
 		uint64_t *t = calloc(cap, sizeof *t);
 		if (!t)
 			return;
@@ -39,6 +45,7 @@ static void add_client(pl_port_acc *acc, uint64_t key)
 						break;
 					}
 		free(acc->clients);
+		m->client_slots += cap - acc->cap;
 		acc->clients = t;
 		acc->cap = cap;
 	}
@@ -119,7 +126,7 @@ int pl_ports_add(pl_portmap *m, const pl_flow *f, pl_tcp_outcome outcome)
 		p->resets++;
 	if (f->payload_pkts[0] || f->payload_pkts[1])
 		p->payload_flows++;
-	add_client(acc, addr_key(f->family, f->caddr));
+	add_client(m, acc, addr_key(f->family, f->caddr));
 	if (f->proto[0])
 		add_protocol(p, f);
 	return 0;

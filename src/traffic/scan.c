@@ -83,9 +83,16 @@ int pl_sources_add(pl_sources *s, const pl_flow *f, pl_tcp_outcome outcome, cons
 	 * conversation. */
 	if (f->pkts[DIR_C2S] > o->few_packets || (tcp && outcome == PL_TCP_ESTABLISHED && payload))
 		return 0;
-	pl_source *src = find(s, f, true);
+	bool probe_like = tcp ? outcome != PL_TCP_ESTABLISHED || !payload : outcome != PL_TCP_ESTABLISHED;
+	/* An answered attempt matters only for a source already probing (what it swept, what was open): a
+	 * resolver's many clients are not kept. */
+	pl_source *src = find(s, f, probe_like);
 	if (!src)
-		return PL_ENOMEM;
+		return probe_like ? PL_ENOMEM : 0;
+	if (s->attempts >= PL_ATTEMPTS_MAX) {
+		s->dropped++;
+		return 0;
+	}
 	if (src->n == src->cap) {
 		if (src->cap >= ENTRIES_MAX)
 			return 0; /* enough to judge and to list; later attempts only add to the packet count */
@@ -97,6 +104,7 @@ int pl_sources_add(pl_sources *s, const pl_flow *f, pl_tcp_outcome outcome, cons
 		src->cap = cap;
 	}
 	attempt *a = &src->a[src->n++];
+	s->attempts++;
 	memset(a, 0, sizeof *a);
 	a->t = f->first;
 	a->host = hash_addr(f->family, f->saddr);
@@ -108,11 +116,9 @@ int pl_sources_add(pl_sources *s, const pl_flow *f, pl_tcp_outcome outcome, cons
 		a->no_syn = !f->syn;
 		a->crafted = f->syn && f->crafted_syn;
 		a->answered = f->synack;
-		a->probe_like = outcome != PL_TCP_ESTABLISHED || !payload;
-	} else {
+	} else
 		a->answered = outcome == PL_TCP_ESTABLISHED;
-		a->probe_like = outcome != PL_TCP_ESTABLISHED;
-	}
+	a->probe_like = probe_like;
 	src->packets += f->pkts[DIR_C2S];
 	if (f->first < src->first)
 		src->first = f->first;
