@@ -218,8 +218,8 @@ static void port_text(const pl_text_out *o, const json_t *p)
 			fprintf(o->f, ", %lld %s", (long long)json_integer_value(val), key);
 	if (num(p, "scan_flows"))
 		fprintf(o->f, "; %lld from scanners", (long long)num(p, "scan_flows"));
-	fprintf(o->f, "\n  volume   %lld packets / %s to the server, %lld / %s back\n", (long long)num(pk, "to_server"), b1,
-		(long long)num(pk, "to_client"), b2);
+	fprintf(o->f, "\n  volume   %lld packet%s / %s to the server, %lld / %s back\n", (long long)num(pk, "to_server"),
+		num(pk, "to_server") == 1 ? "" : "s", b1, (long long)num(pk, "to_client"), b2);
 }
 
 int pl_render_traffic_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
