@@ -128,6 +128,27 @@ static void test_one_port_on_many_hosts_is_an_address_scan(void **state)
 	free(r.scanners);
 }
 
+static void test_probes_without_a_syn_are_tcp_other(void **state)
+{
+	(void)state;
+	pl_scan_opts o = defaults();
+	/* A FIN scan: closed ports answer RST, open ones stay silent; no SYN anywhere. */
+	pl_flow f[20];
+	for (int i = 0; i < 20; i++) {
+		f[i] = tcp_flow(9, 1, (uint16_t)(1 + i), 1000.0 + i);
+		f[i].syn = false;
+		f[i].midstream = true;
+		f[i].rst[DIR_S2C] = i % 2;
+		f[i].pkts[DIR_S2C] = (uint64_t)(i % 2);
+	}
+	pl_traffic_result r;
+	assert_int_equal(scanners_of(f, 20, &o, &r), 1);
+	assert_int_equal(r.scanners[0].kinds, PL_SCAN_TCP);
+	char kinds[32];
+	assert_string_equal(pl_scan_kinds_name(r.scanners[0].kinds, kinds, sizeof kinds), "tcp-other");
+	free(r.scanners);
+}
+
 static void test_flow_outcomes(void **state)
 {
 	(void)state;
@@ -154,6 +175,7 @@ int main(void)
 		cmocka_unit_test(test_many_connections_to_one_service_are_no_scan),
 		cmocka_unit_test(test_threshold_counts_within_one_epoch),
 		cmocka_unit_test(test_one_port_on_many_hosts_is_an_address_scan),
+		cmocka_unit_test(test_probes_without_a_syn_are_tcp_other),
 		cmocka_unit_test(test_flow_outcomes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
