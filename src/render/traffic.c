@@ -90,8 +90,11 @@ static json_t *scanner_json(const pl_traffic_scanner *s)
 	json_t *karr = json_array();
 	for (char *tok = strtok(kinds, " "); karr && tok; tok = strtok(NULL, " "))
 		json_array_append_new(karr, json_string(tok));
-	return json_pack("{s:s, s:o, s:i, s:o, s:i, s:i, s:i, s:i, s:i, s:{s:i, s:i, s:i, s:i}, s:s, s:s, s:f, s:f}",
-			 "source", addr, "kinds", karr, "attempts", (json_int_t)s->attempts, "packets", u64(s->packets),
+	double secs = s->last - s->first;
+	json_t *rate = secs > 0.001 ? json_real((double)s->attempts / secs) : json_null();
+	return json_pack("{s:s, s:o, s:i, s:o, s:o, s:i, s:i, s:i, s:i, s:i, s:{s:i, s:i, s:i, s:i}, s:s, s:s, s:f, s:f}",
+			 "source", addr, "kinds", karr, "attempts", (json_int_t)s->attempts, "rate", rate, "packets",
+			 u64(s->packets),
 			 "ports", (json_int_t)s->ports, "hosts", (json_int_t)s->hosts, "max_ports_per_host",
 			 (json_int_t)s->max_ports_per_host, "max_hosts_per_port", (json_int_t)s->max_hosts_per_port,
 			 "open", (json_int_t)s->open_ports, "outcomes", "opened_and_closed",
@@ -279,10 +282,13 @@ int pl_render_traffic_text(FILE *f, const json_t *doc, const pl_text_opts *opts)
 			fprintf(f, "  %s%s%s ", pl_on(&o, PL_RED), pl_json_member(s, "source"), pl_on(&o, PL_RESET));
 			json_array_foreach(json_object_get(s, "kinds"), j, k) fprintf(f, "%s%s", j ? "+" : "", json_string_value(k));
 			double d = json_real_value(json_object_get(s, "last")) - json_real_value(json_object_get(s, "first"));
-			fprintf(f, " scan: %lld probes, %lld port%s on %lld host%s (%s), %lld open, %lld packets in %.1f s\n",
+			fprintf(f, " scan: %lld probes, %lld port%s on %lld host%s (%s), %lld open, %lld packets in %.1f s",
 				(long long)num(s, "attempts"), (long long)num(s, "ports"), num(s, "ports") == 1 ? "" : "s",
 				(long long)num(s, "hosts"), num(s, "hosts") == 1 ? "" : "s", pl_json_member(s, "hosts_sample"),
 				(long long)num(s, "open"), (long long)num(s, "packets"), d);
+			if (json_is_real(json_object_get(s, "rate")))
+				fprintf(f, " (%.0f probes/s)", json_real_value(json_object_get(s, "rate")));
+			fputc('\n', f);
 			fprintf(f, "    swept %s\n", pl_json_member(s, "swept"));
 		}
 	}
