@@ -164,6 +164,39 @@ static void test_decode_icmp_unreachable_lands_on_the_quoted_flow(void **state)
 	assert_int_equal(pl_traffic_decode(228, f, 56, 56, &p), PL_DECODE_OTHER_L4);
 }
 
+static void test_decode_icmpv6_unreachable_quotes_a_udp_probe(void **state)
+{
+	(void)state;
+	/* ::1 tells ::1 (port 40000) that its datagram to port 2908 found no one. */
+	uint8_t f[160] = {0};
+	f[0] = 0x60;
+	f[5] = 8 + 40 + 8;
+	f[6] = 58;
+	f[23] = 1;
+	f[39] = 1;
+	uint8_t *icmp = f + 40;
+	icmp[0] = 1; /* destination unreachable */
+	icmp[1] = 4; /* port unreachable */
+	uint8_t *q = icmp + 8;
+	q[0] = 0x60;
+	q[5] = 8;
+	q[6] = 17;
+	q[23] = 1;
+	q[39] = 1;
+	q[40] = 0x9c; q[41] = 0x40; /* 40000 */
+	q[42] = 0x0b; q[43] = 0x5c; /* 2908 */
+	pl_packet p;
+	assert_int_equal(pl_traffic_decode(229, f, 96, 96, &p), PL_DECODE_OK);
+	assert_true(p.icmp_error);
+	assert_int_equal(p.icmp_code, 4);
+	assert_int_equal(p.family, 6);
+	assert_int_equal(p.ipproto, 17);
+	assert_int_equal(p.sport, 40000);
+	assert_int_equal(p.dport, 2908);
+	/* The quote cut short of its ports. */
+	assert_int_equal(pl_traffic_decode(229, f, 40 + 8 + 40 + 4, 96, &p), PL_DECODE_TRUNCATED);
+}
+
 static void test_decode_reports_lying_and_cut_headers(void **state)
 {
 	(void)state;
@@ -237,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_decode_linux_cooked_null_loop_and_raw),
 		cmocka_unit_test(test_decode_ipv6_walks_extension_headers_to_udp),
 		cmocka_unit_test(test_decode_icmp_unreachable_lands_on_the_quoted_flow),
+		cmocka_unit_test(test_decode_icmpv6_unreachable_quotes_a_udp_probe),
 		cmocka_unit_test(test_decode_reports_lying_and_cut_headers),
 		cmocka_unit_test(test_protocol_keys_match_iana_service_names),
 		cmocka_unit_test(test_verdict_says_not_the_registered_service),
