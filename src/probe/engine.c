@@ -16,8 +16,6 @@
 
 #include "internal.h"
 
-#define REPLY_MAX 4096
-
 typedef struct run_ctx {
 	const pl_probe_target *targets;
 	size_t n;
@@ -28,22 +26,10 @@ typedef struct run_ctx {
 	uint64_t next_slot_us; /* the rate limit: when the next connection may start */
 } run_ctx;
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-uint64_t pl_probe_now_ms(void)
-{
-	return now_us() / 1000u;
-}
-
 static void rate_wait(run_ctx *c)
 {
 	pthread_mutex_lock(&c->lock);
-	uint64_t now = now_us(), slot = c->next_slot_us > now ? c->next_slot_us : now;
+	uint64_t now = pl_probe_now_us(), slot = c->next_slot_us > now ? c->next_slot_us : now;
 	c->next_slot_us = slot + 1000000u / c->o.rate;
 	pthread_mutex_unlock(&c->lock);
 	if (slot > now) {
@@ -52,110 +38,10 @@ static void rate_wait(run_ctx *c)
 	}
 }
 
-enum { CONN_OK = 0, CONN_REFUSED, CONN_TIMEOUT, CONN_ERROR };
-
 static int tcp_connect(run_ctx *c, const pl_probe_target *t, int *fd_out, uint32_t *rtt_us, char *why, size_t whysize)
 {
 	rate_wait(c);
-	int fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(why, whysize, "socket: %s", strerror(errno));
-		return CONN_ERROR;
-	}
-	uint64_t t0 = now_us();
-	int rc = connect(fd, (const struct sockaddr *)&t->addr, t->addrlen);
-	if (rc < 0 && errno != EINPROGRESS) {
-		int e = errno;
-		close(fd);
-		snprintf(why, whysize, "connect: %s", strerror(e));
-		return e == ECONNREFUSED ? CONN_REFUSED : CONN_ERROR;
-	}
-	if (rc < 0) {
-		struct pollfd p = {fd, POLLOUT, 0};
-		int pr;
-		do
-			pr = poll(&p, 1, (int)c->o.connect_timeout_ms);
-		while (pr < 0 && errno == EINTR);
-		if (pr == 0) {
-			close(fd);
-			snprintf(why, whysize, "no answer to connect within %u ms", c->o.connect_timeout_ms);
-			return CONN_TIMEOUT;
-		}
-		int soerr = 0;
-		socklen_t sl = sizeof soerr;
-		getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-		if (pr < 0 || soerr) {
-			int e = pr < 0 ? errno : soerr;
-			close(fd);
-			snprintf(why, whysize, "connect: %s", strerror(e));
-			return e == ECONNREFUSED ? CONN_REFUSED : e == ETIMEDOUT || e == EHOSTUNREACH ? CONN_TIMEOUT : CONN_ERROR;
-		}
-	}
-	*rtt_us = (uint32_t)(now_us() - t0);
-	*fd_out = fd;
-	return CONN_OK;
-}
-
-typedef struct reply {
-	unsigned char buf[REPLY_MAX];
-	size_t len;
-	bool eof, refused;
-	pl_probe_match m;
-	bool matched;
-	bool nmap; /* named by nmap's service probes file, not by our matchers */
-	size_t decided;
-	unsigned flags;
-} reply;
-
-/* Sends req (if any) and reads what comes back: until a matcher names it with confidence, the peer
- * closes, wait_ms pass with nothing, or quiet_ms pass after the last bytes. */
-static void exchange(int fd, pl_proto proto, const void *req, size_t reqlen, unsigned wait_ms, unsigned quiet_ms,
-		     reply *r)
-{
-	memset(r, 0, sizeof *r);
-	if (reqlen && send(fd, req, reqlen, MSG_NOSIGNAL) < 0) {
-		r->eof = true;
-		r->refused = errno == ECONNREFUSED;
-		return;
-	}
-	uint64_t start = pl_probe_now_ms(), last = 0;
-	for (;;) {
-		uint64_t now = pl_probe_now_ms();
-		uint64_t deadline = r->len ? last + quiet_ms : start + wait_ms;
-		if (deadline > start + wait_ms + quiet_ms)
-			deadline = start + wait_ms + quiet_ms;
-		if (now >= deadline)
-			break;
-		struct pollfd p = {fd, POLLIN, 0};
-		int pr = poll(&p, 1, (int)(deadline - now));
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr <= 0)
-			break;
-		ssize_t got = recv(fd, r->buf + r->len, sizeof r->buf - r->len, 0);
-		if (got < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (got <= 0) {
-			r->eof = true;
-			r->refused = got < 0 && errno == ECONNREFUSED;
-			break;
-		}
-		r->len += (size_t)got;
-		last = pl_probe_now_ms();
-		pl_probe_match m;
-		size_t decided = 0;
-		unsigned flags = 0;
-		if (pl_probe_identify_flags(proto, req, reqlen, r->buf, r->len, &m, &decided, &flags, true) == 1) {
-			r->m = m;
-			r->matched = true;
-			r->decided = decided;
-			r->flags = flags;
-			if (*m.product || m.confidence >= 95)
-				break;
-		}
-		if (r->len == sizeof r->buf || proto == PL_PROTO_UDP)
-			break;
-	}
+	return pl_probe_tcp_connect(t, c->o.connect_timeout_ms, fd_out, rtt_us, why, whysize);
 }
 
 static void set_evidence(pl_probe_result *res, const unsigned char *p, size_t len, size_t decided)
@@ -243,7 +129,7 @@ static unsigned clampu(uint64_t v, unsigned lo, unsigned hi)
 	return v < lo ? lo : v > hi ? hi : (unsigned)v;
 }
 
-static void accept_match(pl_probe_result *res, const char *probe, const reply *r)
+static void accept_match(pl_probe_result *res, const char *probe, const pl_reply *r)
 {
 	res->state = PL_PROBE_IDENTIFIED;
 	res->match = r->m;
@@ -252,7 +138,7 @@ static void accept_match(pl_probe_result *res, const char *probe, const reply *r
 }
 
 /* A reply none of ours named: nmap's matches for the same question, when its file is in use. */
-static void try_nmap(const run_ctx *c, const char *names, pl_proto proto, reply *r)
+static void try_nmap(const run_ctx *c, const char *names, pl_proto proto, pl_reply *r)
 {
 	if (r->matched || !r->len || !c->o.nmap_probes || !names)
 		return;
@@ -272,7 +158,7 @@ typedef struct candidate {
 	pl_probe_result best;
 } candidate;
 
-static bool consider(pl_probe_result *res, candidate *cand, const char *probe, const reply *r,
+static bool consider(pl_probe_result *res, candidate *cand, const char *probe, const pl_reply *r,
 		     const pl_probe_def **order, size_t i, size_t n, bool tls_possible)
 {
 	bool try_tls = (r->flags & PL_M_TRY_TLS) && tls_possible;
@@ -302,8 +188,8 @@ static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 	uint32_t rtt = 0;
 	char why[160] = "";
 	int rc = tcp_connect(c, t, &fd, &rtt, why, sizeof why);
-	if (rc != CONN_OK) {
-		res->state = rc == CONN_REFUSED ? PL_PROBE_CLOSED : rc == CONN_TIMEOUT ? PL_PROBE_NO_ANSWER : PL_PROBE_ERROR;
+	if (rc != PL_CONN_OK) {
+		res->state = rc == PL_CONN_REFUSED ? PL_PROBE_CLOSED : rc == PL_CONN_TIMEOUT ? PL_PROBE_NO_ANSWER : PL_PROBE_ERROR;
 		snprintf(res->error, sizeof res->error, "%s", why);
 		return;
 	}
@@ -316,8 +202,8 @@ static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 	size_t n = order_probes(c, t, order, 64, &hinted);
 	bool seen_data = false, tls_tried = false;
 	candidate *cand = calloc(1, sizeof *cand);
-	static reply zero;
-	reply *r = malloc(sizeof *r);
+	static pl_reply zero;
+	pl_reply *r = malloc(sizeof *r);
 	unsigned char *payload = malloc(2048);
 	if (!r || !payload || !cand) {
 		res->state = PL_PROBE_ERROR;
@@ -328,7 +214,7 @@ static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 	/* A server that speaks first: wait for it, unless the port itself says what to ask (its banner, if
 	 * any, still heads the reply to that question). */
 	if (!hinted) {
-		exchange(fd, PL_PROTO_TCP, NULL, 0, banner, quiet, r);
+		pl_probe_exchange(fd, PL_PROTO_TCP, NULL, 0, banner, quiet, r);
 		try_nmap(c, "NULL", PL_PROTO_TCP, r);
 		if (r->matched && consider(res, cand, "banner", r, order, (size_t)-1, n, !c->o.no_tls))
 			goto out;
@@ -352,7 +238,7 @@ static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 			continue;
 		if (fd < 0) {
 			rc = tcp_connect(c, t, &fd, &rtt, why, sizeof why);
-			if (rc != CONN_OK) {
+			if (rc != PL_CONN_OK) {
 				snprintf(res->error, sizeof res->error, "after %u probes: %.130s", res->probes_sent, why);
 				break;
 			}
@@ -385,7 +271,7 @@ static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 				continue; /* GnuTLS missing: the other probes still run */
 			}
 			if (hr == 1) {
-				reply in = {0};
+				pl_reply in = {0};
 				memcpy(in.buf, r->buf, io.innerlen);
 				in.len = io.innerlen;
 				if (io.innerlen &&
@@ -407,7 +293,7 @@ static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 				goto out;
 			}
 			/* Refused: what came back instead may name the service (an SSH banner, an HTTP 400). */
-			reply raw = {0};
+			pl_reply raw = {0};
 			memcpy(raw.buf, io.raw, io.rawlen);
 			raw.len = io.rawlen;
 			if (raw.len && pl_probe_identify_flags(PL_PROTO_TCP, NULL, 0, raw.buf, raw.len, &raw.m, &raw.decided,
@@ -432,7 +318,7 @@ static void tcp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 			continue;
 		}
 		size_t plen = build_payload(d, *t->host ? t->host : res->addr, payload, 2048);
-		exchange(fd, PL_PROTO_TCP, payload, plen, wait, quiet, r);
+		pl_probe_exchange(fd, PL_PROTO_TCP, payload, plen, wait, quiet, r);
 		close(fd);
 		fd = -1;
 		try_nmap(c, d->nmap, PL_PROTO_TCP, r);
@@ -477,7 +363,7 @@ static void udp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 	const pl_probe_def *order[64];
 	bool hinted;
 	size_t n = order_probes(c, t, order, 64, &hinted);
-	reply *r = malloc(sizeof *r);
+	pl_reply *r = malloc(sizeof *r);
 	unsigned char *payload = malloc(2048);
 	bool seen = false;
 	if (!r || !payload) {
@@ -498,7 +384,7 @@ static void udp_target(run_ctx *c, const pl_probe_target *t, pl_probe_result *re
 		rate_wait(c);
 		size_t plen = build_payload(d, *t->host ? t->host : res->addr, payload, 2048);
 		res->probes_sent++;
-		exchange(fd, PL_PROTO_UDP, payload, plen, wait, 0, r);
+		pl_probe_exchange(fd, PL_PROTO_UDP, payload, plen, wait, 0, r);
 		try_nmap(c, d->nmap, PL_PROTO_UDP, r);
 		if (r->refused) {
 			res->state = PL_PROBE_CLOSED;

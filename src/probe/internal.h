@@ -85,7 +85,31 @@ int pl_probe_pcre_match(const void *re, const void *s, size_t len, size_t ov[20]
 /* "$1 text $2" from the groups in ov (offsets into s), printable, trimmed. */
 void pl_probe_expand(const char *tmpl, const unsigned char *s, const size_t *ov, char *out, size_t size);
 
-/* Milliseconds on the monotonic clock. */
+/* Milliseconds (microseconds) on the monotonic clock (connect.c). */
 uint64_t pl_probe_now_ms(void);
+uint64_t pl_probe_now_us(void);
+
+enum { PL_CONN_OK = 0, PL_CONN_REFUSED, PL_CONN_TIMEOUT, PL_CONN_ERROR };
+/* A non-blocking TCP connect bounded by timeout_ms: PL_CONN_OK with *fd and the round trip, else why. */
+int pl_probe_tcp_connect(const pl_probe_target *t, unsigned timeout_ms, int *fd, uint32_t *rtt_us, char *why,
+			 size_t whysize);
+
+#define PL_REPLY_MAX 4096
+/* What came back to one question. */
+typedef struct pl_reply {
+	unsigned char buf[PL_REPLY_MAX];
+	size_t len;
+	bool eof, refused;
+	pl_probe_match m;
+	bool matched;
+	bool nmap; /* named by nmap's service probes file, not by our matchers */
+	size_t decided;
+	unsigned flags;
+} pl_reply;
+
+/* Sends req (if any) and reads what comes back: until a matcher names it with confidence, the peer
+ * closes, wait_ms pass with nothing, or quiet_ms pass after the last bytes (udp: one datagram). */
+void pl_probe_exchange(int fd, pl_proto proto, const void *req, size_t reqlen, unsigned wait_ms, unsigned quiet_ms,
+		       pl_reply *r);
 
 #endif
