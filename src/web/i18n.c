@@ -53,6 +53,8 @@ static const char *const en[M_COUNT] = {
 	[M_SNAPSHOT_THIN] = "This registry snapshot has names and descriptions only: no contacts, dates or "
 			    "references. Running portlore update loads IANA's full registry.",
 	[M_SEC_VERDICT] = "Verdict",
+	[M_GHOST_THIN] = "Thin registration, in use: ‘%1’ says no more than its name and cites no reference, but "
+			 "the port is in use: see what is more likely on port %2 below.",
 	[M_SEC_LIKELY] = "What is more likely on port %1",
 	[M_LIKELY_GHOST] = "Nobody ever said what %1 is, so software you meet on port %2 is almost certainly "
 			   "something else. The usual suspects:",
@@ -203,6 +205,9 @@ static const char *const fr[M_COUNT] = {
 	[M_GHOST_WHO] = " Sa seule trace est sa personne de contact, %1.",
 	[M_GHOST_NO] = "Pas un fantôme : l’enregistrement décrit son service ou cite une référence.",
 	[M_GHOST_NONE] = "Aucun service enregistré ici, donc rien à juger.",
+	[M_GHOST_THIN] = "Enregistrement maigre, mais en usage : « %1 » ne dit rien de plus que son nom et ne cite "
+			 "aucune référence, mais le port sert : voyez ci-dessous ce qu’on trouve plus probablement sur "
+			 "le port %2.",
 	[M_SEC_LIKELY] = "Ce qu’on trouve plus probablement sur le port %1",
 	[M_LIKELY_GHOST] = "Personne n’a jamais dit ce qu’est %1 : un logiciel rencontré sur le port %2 est presque "
 			   "sûrement autre chose. Les suspects habituels :",
@@ -356,6 +361,9 @@ static const char *const vi[M_COUNT] = {
 	[M_GHOST_WHO] = " Dấu vết duy nhất của nó là người liên hệ, %1.",
 	[M_GHOST_NO] = "Không phải bóng ma: đăng ký có mô tả dịch vụ của nó hoặc dẫn một tài liệu tham chiếu.",
 	[M_GHOST_NONE] = "Không có dịch vụ nào được đăng ký ở đây, nên không có gì để đánh giá.",
+	[M_GHOST_THIN] = "Đăng ký sơ sài nhưng đang được dùng: “%1” không nói thêm gì ngoài cái tên và không dẫn tài "
+			 "liệu tham chiếu nào, nhưng cổng này đang được sử dụng: xem bên dưới thứ nhiều khả năng có trên "
+			 "cổng %2.",
 	[M_SEC_LIKELY] = "Thứ nhiều khả năng có trên cổng %1",
 	[M_LIKELY_GHOST] = "Chưa ai từng nói %1 là gì, nên phần mềm bạn gặp trên cổng %2 gần như chắc chắn là thứ "
 			   "khác. Những nghi phạm quen thuộc:",

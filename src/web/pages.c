@@ -166,11 +166,12 @@ int pl_web_page_search(pl_web *w, const char *q, const pl_page_req *rq, pl_buf *
 	pl_lang l = rq->lang;
 	pl_hit *hits = NULL;
 	int n = 0;
+	size_t total = 0;
 	if (*q) {
 		hits = malloc(MAX_SEARCH_HITS * sizeof *hits);
 		if (!hits)
 			return PL_ENOMEM;
-		n = pl_registry_search(w->reg, q, hits, MAX_SEARCH_HITS, NULL);
+		n = pl_registry_search_ex(w->reg, q, hits, MAX_SEARCH_HITS, &total, NULL);
 		if (n < 0)
 			n = 0;
 	}
@@ -181,8 +182,8 @@ int pl_web_page_search(pl_web *w, const char *q, const pl_page_req *rq, pl_buf *
 	else if (n == 0)
 		rc = rc ? rc : PL_TR(b, l, M_SEARCH_NONE, q);
 	else {
-		char num[16];
-		snprintf(num, sizeof num, "%d%s", n, n == MAX_SEARCH_HITS ? "+" : "");
+		char num[24];
+		snprintf(num, sizeof num, "%zu", total > (size_t)n ? total : (size_t)n); /* how many in all */
 		rc = rc ? rc : PL_TR(b, l, M_SEARCH_RESULTS, num, q);
 	}
 	rc = rc ? rc : PL_ADD(b, "</h1>\n");

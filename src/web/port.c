@@ -316,9 +316,13 @@ static void section_verdict(pctx *c, const char **ghost_name)
 	*ghost_name = ghost ? svc : NULL;
 	h2(c, "verdict", M_SEC_VERDICT, "");
 	PRINTF("<p class=\"verdict verdict-%s\">", ghost ? "ghost" : "no");
-	if (c->l == PL_LANG_EN || !strcmp(verdict, "thin"))
-		ESC(member(g, "explanation")); /* the evidence behind "thin" is only written in English so far */
-	else if (ghost) {
+	if (c->l == PL_LANG_EN)
+		ESC(member(g, "explanation"));
+	else if (!strcmp(verdict, "thin")) {
+		char port[8];
+		snprintf(port, sizeof port, "%u", c->port);
+		TR(M_GHOST_THIN, svc, port); /* the evidence itself is listed in the next section */
+	} else if (ghost) {
 		TR(!strcmp(verdict, "ghost") ? M_GHOST_YES : M_GHOST_LIKELY, svc);
 		const char *who = ghost_person(c->p, svc);
 		if (*who)

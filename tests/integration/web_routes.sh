@@ -278,13 +278,15 @@ if [ -f "$XML" ] && serve xml --db "$T_DIR/xml.db" --registry "$XML"; then
 		'<dt>Registered</dt><dd>2010-03-04</dd>' '<a href="https://www.rfc-editor.org/rfc/rfc9999">rfc9999</a>'; do
 		grep -qF -- "$pat" "$T_DIR/body" && _tap 1 "IANA's XML: the page shows $pat" || _tap 0 "IANA's XML: the page shows $pat"
 	done
-	# ghosty says nothing but its name, at 7, where the echo service is in wide use: thin, not a ghost, and the
-	# evidence is named (in English, the language it is written in so far), as are the known uses.
-	get "http://$ADDR/ports/7" -H 'Accept-Language: fr'
+	# ghosty says nothing but its name, at 7, where the echo service is in wide use: thin, not a ghost; the
+	# evidence is named, and the port's known uses are listed with their sources.
+	get "http://$ADDR/ports/7"
 	expect_http "IANA's XML: a thin registration at a used port is no ghost, its evidence named" 200 "text/html" \
 		'Thin registration, in wide use: .*ghosty.*Wireshark dissects it as ECHO'
 	expect_http "IANA's XML: the page lists the port's known uses with their sources" 200 "text/html" \
 		'<li>Echo service built into inetd'
+	get "http://$ADDR/ports/7" -H 'Accept-Language: fr'
+	expect_http "IANA's XML: the French page says thin, in use" 200 "text/html" 'Enregistrement maigre, mais en usage : « ghosty »'
 else
 	skip_test "a registry with people" "$XML is absent"
 fi
