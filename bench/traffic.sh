@@ -19,10 +19,13 @@ python3 "$root/bench/gen-traffic.py" "$root/tests/captures" "$cap" "$COPIES"
 frames=$("$PORTLORE" traffic --pcap "$cap" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["capture"]["frames"])')
 echo "capture: $(du -h "$cap" | cut -f1), $frames frames ($COPIES copies of the conversations and scans in tests/captures)"
 
+# Both must read the whole capture, or the ratio means nothing.
+ndpiReader -q -i "$cap" >"$work/ndpi.out" 2>&1 || { echo "bench/traffic.sh: ndpiReader failed:" >&2; tail -5 "$work/ndpi.out" >&2; exit 1; }
+
 # one CMD...: "seconds peak_kB"
 one() { /usr/bin/time -f '%e %M' -o "$work/t" "$@" >/dev/null 2>&1 || true; cat "$work/t"; }
 a_t=(); a_m=(); b_t=(); b_m=()
-one "$PORTLORE" traffic --pcap "$cap" --json >/dev/null; one ndpiReader -q -i "$cap" >/dev/null # warm the cache
+one "$PORTLORE" traffic --pcap "$cap" --json >/dev/null # warm the cache (ndpiReader just ran)
 for ((i = 0; i < RUNS; i++)); do
 	read -r t m < <(one "$PORTLORE" traffic --pcap "$cap" --json); a_t+=("$t"); a_m+=("$m")
 	read -r t m < <(one ndpiReader -q -i "$cap"); b_t+=("$t"); b_m+=("$m")
