@@ -11,15 +11,19 @@ DESTDIR    ?=
 MESON      ?= meson
 
 # From Debian. What building needs (make run), then what the tests and benchmarks add (make check, bench):
-# xmllint and jq read results independently, ss/lsof/getent/nginx/wrk are the peers, chromium the browser.
+# xmllint and jq read results independently, ss/lsof/getent/nginx/wrk/ndpiReader are the peers, chromium the browser.
+# tools/captures.sh (regenerating tests/captures/) needs more: bind9-dnsutils redis-tools (and the daemons above);
+# the traffic tests only read the committed captures.
 BUILD_DEPS = gcc clang pkg-config meson ninja-build python3 \
 	libjansson-dev zlib1g-dev libxml2-dev libcurl4-openssl-dev libmnl-dev \
-	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libnftnl-dev libseccomp-dev libpcre2-dev
+	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libnftnl-dev libseccomp-dev libpcre2-dev \
+	libpcap-dev libndpi-dev
 TEST_DEPS = libcmocka-dev clang libclang-rt-dev \
 	libxml2-utils jq man-db bash-completion zsh fish iproute2 lsof util-linux procps sqlite3 curl strace time \
 	nftables iptables docker.io podman busybox-static \
 	nginx openssh-server redis-server postgresql dnsmasq-base mosquitto chrony snmpd memcached slapd vsftpd \
-	dovecot-imapd dovecot-pop3d openssl nmap
+	dovecot-imapd dovecot-pop3d openssl nmap \
+	tcpdump libndpi-bin time
 # Wanted by the browser test and the web benchmark only: when they cannot be installed, those say they
 # are skipped instead of failing the whole set-up.
 OPTIONAL_DEPS = chromium fonts-noto-color-emoji nginx wrk
@@ -104,6 +108,7 @@ bench: test-deps build
 	bash bench/range.sh $(BUILD)/portlore
 	@if [ "$$(id -u)" = 0 ]; then bash bench/netns.sh $(BUILD)/portlore; else echo "bench/netns.sh skipped: needs root"; fi
 	bash bench/web.sh $(BUILD)/portlore
+	bash bench/traffic.sh $(BUILD)/portlore
 	bash bench/probe.sh $(BUILD)/portlore
 
 clean:

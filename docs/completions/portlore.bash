@@ -5,7 +5,7 @@ _portlore()
 	local cur prev
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="show search diff ghosts ls check pick probe serve update"
+	local commands="show search diff ghosts ls check pick probe serve traffic update"
 	case $prev in
 	--registry | --db | --from)
 		COMPREPLY=($(compgen -f -- "$cur"))
@@ -51,6 +51,7 @@ _portlore()
 	ghosts) opts="--transport --limit --in-use --json --registry --color -h --help" ;;
 	ls) opts="-t --tcp -u --udp -S --sctp -4 -6 -a --all --port --address --state --user --pid --command -w --wide --netns --probe --json --jsonl --registry --color -h --help" ;;
 	probe) opts="-u --udp -t --tcp --timeout --connect-timeout --wait --concurrency --rate --no-tls --nmap-probes --no-nmap -4 -6 --json --registry --color -h --help" ;;
+	traffic) opts="--pcap --iface --port --seconds --flows --max-packets --max-flows --idle --scan-ports --scan-hosts --scan-window --scan-packets --no-dpi --json --registry --color -h --help" ;;
 	pick) opts="-n --count --range -t --tcp -u --udp --json --registry --color -h --help" ;;
 	search) opts="-n --limit --json --registry --color -h --help" ;;
 	serve) opts="--listen --db --expose-processes --registry -h --help" ;;

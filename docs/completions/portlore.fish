@@ -1,6 +1,6 @@
 # fish completion for portlore: every subcommand's own options and the global options it takes
 # (the same lists as `portlore COMMAND --help`; tests/integration/cli_lists.sh holds them to it).
-set -l cmds show search diff ghosts ls check pick probe serve update
+set -l cmds show search diff ghosts ls check pick probe serve traffic update
 complete -c portlore -f
 complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -a "show" -d "explain ports, ranges or services"
 complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -a "search" -d "search names, descriptions, assignees"
@@ -50,7 +50,7 @@ complete -c portlore -n "__fish_seen_subcommand_from serve" -l expose-processes 
 complete -c portlore -n "not __fish_seen_subcommand_from search diff ghosts check pick serve update" -l netns -x -a "self (ls /run/netns 2>/dev/null)" -d "one network namespace"
 complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -a "probe" -d "ask ports what they speak"
 complete -c portlore -n "__fish_seen_subcommand_from ls" -l probe -d "ask every listener what it speaks"
-complete -c portlore -n "not __fish_seen_subcommand_from search diff ghosts ls check pick probe serve update" -l no-probe -d "do not ask the listeners what they speak"
+complete -c portlore -n "not __fish_seen_subcommand_from search diff ghosts ls check pick probe serve traffic update" -l no-probe -d "do not ask the listeners what they speak"
 complete -c portlore -n "__fish_seen_subcommand_from probe" -s u -l udp -d "ports without a transport are udp"
 complete -c portlore -n "__fish_seen_subcommand_from probe" -s t -l tcp -d "ports without a transport are tcp"
 complete -c portlore -n "__fish_seen_subcommand_from probe" -l timeout -x -d "per port, ms"
@@ -63,3 +63,17 @@ complete -c portlore -n "__fish_seen_subcommand_from probe" -l nmap-probes -r -d
 complete -c portlore -n "__fish_seen_subcommand_from probe" -l no-nmap -d "our own matchers only"
 complete -c portlore -n "__fish_seen_subcommand_from probe" -s 4 -d "IPv4 only"
 complete -c portlore -n "__fish_seen_subcommand_from probe" -s 6 -d "IPv6 only"
+complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -a "traffic" -d "what crosses a port"
+complete -c portlore -n "__fish_seen_subcommand_from traffic" -l pcap -r -d "read a capture"
+complete -c portlore -n "__fish_seen_subcommand_from traffic" -l iface -x -d "capture live"
+complete -c portlore -n "__fish_seen_subcommand_from traffic" -l port -x -d "one port"
+complete -c portlore -n "__fish_seen_subcommand_from traffic" -l seconds -x -d "capture for S seconds"
+complete -c portlore -n "__fish_seen_subcommand_from traffic" -l flows -x -d "list the busiest N flows"
+complete -c portlore -n "__fish_seen_subcommand_from traffic" -l max-packets -x -d "stop after N packets"
+complete -c portlore -n "__fish_seen_subcommand_from traffic" -l max-flows -x -d "keep at most N flows"
+complete -c portlore -n "__fish_seen_subcommand_from traffic" -l idle -x -d "flow idle timeout"
+complete -c portlore -n "__fish_seen_subcommand_from traffic" -l scan-ports -x -d "ports of one host"
+complete -c portlore -n "__fish_seen_subcommand_from traffic" -l scan-hosts -x -d "hosts on one port"
+complete -c portlore -n "__fish_seen_subcommand_from traffic" -l scan-window -x -d "seconds"
+complete -c portlore -n "__fish_seen_subcommand_from traffic" -l scan-packets -x -d "packets per probe"
+complete -c portlore -n "__fish_seen_subcommand_from traffic" -l no-dpi -d "no nDPI"

@@ -10,6 +10,7 @@
 #include "portlore/explain.h"
 #include "portlore/probe.h"
 #include "portlore/registry.h"
+#include "portlore/traffic.h"
 
 #define PL_SCHEMA_VERSION 1
 /* The one spelling of a registry without a date, after "IANA as of " (text, CLI messages alike). */
@@ -65,6 +66,9 @@ json_t *pl_render_ghosts_json(const pl_registry *reg, pl_proto proto, size_t lim
 json_t *pl_render_ghosts_json_ex(const pl_registry *reg, pl_proto proto, size_t limit, bool thin,
 				 const pl_render_meta *meta);
 
+/* `portlore traffic`: the capture, each server port with its verdict, the scanners (render/traffic.c). */
+json_t *pl_render_traffic_json(const pl_registry *reg, const pl_traffic_opts *opts, const pl_traffic_result *r,
+			       const pl_render_meta *meta);
 /* `portlore probe`: each result with its evidence, the registered service and the verdict (render/probe.c). */
 json_t *pl_render_probe_json(const pl_registry *reg, const pl_probe_result *results, size_t n,
 			     const pl_render_meta *meta);
@@ -102,6 +106,7 @@ int pl_stream_close(pl_stream *s);
 int pl_render_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 /* The text of the "diff" and "ghosts" documents, which pl_render_text hands on to (render/lists.c). */
 int pl_render_diff_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+int pl_render_traffic_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 int pl_render_ghosts_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 /* `portlore check` and `pick` (render/host_text.c): their documents as text, and for pick the sentence
  * saying why fewer ports than wanted passed (e.g. "no ports in 1-100 pass the check (100 checked;

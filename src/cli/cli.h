@@ -53,6 +53,7 @@ int cmd_update(int argc, char **argv, cli_ctx *ctx);
 int cmd_ls(int argc, char **argv, cli_ctx *ctx);
 int cmd_check(int argc, char **argv, cli_ctx *ctx);
 int cmd_pick(int argc, char **argv, cli_ctx *ctx);
+int cmd_traffic(int argc, char **argv, cli_ctx *ctx);
 int cmd_serve(int argc, char **argv, cli_ctx *ctx);
 int cmd_probe(int argc, char **argv, cli_ctx *ctx);
 

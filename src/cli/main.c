@@ -68,6 +68,22 @@ static const cli_cmd commands[] = {
 	 G_OUT | G_JSONL | G_NOLOCAL,
 	 "  --netns NS          sockets of one network namespace only: self, a /run/netns name, an inode, a container\n"
 	 "  --no-probe          do not ask this host's listeners what they speak\n"},
+	{"traffic", "(--pcap FILE | --iface IF) [--port N] [--seconds S] [--json] [--flows N] [--max-flows N] [--idle S] "
+		    "[--scan-ports N] [--scan-hosts N] [--scan-window S] [--no-dpi]",
+	 "what crosses a port: flows, protocols by payload, scanners, verdicts", cmd_traffic, G_JSON | G_COLOR | G_REGISTRY,
+	 "  --pcap FILE         read a capture (pcap or pcapng)\n"
+	 "  --iface IF          capture live on IF (root), with a filter for --port\n"
+	 "  --port N            only traffic to or from port N\n"
+	 "  --seconds S         capture for S seconds (live)\n"
+	 "  --flows N           list the N busiest flows too\n"
+	 "  --max-packets N     stop after N packets\n"
+	 "  --max-flows N       keep at most N flows (the idlest are evicted)\n"
+	 "  --idle S            a flow idle for S seconds is done\n"
+	 "  --scan-ports N      a source touching N ports of one host is a scanner\n"
+	 "  --scan-hosts N      a source touching one port on N hosts is a scanner\n"
+	 "  --scan-window S     the window the scan thresholds count in, seconds\n"
+	 "  --scan-packets N    an attempt of at most N packets counts as a probe\n"
+	 "  --no-dpi            no nDPI: the probe matchers alone name protocols\n"},
 	{"update", "[--from FILE|URL] [--force]", "fetch IANA's registry into the cache (default: IANA's XML)",
 	 cmd_update, G_COLOR,
 	 "  --from FILE|URL     read this registry instead of IANA's XML\n"

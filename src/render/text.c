@@ -423,6 +423,8 @@ static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts, con
 		return pl_render_check_text(f, doc, opts);
 	if (!strcmp(kind, "pick"))
 		return pl_render_pick_text(f, doc, opts);
+	if (!strcmp(kind, "traffic"))
+		return pl_render_traffic_text(f, doc, opts);
 	if (!strcmp(kind, "probe"))
 		return pl_render_probe_text(f, doc, opts);
 	if (!strcmp(kind, "search")) {
