@@ -69,8 +69,14 @@ expect_http "/api/ports/2908 is JSON" 200 "application/json"
 norm='del(.ports[].local)'
 check "/api/ports/2908 is the document of portlore 2908 --json" \
 	diff <(jq -S "$norm" "$T_DIR/body") <(jq -S "$norm" "$T_DIR/cli.json")
-check "... and the same, local part included, while nothing is on 2908" \
-	diff <(jq -S . "$T_DIR/body") <(jq -S . "$T_DIR/cli.json")
+# every namespace is looked at: another test's server on 2908 (in its own namespace) makes the two reads differ
+if jq -e '[.ports[].local.sockets[]?] | length == 0' "$T_DIR/cli.json" >/dev/null &&
+	jq -e '[.ports[].local.sockets[]?] | length == 0' "$T_DIR/body" >/dev/null; then
+	check "... and the same, local part included, while nothing is on 2908" \
+		diff <(jq -S . "$T_DIR/body") <(jq -S . "$T_DIR/cli.json")
+else
+	skip_test "... and the same, local part included" "a socket on 2908 in some namespace of this host right now"
+fi
 get "$B/api/search?q=shell"
 expect_http "/api/search?q=shell is JSON" 200 "application/json"
 "$PORTLORE" search shell --json >"$T_DIR/cli.json"

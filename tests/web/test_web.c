@@ -287,7 +287,17 @@ static void test_one_vote_per_client_page_and_day(void **state)
 	assert_int_equal(route(f, "GET", "/metrics", NULL, NULL, "127.0.0.1", &r), 200);
 	/* counted by kind, never by port: a port is the client's choice */
 	assert_non_null(strstr(pl_buf_str(&r.body), "portlore_feedback_votes_total{vote=\"happy\"} 2\n"));
-	assert_null(strstr(pl_buf_str(&r.body), "port=\"2908\""));
+	/* (a listener on 2908 elsewhere on this host may have its own series: only the votes are checked) */
+	for (const char *line = pl_buf_str(&r.body); line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		if (!strncmp(line, "portlore_feedback", 17)) {
+			char copy[512];
+			snprintf(copy, sizeof copy, "%.*s", (int)(len < sizeof copy ? len : sizeof copy - 1), line);
+			assert_null(strstr(copy, "port="));
+		}
+		line = end ? end + 1 : NULL;
+	}
 	pl_buf_free(&r.body);
 }
 
