@@ -33,12 +33,28 @@ static json_t *names_json(const pl_service_entry *e, size_t n)
 
 json_t *pl_render_evidence_json(const pl_report *rep, const pl_port_report *p)
 {
+	return pl_render_evidence_json_or_empty(rep, p, NULL);
+}
+
+json_t *pl_render_evidence_json_or_empty(const pl_report *rep, const pl_port_report *p, bool *empty)
+{
 	if (!p->has_port)
 		return json_null();
 	/* Every transport, as the ghost verdict weighs it (report.c): a port is used or not, whatever the
 	 * transport asked about; each item says its own transport. */
 	pl_evidence ev;
 	pl_evidence_gather(p->port, PL_PROTO_NONE, rep->services, &ev);
+	if (empty) {
+		bool judged = false;
+		for (size_t i = 0; i < p->nrecords && !judged; i++) {
+			pl_record r;
+			judged = pl_registry_record(rep->reg, p->records[i], &r) == 0 && r.status == PL_STATUS_ASSIGNED && *r.name;
+		}
+		*empty = !judged && ev.nuses == 0 && ev.uses_total == 0 && ev.ndissectors == 0 && ev.nfreq == 0 &&
+			 ev.nnetbase == 0 && ev.nhost == 0 && ev.level == PL_USE_NONE;
+		if (*empty)
+			return NULL;
+	}
 	json_t *uses = json_array(), *diss = json_array(), *freq = json_array();
 	for (size_t i = 0; i < ev.nuses; i++) {
 		const pl_known_use *u = ev.uses[i];

@@ -71,6 +71,9 @@ static inline const char *pl_on(const pl_text_out *o, const char *code)
 struct pl_report;
 struct pl_port_report;
 json_t *pl_render_evidence_json(const struct pl_report *rep, const struct pl_port_report *p);
+/* The same, or NULL when no source says anything of the port and no registration is judged there: then
+ * the caller may use one shared object for all such ports (a range's most common case). */
+json_t *pl_render_evidence_json_or_empty(const struct pl_report *rep, const struct pl_port_report *p, bool *empty);
 json_t *pl_render_evidence_sources_json(void);
 void pl_render_evidence_text(const pl_text_out *o, const json_t *port);
 void pl_render_evidence_sources_text(const pl_text_out *o, const json_t *doc);

@@ -303,6 +303,8 @@ struct pl_render_seq {
 	/* A range's ports where nothing is: one "local" object, shared (for the socket set it speaks of). */
 	json_t *empty_local;
 	const pl_socket_set *empty_set;
+	json_t *empty_evidence; /* the "evidence" of a port no source knows (pl_render_evidence_json_or_empty) */
+	const pl_services_file *empty_services;
 };
 
 pl_render_seq *pl_render_seq_new(void)
@@ -317,6 +319,7 @@ void pl_render_seq_free(pl_render_seq *seq)
 	for (size_t i = 0; i < seq->n; i++)
 		json_decref(seq->json[i]);
 	json_decref(seq->empty_local);
+	json_decref(seq->empty_evidence);
 	free(seq);
 }
 
@@ -454,7 +457,19 @@ static json_t *port_json(const pl_report *rep, const pl_port_report *p, pl_rende
 	for (int t = PL_PROTO_TCP; t < PL_PROTO_COUNT; t++)
 		if (p->missing & (1u << t))
 			json_array_append_new(missing, json_string(pl_proto_name((pl_proto)t)));
-	json_t *ev = pl_render_evidence_json(rep, p);
+	json_t *ev;
+	bool empty = false;
+	if (seq && (ev = pl_render_evidence_json_or_empty(rep, p, &empty)) == NULL && empty) {
+		/* the same object for every port nothing is known of (for the host services file it was built with) */
+		if (!seq->empty_evidence || seq->empty_services != rep->services) {
+			json_decref(seq->empty_evidence);
+			seq->empty_evidence = pl_render_evidence_json(rep, p);
+			seq->empty_services = rep->services;
+		}
+		ev = json_incref(seq->empty_evidence);
+	} else if (!seq) {
+		ev = pl_render_evidence_json(rep, p);
+	}
 	json_t *ghost = ghost_json(rep->reg, p, ev);
 	if (!p->has_port)
 		return json_pack("{s:n, s:n, s:n, s:n, s:o, s:o, s:o, s:n, s:o}", "port", "range", "bind", "ephemeral", "records",
