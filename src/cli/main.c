@@ -220,6 +220,11 @@ int main(int argc, char **argv)
 		return cli_usage_error(&ctx, NULL, "no port given: try 'portlore 2908'");
 	const cli_cmd *c = strcmp(argv[i], "--") ? find_cmd(argv[i]) : NULL;
 	ctx.cmd = c ? c : find_cmd("show");
+	/* jansson seeds its hash tables from /dev/urandom, against collisions crafted into JSON it parses. The
+	 * CLI only builds documents from its own data (and trusted files): a fixed seed spares every
+	 * `portlore PORT` that read. serve keeps the random one. */
+	if (ctx.cmd->run != cmd_serve)
+		json_object_seed(0x706c6f72u);
 	/* A global option before the subcommand is taken or refused exactly as after it. */
 	for (unsigned g = 1; g <= G_COLOR; g <<= 1)
 		if ((given & g) && !cli_global_allowed(&ctx, g))
