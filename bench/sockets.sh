@@ -7,7 +7,8 @@
 #   portlore ls / ss -tulpn                     goal <= 0.1
 #   the /proc fallback (bpf(2) refused by a seccomp filter: tests/sockets/nobpf.c) / ss     goal <= 0.3
 # and on a small host (a tenth of the load): the kernel iterator / the fallback    goal <= 1.0
-# Stops what it started, by pid. Usage: bench/sockets.sh [PATH/TO/portlore] [RUNS]
+# `portlore 2908` runs with --no-probe: the peers only look up owners, and asking the listener what it speaks
+# (issue 15) waits on a server that never answers here. Stops what it started, by pid. Usage: bench/sockets.sh [PATH/TO/portlore] [RUNS]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -47,17 +48,17 @@ start_load 200 100
 method=$("$PORTLORE" --json 2908 | python3 -c 'import json,sys; l=json.load(sys.stdin)["ports"][0]["local"]; print(l["owner_search"]["method"], l["owner_search"]["bpf_unavailable"] or "", [o["pid"] for s in l["sockets"] for o in s["owners"] or []])')
 echo "portlore 2908 finds its owners with: $method"
 echo "the fallback: $("$tmp/nobpf" "$PORTLORE" --json 2908 | python3 -c 'import json,sys; l=json.load(sys.stdin)["ports"][0]["local"]; print(l["owner_search"]["method"], "-", l["owner_search"]["bpf_unavailable"], [o["pid"] for s in l["sockets"] for o in s["owners"] or []])')"
-bench_pair "$RUNS" "portlore 2908" "ss -tlnp sport = :2908" -- "$PORTLORE" 2908 -- ss -tlnp 'sport = :2908'
-bench_pair "$((RUNS / 3 + 1))" "portlore 2908" "lsof -nP -i :2908" -- "$PORTLORE" 2908 -- lsof -nP -i :2908
+bench_pair "$RUNS" "portlore 2908" "ss -tlnp sport = :2908" -- "$PORTLORE" 2908 --no-probe -- ss -tlnp 'sport = :2908'
+bench_pair "$((RUNS / 3 + 1))" "portlore 2908" "lsof -nP -i :2908" -- "$PORTLORE" 2908 --no-probe -- lsof -nP -i :2908
 bench_pair "$RUNS" "portlore ls" "ss -tulpn" -- "$PORTLORE" ls -- ss -tulpn
-bench_pair "$RUNS" "portlore 2908 (fallback: nobpf)" "ss -tlnp sport = :2908" -- "$tmp/nobpf" "$PORTLORE" 2908 -- ss -tlnp 'sport = :2908'
+bench_pair "$RUNS" "portlore 2908 (fallback: nobpf)" "ss -tlnp sport = :2908" -- "$tmp/nobpf" "$PORTLORE" 2908 --no-probe -- ss -tlnp 'sport = :2908'
 bench_pair "$RUNS" "portlore ls (fallback: nobpf)" "ss -tulpn" -- "$tmp/nobpf" "$PORTLORE" ls -- ss -tulpn
-bench_pair "$RUNS" "portlore 2908 (bpf, via nobpf -n)" "portlore 2908 (fallback: nobpf)" -- "$tmp/nobpf" -n "$PORTLORE" 2908 -- "$tmp/nobpf" "$PORTLORE" 2908
+bench_pair "$RUNS" "portlore 2908 (bpf, via nobpf -n)" "portlore 2908 (fallback: nobpf)" -- "$tmp/nobpf" -n "$PORTLORE" 2908 --no-probe -- "$tmp/nobpf" "$PORTLORE" 2908 --no-probe
 stop_load
 
 echo "small host: a tenth of the load"
 start_load 20 100
-bench_pair "$RUNS" "portlore 2908 (bpf, via nobpf -n)" "portlore 2908 (fallback: nobpf)" -- "$tmp/nobpf" -n "$PORTLORE" 2908 -- "$tmp/nobpf" "$PORTLORE" 2908
+bench_pair "$RUNS" "portlore 2908 (bpf, via nobpf -n)" "portlore 2908 (fallback: nobpf)" -- "$tmp/nobpf" -n "$PORTLORE" 2908 --no-probe -- "$tmp/nobpf" "$PORTLORE" 2908 --no-probe
 bench_pair "$RUNS" "portlore ls (bpf, via nobpf -n)" "portlore ls (fallback: nobpf)" -- "$tmp/nobpf" -n "$PORTLORE" ls -- "$tmp/nobpf" "$PORTLORE" ls
-bench_pair "$RUNS" "portlore 2908" "ss -tlnp sport = :2908" -- "$PORTLORE" 2908 -- ss -tlnp 'sport = :2908'
+bench_pair "$RUNS" "portlore 2908" "ss -tlnp sport = :2908" -- "$PORTLORE" 2908 --no-probe -- ss -tlnp 'sport = :2908'
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
