@@ -190,27 +190,14 @@ static int collect_one(pl_socket_set *set, unsigned protos, const pl_socket_quer
 	size_t whysize, pl_error *err)
 {
 	size_t mark = set->n;
-	/* Listeners first: the kernel finds them in its listening hash, where the connections on a port
-	 * would cost a walk of every connection on the host (40,000 under bench/sockets.sh's load). */
-	pl_socket_query qx = *q;
-	bool second = q->listeners_first && !q->listening_only;
-	if (second)
-		qx.listening_only = true;
-	int rc = collect(set, protos, &qx, *procfs, why, whysize, err);
+	int rc = collect(set, protos, q, *procfs, why, whysize, err);
 	if (rc == REFUSED) {
 		/* Refused (a seccomp filter, an LSM, no NETLINK_SOCK_DIAG): start again from /proc/net, so that
 		 * the whole answer comes from one source. */
 		set->n = mark;
 		set->sctp_missing = false;
 		*procfs = true;
-		rc = collect(set, protos, &qx, *procfs, why, whysize, err);
-	}
-	if (rc == 0 && second && set->n > mark)
-		set->connections_skipped = true;
-	if (rc == 0 && second && set->n == mark) {
-		/* No listener in this namespace: the connections that use the port are the answer. */
-		qx.listening_only = false;
-		rc = collect(set, protos, &qx, *procfs, why, whysize, err);
+		rc = collect(set, protos, q, *procfs, why, whysize, err);
 	}
 	return rc;
 }
@@ -427,22 +414,43 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 
 	bool self_wanted = !(q->netns && *q->netns) || pl_netns_selected(set, &set->netns[0], q->netns);
 	set->netns[0].entered = self_wanted;
-	if (self_wanted && (rc = read_here(&w, 0, &qq, &procfs, why, sizeof why, err)))
-		goto fail;
-	if (multi) {
-		/* thread-self: setns changes this thread only, and so does coming back */
-		char self[4096];
-		snprintf(self, sizeof self, "%s/thread-self/ns/net", proc_root);
-		int self_fd = open(self, O_RDONLY | O_CLOEXEC);
-		for (size_t i = 1; i < set->nnetns && rc == 0; i++) {
-			if (!pl_netns_selected(set, &set->netns[i], q->netns))
-				continue;
-			rc = read_other(&w, i, self_fd, err);
+	/* Listeners first, in every namespace: the kernel finds them in its listening hash, where the
+	 * connections on a port cost a walk of every connection of the host, whichever namespace asks (the
+	 * hash is shared: 40,000 under bench/sockets.sh's load). Only when no namespace has a listener on the
+	 * port are its connections read, in a second pass. */
+	bool second = q->listeners_first && !q->listening_only;
+	if (second)
+		qq.listening_only = true;
+	size_t skipped = set->netns_skipped;
+	for (int pass = 0; pass < (second ? 2 : 1); pass++) {
+		if (pass == 1) {
+			if (set->n) {
+				set->connections_skipped = true;
+				break;
+			}
+			qq.listening_only = false;
+			set->netns_skipped = skipped;
+			set->sctp_missing = false;
 		}
-		if (self_fd >= 0)
-			close(self_fd);
-		if (rc)
+		if (self_wanted && (rc = read_here(&w, 0, &qq, &procfs, why, sizeof why, err)))
 			goto fail;
+		if (multi) {
+			/* thread-self: setns changes this thread only, and so does coming back */
+			char self[4096];
+			snprintf(self, sizeof self, "%s/thread-self/ns/net", proc_root);
+			int self_fd = open(self, O_RDONLY | O_CLOEXEC);
+			for (size_t i = 1; i < set->nnetns && rc == 0; i++) {
+				if (!pl_netns_selected(set, &set->netns[i], q->netns))
+					continue;
+				rc = read_other(&w, i, self_fd, err);
+			}
+			if (self_fd >= 0)
+				close(self_fd);
+			if (rc)
+				goto fail;
+		}
+	}
+	if (multi) {
 		if (q->netns && *q->netns) {
 			bool any = false;
 			for (size_t i = 0; i < set->nnetns; i++)
