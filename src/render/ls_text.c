@@ -10,7 +10,9 @@
 
 void pl_text_endpoint(char *buf, size_t size, const char *addr, json_int_t port)
 {
-	if (strchr(addr, ':'))
+	if (!addr[0]) /* any address (a DNAT rule without one) */
+		snprintf(buf, size, "*:%lld", (long long)port);
+	else if (strchr(addr, ':'))
 		snprintf(buf, size, "[%s]:%lld", addr, (long long)port);
 	else
 		snprintf(buf, size, "%s:%lld", addr, (long long)port);

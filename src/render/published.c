@@ -30,16 +30,6 @@ json_t *pl_render_netns_json(const pl_socket_set *set, uint32_t idx)
 			 pl_json_text_or_null(ns->error), "container", pl_render_container_json(set, ns->container));
 }
 
-static void endpoint(char *buf, size_t size, const char *addr, unsigned port)
-{
-	if (!addr[0])
-		snprintf(buf, size, "*:%u", port);
-	else if (strchr(addr, ':'))
-		snprintf(buf, size, "[%s]:%u", addr, port);
-	else
-		snprintf(buf, size, "%s:%u", addr, port);
-}
-
 /* "container web (docker, da005a84afe1)", "namespace blue", or "" */
 static void who(const pl_socket_set *set, int container, int netns, char *buf, size_t size)
 {
@@ -60,11 +50,11 @@ static void who(const pl_socket_set *set, int container, int netns, char *buf, s
 json_t *pl_render_published_json(const pl_socket_set *set, const pl_publish *p)
 {
 	char host[80], to[80], by[256], text[768];
-	endpoint(host, sizeof host, p->host_addr, p->host_port);
+	pl_text_endpoint(host, sizeof host, p->host_addr, p->host_port);
 	if (p->host_port_last != p->host_port)
 		snprintf(host + strlen(host), sizeof host - strlen(host), "-%u", p->host_port_last);
 	uint16_t port = p->to_port ? p->to_port : p->host_port;
-	endpoint(to, sizeof to, p->to_addr[0] ? p->to_addr : "", port);
+	pl_text_endpoint(to, sizeof to, p->to_addr, port);
 	who(set, p->container, p->netns, by, sizeof by);
 	int len = snprintf(text, sizeof text, "Published%s: %s/%s -> %s", by, host,
 			   pl_proto_name(p->proto), to);

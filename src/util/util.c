@@ -121,24 +121,6 @@ void pl_buf_free(pl_buf *b)
 	pl_buf_init(b, b->max);
 }
 
-bool pl_term_clean(char *s, size_t len)
-{
-	bool changed = false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if ((c < 0x20 && c != '\n') || c == 0x7f) {
-			s[i] = c == '\t' ? ' ' : '?';
-			changed = true;
-		} else if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
-			   (unsigned char)s[i + 1] <= 0x9F) {
-			s[i] = s[i + 1] = '?';
-			i++;
-			changed = true;
-		}
-	}
-	return changed;
-}
-
 int pl_buf_add(pl_buf *b, const void *p, size_t n)
 {
 	if (n > b->max || b->len > b->max - n)

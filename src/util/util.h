@@ -38,10 +38,6 @@ int pl_buf_printf(pl_buf *b, const char *fmt, ...) __attribute__((format(printf,
 /* NUL-terminated contents ("" when empty); the buffer still owns them. */
 const char *pl_buf_str(pl_buf *b);
 
-/* Makes s safe to print on a terminal, in place: C0 controls but the newline, DEL, and the C1 controls
- * (U+0080-U+009F, two bytes in UTF-8) become '?' (a tab a space). Returns whether anything changed. */
-bool pl_term_clean(char *s, size_t len);
-
 /* Length of the valid UTF-8 sequence at p (1-4) within n bytes, or 0 when it is not one (overlongs and
  * surrogates are not). */
 size_t pl_utf8_len(const unsigned char *p, size_t n);
