@@ -109,7 +109,7 @@ static int parse_common(int argc, char **argv, cli_ctx *ctx, const char *cmd, un
 	opterr = 0;
 	int c;
 	pl_error err = {0};
-	while ((c = getopt_long(argc, argv, "htu", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":htu", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_print_help(cmd);

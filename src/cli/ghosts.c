@@ -23,7 +23,7 @@ int cmd_ghosts(int argc, char **argv, cli_ctx *ctx)
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "hn:t:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hn:t:", opts, NULL)) != -1) {
 		if (c == 'h') {
 			return cli_print_help("ghosts");
 		}

@@ -71,7 +71,7 @@ int cmd_probe(int argc, char **argv, cli_ctx *ctx)
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "h46", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h46", opts, NULL)) != -1) {
 		int rc = 0;
 		switch (c) {
 		case 'h':

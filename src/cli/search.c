@@ -21,7 +21,7 @@ int cmd_search(int argc, char **argv, cli_ctx *ctx)
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hn:", opts, NULL)) != -1) {
 		if (c == 'h') {
 			return cli_print_help("search");
 		}

@@ -81,7 +81,7 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			return cli_print_help("serve");

@@ -189,7 +189,7 @@ int cmd_show(int argc, char **argv, cli_ctx *ctx)
 	opterr = 0;
 	int c;
 	const char *netns = NULL;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'N') {
 			netns = optarg;
 			continue;
