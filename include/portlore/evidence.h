@@ -59,6 +59,9 @@ size_t pl_evidence_netbase(uint16_t port, pl_proto proto, pl_service_entry *out,
 typedef struct pl_services_file pl_services_file;
 /* Reads an /etc/services file (at most 4 MiB). PL_EIO when it cannot be read; the caller may go on without. */
 int pl_services_file_load(const char *path, pl_services_file **out, pl_error *err);
+/* The same, keeping only the entries for ports lo-hi (a lookup of one port skips the rest of the file's
+ * work: `portlore 22` runs it on every call). pl_services_file_by_name sees only what was kept. */
+int pl_services_file_load_ports(const char *path, uint16_t lo, uint16_t hi, pl_services_file **out, pl_error *err);
 /* The same from bytes in memory (copied). */
 int pl_services_file_parse(const char *buf, size_t len, pl_services_file **out, pl_error *err);
 void pl_services_file_free(pl_services_file *f);

@@ -117,6 +117,9 @@ int pl_render_check_text(FILE *out, const json_t *doc, const pl_text_opts *opts)
 int pl_render_sockets_text(FILE *out, const json_t *doc, const pl_text_opts *opts, const pl_table_opts *t);
 /* pl_render_text, with a table layout for the documents drawn as tables (t may be NULL). */
 int pl_render_text_table(FILE *out, const json_t *doc, const pl_text_opts *opts, const pl_table_opts *t);
+/* The same, on a document the caller gives up to it: its strings are made terminal-safe in place (the
+ * document stays the caller's to free, and is no longer the data it was). */
+int pl_render_text_owned(FILE *out, json_t *doc, const pl_text_opts *opts, const pl_table_opts *t);
 int pl_render_pick_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 void pl_render_pick_why(const json_t *doc, char *buf, size_t size);
 

@@ -223,8 +223,10 @@ int main(int argc, char **argv)
 	/* jansson seeds its hash tables from /dev/urandom, against collisions crafted into JSON it parses. The
 	 * CLI only builds documents from its own data (and trusted files): a fixed seed spares every
 	 * `portlore PORT` that read. serve keeps the random one. */
-	if (ctx.cmd->run != cmd_serve)
+	if (ctx.cmd->run != cmd_serve) {
 		json_object_seed(0x706c6f72u);
+		cli_json_arena();
+	}
 	/* A global option before the subcommand is taken or refused exactly as after it. */
 	for (unsigned g = 1; g <= G_COLOR; g <<= 1)
 		if ((given & g) && !cli_global_allowed(&ctx, g))

@@ -17,7 +17,8 @@ struct entry {
 struct pl_services_file {
 	char *text;
 	struct entry *e;
-	size_t n;
+	size_t n, cap;
+	uint16_t lo, hi; /* the ports kept: entries for others are skipped while parsing */
 };
 
 static int cmp_entry(const void *pa, const void *pb)
@@ -57,7 +58,7 @@ static void parse_line(pl_services_file *f, char *p, char *end)
 		port = port * 10 + (uint32_t)(*p++ - '0');
 		digits++;
 	}
-	if (!digits || port > 65535 || p == end || *p != '/')
+	if (!digits || port > 65535 || p == end || *p != '/' || port < f->lo || port > f->hi)
 		return;
 	char *proto_s = ++p;
 	while (p < end && !blank(*p))
@@ -78,6 +79,16 @@ static void parse_line(pl_services_file *f, char *p, char *end)
 			*out++ = *p++;
 	}
 	*out = '\0';
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 16;
+		struct entry *e = realloc(f->e, cap * sizeof *e);
+		if (!e) {
+			f->cap = SIZE_MAX; /* out of memory: parse_owned fails the whole load */
+			return;
+		}
+		f->e = e;
+		f->cap = cap;
+	}
 	f->e[f->n++] = (struct entry){(uint16_t)port, (uint8_t)proto, name, aliases};
 }
 
@@ -104,7 +115,7 @@ static void sort_entries(struct entry *e, size_t n)
 }
 
 /* Takes text (malloc'd, NUL-terminated, len bytes) and parses it in place. */
-static int parse_owned(char *text, size_t len, pl_services_file **out, pl_error *err)
+static int parse_owned(char *text, size_t len, uint16_t lo, uint16_t hi, pl_services_file **out, pl_error *err)
 {
 	pl_services_file *f = calloc(1, sizeof *f);
 	if (!f) {
@@ -112,19 +123,18 @@ static int parse_owned(char *text, size_t len, pl_services_file **out, pl_error 
 		return pl_error_set(err, PL_ENOMEM, "out of memory");
 	}
 	f->text = text;
-	size_t lines = 1;
-	for (const char *p = text; (p = memchr(p, '\n', len - (size_t)(p - text))); p++)
-		lines++;
-	f->e = malloc(lines * sizeof *f->e);
-	if (!f->e) {
-		pl_services_file_free(f);
-		return pl_error_set(err, PL_ENOMEM, "out of memory");
-	}
-	for (char *line = f->text, *stop = f->text + len; line < stop;) {
+	f->lo = lo;
+	f->hi = hi;
+	for (char *line = f->text, *stop = f->text + len; line < stop && f->cap != SIZE_MAX;) {
 		char *nl = memchr(line, '\n', (size_t)(stop - line));
 		char *eol = nl ? nl : stop;
 		parse_line(f, line, eol);
 		line = eol + 1;
+	}
+	if (f->cap == SIZE_MAX) {
+		f->cap = 0;
+		pl_services_file_free(f);
+		return pl_error_set(err, PL_ENOMEM, "out of memory");
 	}
 	sort_entries(f->e, f->n);
 	*out = f;
@@ -133,10 +143,15 @@ static int parse_owned(char *text, size_t len, pl_services_file **out, pl_error 
 
 int pl_services_file_load(const char *path, pl_services_file **out, pl_error *err)
 {
+	return pl_services_file_load_ports(path, 0, 65535, out, err);
+}
+
+int pl_services_file_load_ports(const char *path, uint16_t lo, uint16_t hi, pl_services_file **out, pl_error *err)
+{
 	char *text;
 	size_t len;
 	int rc = pl_read_file(path, MAX_FILE, &text, &len, err);
-	return rc ? rc : parse_owned(text, len, out, err);
+	return rc ? rc : parse_owned(text, len, lo, hi, out, err);
 }
 
 int pl_services_file_parse(const char *buf, size_t len, pl_services_file **out, pl_error *err)
@@ -148,7 +163,7 @@ int pl_services_file_parse(const char *buf, size_t len, pl_services_file **out, 
 		return pl_error_set(err, PL_ENOMEM, "out of memory");
 	memcpy(text, buf, len);
 	text[len] = '\0';
-	return parse_owned(text, len, out, err);
+	return parse_owned(text, len, 0, 65535, out, err);
 }
 
 void pl_services_file_free(pl_services_file *f)

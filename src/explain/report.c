@@ -257,7 +257,9 @@ int pl_report_build(const pl_registry *reg, const pl_spec *spec, const pl_report
 	if (opts && opts->services) {
 		rep->services = (pl_services_file *)opts->services;
 		rep->services_borrowed = true;
-	} else if (*services && pl_services_file_load(services, &rep->services, NULL) != 0)
+	} else if (*services && (spec->kind == PL_SPEC_PORTS
+					 ? pl_services_file_load_ports(services, spec->lo, spec->hi, &rep->services, NULL)
+					 : pl_services_file_load(services, &rep->services, NULL)) != 0)
 		rep->services = NULL; /* evidence from the host's file is a bonus: the other sources stand */
 	int rc = 0;
 	if (spec->kind == PL_SPEC_PORTS) {

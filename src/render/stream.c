@@ -55,7 +55,9 @@ pl_stream *pl_stream_open(FILE *out, pl_stream_format fmt, bool table, const pl_
 				n--;
 			fwrite(text, 1, n, out);
 			fputs(n > 1 ? ",\n  \"ports\": [" : "\"ports\": [", out);
-			free(text);
+			json_free_t jfree; /* json_dumps allocates with jansson's functions, which the CLI sets */
+			json_get_alloc_funcs(NULL, &jfree);
+			jfree(text);
 		}
 	}
 	return s;
