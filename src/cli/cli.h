@@ -86,7 +86,7 @@ int cli_term_width(void);
 /* Colour on stdout? --color, else a terminal and NO_COLOR unset. */
 bool cli_want_colour(const cli_ctx *ctx);
 /* Prints doc as JSON or text per ctx; returns 0 or EXIT_RUNTIME. Consumes doc. */
-/* Makes jansson allocate from a bump arena before malloc (every command but serve). */
+/* Makes jansson allocate from per-size free lists (every command but serve). */
 void cli_json_arena(void);
 int cli_emit(const cli_ctx *ctx, json_t *doc);
 

@@ -192,6 +192,7 @@ struct pl_web {
 	pl_web_metrics metrics;
 	pl_web_cache *pages;   /* rendered registry part of a port page, by port and language */
 	pl_web_cache *live;    /* the "On this host" section, by snapshot, port and language */
+	pl_web_cache *api;     /* JSON answers of /api/ports/N (by snapshot) and /api/search (by query), exact keys */
 	pthread_mutex_t snap_lock;
 	pthread_cond_t snap_cond;
 	pl_web_snapshot *snap; /* the newest host snapshot */

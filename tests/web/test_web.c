@@ -144,6 +144,7 @@ static int setup(void **state)
 	f->w.opts = (pl_web_opts){.proc_root = "/proc", .meta = &f->meta, .reg = f->w.reg};
 	f->w.pages = pl_web_cache_new(16, 60000);
 	f->w.live = pl_web_cache_new(16, 1000);
+	f->w.api = pl_web_cache_new(16, 1000);
 	f->w.snap_fd = -1;
 	pthread_mutex_init(&f->w.snap_lock, NULL);
 	pthread_cond_init(&f->w.snap_cond, NULL);
@@ -167,6 +168,7 @@ static int teardown(void **state)
 	pl_web_feedback_close(f->w.fb);
 	pl_web_cache_free(f->w.pages);
 	pl_web_cache_free(f->w.live);
+	pl_web_cache_free(f->w.api);
 	pl_web_receiver_stop(&f->w);
 	pthread_mutex_destroy(&f->w.snap_lock);
 	pthread_cond_destroy(&f->w.snap_cond);
@@ -490,6 +492,54 @@ static void test_metrics_sockets_for_trusted_scrapers_from_the_snapshot(void **s
 	close(fd);
 }
 
+/* The API's answers are shared between requests, never mixed: a query that begins like another gets its own
+ * answer, and /api/ports/N follows the newest snapshot as soon as it arrives. */
+static void test_api_answers_are_shared_but_never_mixed(void **state)
+{
+	fixture *f = *state;
+	pl_web_reply a, b, c;
+	assert_int_equal(route(f, "GET", "/api/search", "ssh", NULL, "127.0.0.1", &a), 200);
+	assert_int_equal(route(f, "GET", "/api/search", "ssh", NULL, "127.0.0.1", &b), 200);
+	assert_int_equal(a.body.len, b.body.len);
+	assert_memory_equal(a.body.data, b.body.data, a.body.len);
+	assert_int_equal(route(f, "GET", "/api/search", "sshell", NULL, "127.0.0.1", &c), 200);
+	json_t *doc = json_body(&c);
+	assert_string_equal(json_string_value(json_object_get(doc, "query")), "sshell");
+	json_decref(doc);
+	assert_false(c.body.len == a.body.len && memcmp(c.body.data, a.body.data, a.body.len) == 0);
+	pl_buf_free(&a.body);
+	pl_buf_free(&b.body);
+	pl_buf_free(&c.body);
+
+	pl_web_snapshot *snap;
+	if (pl_web_snapshot_read("/proc", &snap) != 0 || !snap->set) {
+		if (snap)
+			pl_web_snapshot_unref(snap);
+		print_message("# sockets not readable here: /api/ports/N across snapshots is not tested\n");
+		return;
+	}
+	pl_web_snapshot_set(&f->w, snap);
+	int fd;
+	uint16_t port = listen_somewhere(&fd);
+	char path[32];
+	snprintf(path, sizeof path, "/api/ports/%u", port);
+	assert_int_equal(route(f, "GET", path, NULL, NULL, "127.0.0.1", &a), 200);
+	doc = json_body(&a);
+	json_t *socks = json_object_get(json_object_get(json_array_get(json_object_get(doc, "ports"), 0), "local"), "sockets");
+	assert_int_equal(json_array_size(socks), 0); /* the snapshot was taken before the listener */
+	json_decref(doc);
+	pl_buf_free(&a.body);
+	assert_int_equal(pl_web_snapshot_read("/proc", &snap), 0);
+	pl_web_snapshot_set(&f->w, snap);
+	assert_int_equal(route(f, "GET", path, NULL, NULL, "127.0.0.1", &b), 200);
+	doc = json_body(&b);
+	socks = json_object_get(json_object_get(json_array_get(json_object_get(doc, "ports"), 0), "local"), "sockets");
+	assert_true(json_array_size(socks) >= 1);
+	json_decref(doc);
+	pl_buf_free(&b.body);
+	close(fd);
+}
+
 /* A snapshot survives its trip through the socketpair whole, and a frame cut anywhere, or with a count
  * or an owner index pointing outside it, is refused rather than read past its end. */
 static void test_snapshot_round_trip_and_damaged_frames(void **state)
@@ -649,6 +699,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_votes_from_other_sites_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_errors_are_json_even_for_invalid_utf8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_lines_cannot_be_forged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_api_answers_are_shared_but_never_mixed, setup, teardown),
 		cmocka_unit_test(test_metrics_print_each_label_set_once),
 		cmocka_unit_test_setup_teardown(test_metrics_sockets_for_trusted_scrapers_from_the_snapshot, setup,
 						teardown),
