@@ -26,8 +26,8 @@ static json_t *names_json(const pl_service_entry *e, size_t n)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:o, s:o, s:o}", "service", pl_json_text(e[i].name), "aliases",
-						   pl_json_text_or_null(e[i].aliases), "transport", proto_or_null(e[i].proto)));
+		json_array_append_new(a, pl_jobj("service", pl_json_text(e[i].name), "aliases",
+						 pl_json_text_or_null(e[i].aliases), "transport", proto_or_null(e[i].proto), NULL));
 	return a;
 }
 
@@ -58,16 +58,16 @@ json_t *pl_render_evidence_json_or_empty(const pl_report *rep, const pl_port_rep
 	json_t *uses = json_array(), *diss = json_array(), *freq = json_array();
 	for (size_t i = 0; i < ev.nuses; i++) {
 		const pl_known_use *u = ev.uses[i];
-		json_array_append_new(uses, json_pack("{s:o, s:o, s:o, s:i, s:i, s:o}", "software", pl_json_text(u->software),
-						      "protocol", pl_json_text_or_null(u->protocol), "transport",
-						      proto_or_null(u->proto), "port", u->port_lo, "port_last", u->port_hi,
-						      "source", pl_json_text(u->source)));
+		json_array_append_new(uses, pl_jobj("software", pl_json_text(u->software), "protocol",
+						    pl_json_text_or_null(u->protocol), "transport", proto_or_null(u->proto),
+						    "port", json_integer(u->port_lo), "port_last", json_integer(u->port_hi),
+						    "source", pl_json_text(u->source), NULL));
 	}
 	for (size_t i = 0; i < ev.ndissectors; i++)
-		json_array_append_new(diss, json_pack("{s:o, s:o, s:o, s:o}", "name", pl_json_text(ev.dissectors[i].name),
-						      "full_name", pl_json_text(ev.dissectors[i].full), "filter",
-						      pl_json_text(ev.dissectors[i].filter), "transport",
-						      proto_or_null(ev.dissectors[i].proto)));
+		json_array_append_new(diss, pl_jobj("name", pl_json_text(ev.dissectors[i].name), "full_name",
+						    pl_json_text(ev.dissectors[i].full), "filter",
+						    pl_json_text(ev.dissectors[i].filter), "transport",
+						    proto_or_null(ev.dissectors[i].proto), NULL));
 	for (size_t i = 0; i < ev.nfreq; i++) {
 		const pl_open_freq *f = &ev.freq[i];
 		json_array_append_new(freq, json_pack("{s:s, s:f, s:i, s:i, s:o, s:b}", "transport", pl_proto_name(f->proto),
@@ -83,12 +83,11 @@ json_t *pl_render_evidence_json_or_empty(const pl_report *rep, const pl_port_rep
 		pl_record r;
 		assigned = pl_registry_record(rep->reg, p->records[i], &r) == 0 && r.status == PL_STATUS_ASSIGNED && *r.name;
 	}
-	return json_pack("{s:s, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o}", "use", pl_use_level_name(ev.level), "reasons",
-			 lines_json(&ev, true), "silent", assigned ? lines_json(&ev, false) : json_array(), "known_uses",
-			 uses, "known_uses_total",
-			 (json_int_t)ev.uses_total, "dissectors", diss, "frequency", freq, "netbase",
-			 names_json(ev.netbase, ev.nnetbase), "host_services",
-			 rep->services ? names_json(ev.host, ev.nhost) : json_null());
+	return pl_jobj("use", pl_jlit(pl_use_level_name(ev.level)), "reasons", lines_json(&ev, true), "silent",
+		       assigned ? lines_json(&ev, false) : json_array(), "known_uses", uses, "known_uses_total",
+		       json_integer((json_int_t)ev.uses_total), "dissectors", diss, "frequency", freq, "netbase",
+		       names_json(ev.netbase, ev.nnetbase), "host_services",
+		       rep->services ? names_json(ev.host, ev.nhost) : json_null(), NULL);
 }
 
 json_t *pl_render_evidence_sources_json(void)

@@ -13,6 +13,13 @@ json_t *pl_json_text(const char *s);
 json_t *pl_json_text_or_null(const char *s);
 /* A document's port range as text: "22", "6000-6063", or "-" for a record without a port. */
 void pl_json_ports(char *buf, size_t size, const json_t *rec);
+/* An object from (key, value) pairs ending with NULL: each key a string literal of the program (not
+ * checked), each value a new reference that the object steals. What json_pack("{s:o, ...}") makes, without
+ * parsing a format and checking every key's UTF-8 on each call: a range builds 65,536 port objects. NULL when
+ * a value is NULL (out of memory): every value given is released then, as json_pack does. */
+json_t *pl_jobj(const char *key, json_t *value, ...);
+/* Literal strings of the program (names of statuses, transports, verdicts...): not checked either. */
+json_t *pl_jlit(const char *s);
 /* The string member key of obj, or "" when absent or not a string. */
 const char *pl_json_member(const json_t *obj, const char *key);
 
@@ -47,6 +54,8 @@ typedef struct pl_defang_memo {
 	size_t n, cap;
 } pl_defang_memo;
 void pl_text_defang_memo(json_t *j, pl_defang_memo *memo);
+/* Only the members pl_text_port_line prints (text.c). */
+void pl_text_defang_line(json_t *port, pl_defang_memo *memo);
 void pl_defang_memo_free(pl_defang_memo *memo);
 void pl_text_table_head(const pl_text_out *o); /* the header of the one-line-a-port table */
 void pl_text_port_line(const pl_text_out *o, const json_t *port);

@@ -27,9 +27,9 @@ static json_t *people_json(const pl_registry *reg, const pl_record *rec, pl_role
 			while (*e == ' ')
 				e++;
 		}
-		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", pl_json_text(id), "name", pl_json_text_or_null(p.name),
-						     "email", pl_json_text_or_null(p.email), "emails", emails,
-						     "organization", pl_json_text_or_null(p.org), "uri", pl_json_text_or_null(p.uri)));
+		json_array_append_new(arr, pl_jobj("id", pl_json_text(id), "name", pl_json_text_or_null(p.name),
+						   "email", pl_json_text_or_null(p.email), "emails", emails,
+						   "organization", pl_json_text_or_null(p.org), "uri", pl_json_text_or_null(p.uri), NULL));
 	}
 	return arr;
 }
@@ -40,18 +40,18 @@ json_t *pl_render_record_json(const pl_registry *reg, const pl_record *rec)
 	for (size_t i = 0; i < pl_record_ref_count(rec); i++) {
 		pl_xref x;
 		if (pl_record_ref(rec, i, &x) == 0)
-			json_array_append_new(refs, json_pack("{s:s, s:o}", "type", pl_xref_type_name(x.type), "data", pl_json_text(x.data)));
+			json_array_append_new(refs, pl_jobj("type", pl_jlit(pl_xref_type_name(x.type)), "data", pl_json_text(x.data), NULL));
 		/* a cited footnote's text, shown with the record (IANA prints it under the table) */
 		const char *text = x.type == PL_XREF_NOTE ? pl_registry_footnote(reg, x.data) : NULL;
 		if (text)
-			json_array_append_new(notes, json_pack("{s:o, s:o}", "anchor", pl_json_text(x.data), "text", pl_json_text(text)));
+			json_array_append_new(notes, pl_jobj("anchor", pl_json_text(x.data), "text", pl_json_text(text), NULL));
 	}
-	json_t *doc = json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b}",
+	json_t *doc = pl_jobj(
 			 "service", pl_json_text_or_null(rec->name),
 			 "transport", pl_json_text_or_null(pl_proto_name(rec->proto)),
 			 "port", rec->has_port ? json_integer(rec->port_lo) : json_null(),
 			 "port_last", rec->has_port ? json_integer(rec->port_hi) : json_null(),
-			 "status", pl_status_name(rec->status),
+			 "status", pl_jlit(pl_status_name(rec->status)),
 			 "description", pl_json_text_or_null(rec->description),
 			 "assignees", people_json(reg, rec, PL_ROLE_ASSIGNEE),
 			 "contacts", people_json(reg, rec, PL_ROLE_CONTACT),
@@ -61,7 +61,8 @@ json_t *pl_render_record_json(const pl_registry *reg, const pl_record *rec)
 			 "service_code", pl_json_text_or_null(rec->service_code),
 			 "unauthorized_use", pl_json_text_or_null(rec->unauthorized_use),
 			 "notes", pl_json_text_or_null(rec->notes),
-			 "ghost", pl_record_is_true_ghost(rec), "thin", pl_record_service_is_ghost(rec));
+			 "ghost", json_boolean(pl_record_is_true_ghost(rec)), "thin", json_boolean(pl_record_service_is_ghost(rec)),
+			 NULL);
 	json_object_set_new(doc, "footnotes", notes);
 	json_object_set_new(doc, "mentioned", people_json(reg, rec, PL_ROLE_MENTIONED));
 	json_object_set_new(doc, "source", pl_json_text_or_null(rec->source));
@@ -124,9 +125,9 @@ static json_t *ghost_json(const pl_registry *reg, const pl_port_report *p, const
 			snprintf(text + at, sizeof text - at, " In %s use: %s.", use, said);
 		else if (json_is_object(ev) && assigned)
 			snprintf(text + at, sizeof text - at, " No source shows the port in use, though: %s.", silent);
-		return json_pack("{s:s, s:n, s:n, s:o, s:o, s:o}", "verdict", pl_ghost_name(p->ghost), "service", "transport",
-				 "use", json_is_object(ev) ? json_string(use) : json_null(), "evidence", evidence,
-				 "explanation", pl_json_text(text));
+		return pl_jobj("verdict", pl_jlit(pl_ghost_name(p->ghost)), "service", json_null(), "transport", json_null(),
+			       "use", json_is_object(ev) ? json_string(use) : json_null(), "evidence", evidence,
+			       "explanation", pl_json_text(text), NULL);
 	}
 	pl_record rec;
 	pl_registry_record(reg, p->ghost_record, &rec);
@@ -161,9 +162,10 @@ static json_t *ghost_json(const pl_registry *reg, const pl_port_report *p, const
 			 "and nothing shows it in use (%s). This registry snapshot carries no references, so a cited RFC "
 			 "or specification cannot be ruled out: 'portlore update' fetches IANA's full record.%s",
 			 rec.name, *silent ? silent : "no source has an entry for the port", who);
-	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "verdict", pl_ghost_name(p->ghost), "service", pl_json_text(rec.name),
-			 "transport", pl_json_text_or_null(pl_proto_name(rec.proto)), "use",
-			 json_is_object(ev) ? json_string(use) : json_null(), "evidence", evidence, "explanation", pl_json_text(text));
+	return pl_jobj("verdict", pl_jlit(pl_ghost_name(p->ghost)), "service", pl_json_text(rec.name),
+		       "transport", pl_json_text_or_null(pl_proto_name(rec.proto)), "use",
+		       json_is_object(ev) ? json_string(use) : json_null(), "evidence", evidence, "explanation",
+		       pl_json_text(text), NULL);
 }
 
 static json_t *bind_json(const pl_report *rep, const pl_port_report *p)
@@ -186,8 +188,8 @@ static json_t *bind_json(const pl_report *rep, const pl_port_report *p)
 		snprintf(text, sizeof text,
 			 "Binding port %u needs root or CAP_NET_BIND_SERVICE here (unprivileged ports start at %d).",
 			 p->port, h->unpriv_start);
-	return json_pack("{s:o, s:s}", "unprivileged", p->bind_known ? json_boolean(p->unpriv_bind) : json_null(),
-			 "explanation", text);
+	return pl_jobj("unprivileged", p->bind_known ? json_boolean(p->unpriv_bind) : json_null(), "explanation",
+		       json_string(text), NULL);
 }
 
 static json_t *ephemeral_json(const pl_report *rep, const pl_port_report *p)
@@ -212,8 +214,8 @@ static json_t *ephemeral_json(const pl_report *rep, const pl_port_report *p)
 	else
 		snprintf(text, sizeof text, "Outside the ephemeral range %d-%d that the kernel uses for outgoing connections.",
 			 h->eph_lo, h->eph_hi);
-	return json_pack("{s:o, s:b, s:s}", "in_range", h->eph_lo >= 0 ? json_boolean(p->ephemeral) : json_null(),
-			 "reserved", p->reserved_local, "explanation", text);
+	return pl_jobj("in_range", h->eph_lo >= 0 ? json_boolean(p->ephemeral) : json_null(), "reserved",
+		       json_boolean(p->reserved_local), "explanation", json_string(text), NULL);
 }
 
 /* How the owners were found: "bpf-iter" (the kernel's task_file iterator) or "proc" (the /proc walk), and
@@ -472,16 +474,18 @@ static json_t *port_json(const pl_report *rep, const pl_port_report *p, pl_rende
 	}
 	json_t *ghost = ghost_json(rep->reg, p, ev);
 	if (!p->has_port)
-		return json_pack("{s:n, s:n, s:n, s:n, s:o, s:o, s:o, s:n, s:o}", "port", "range", "bind", "ephemeral", "records",
-				 records, "unregistered_transports", missing, "ghost", ghost, "local", "evidence", ev);
+		return pl_jobj("port", json_null(), "range", json_null(), "bind", json_null(), "ephemeral", json_null(),
+			       "records", records, "unregistered_transports", missing, "ghost", ghost, "local", json_null(),
+			       "evidence", ev, NULL);
 	uint16_t first, last;
 	pl_range_bounds(p->range, &first, &last);
 	/* "local" is null when the caller skipped the host part (--no-local). */
 	json_t *local = rep->sockets || rep->local_error[0] ? local_json(rep, p, seq) : json_null();
-	return json_pack("{s:i, s:{s:s, s:i, s:i}, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "port", p->port, "range", "class",
-			 pl_range_name(p->range), "first", first, "last", last, "bind", bind_json(rep, p), "ephemeral",
-			 ephemeral_json(rep, p), "records", records, "unregistered_transports", missing, "ghost", ghost,
-			 "local", local, "evidence", ev);
+	return pl_jobj("port", json_integer(p->port), "range",
+		       pl_jobj("class", pl_jlit(pl_range_name(p->range)), "first", json_integer(first), "last",
+			       json_integer(last), NULL),
+		       "bind", bind_json(rep, p), "ephemeral", ephemeral_json(rep, p), "records", records,
+		       "unregistered_transports", missing, "ghost", ghost, "local", local, "evidence", ev, NULL);
 }
 
 json_t *pl_render_port_json(const pl_report *rep, size_t i)

@@ -70,10 +70,11 @@ int pl_stream_port(pl_stream *s, json_t *port)
 		return -1;
 	}
 	if (s->fmt == PL_STREAM_TEXT) {
-		pl_text_defang_memo(port, &s->memo);
 		if (s->table) {
+			pl_text_defang_line(port, &s->memo);
 			pl_text_port_line(&s->o, port);
 		} else {
+			pl_text_defang_memo(port, &s->memo);
 			if (s->nports)
 				fputc('\n', s->f);
 			pl_text_port_full(&s->o, port);

@@ -241,6 +241,34 @@ void pl_text_table_head(const pl_text_out *o)
 }
 
 /* One line a port, for ranges: PORT RANGE TRANSPORTS SERVICE DESCRIPTION. */
+/* Only what pl_text_port_line prints, made terminal-safe: a range's table draws one line a port, and
+ * escaping the whole port object (evidence, people, explanations) cost a sixth of `portlore 0-65535`.
+ * Keep in step with pl_text_port_line below: a member it prints must be listed here. */
+static void defang_member(json_t *obj, const char *key, pl_defang_memo *memo)
+{
+	json_t *v = json_object_get(obj, key);
+	if (v)
+		pl_text_defang_memo(v, memo);
+}
+
+void pl_text_defang_line(json_t *p, pl_defang_memo *memo)
+{
+	size_t i;
+	json_t *r;
+	defang_member(json_object_get(p, "range"), "class", memo);
+	json_array_foreach(json_object_get(p, "records"), i, r) {
+		defang_member(r, "status", memo);
+		defang_member(r, "service", memo);
+		defang_member(r, "transport", memo);
+		defang_member(r, "description", memo);
+	}
+	defang_member(json_object_get(p, "ghost"), "verdict", memo);
+	json_t *local = json_object_get(p, "local");
+	defang_member(json_object_get(local, "verdict"), "verdict", memo);
+	json_t *s0 = json_array_get(json_object_get(local, "sockets"), 0);
+	defang_member(json_array_get(json_object_get(s0, "owners"), 0), "name", memo);
+}
+
 void pl_text_port_line(const pl_text_out *o, const json_t *p)
 {
 	const json_t *recs = json_object_get(p, "records"), *r, *best = NULL;

@@ -1,4 +1,5 @@
 /* See internal.h. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,4 +63,32 @@ const char *pl_json_member(const json_t *obj, const char *key)
 {
 	const char *s = json_string_value(json_object_get(obj, key));
 	return s ? s : "";
+}
+
+json_t *pl_jobj(const char *key, json_t *value, ...)
+{
+	json_t *o = json_object();
+	bool ok = o != NULL;
+	va_list ap;
+	va_start(ap, value);
+	for (const char *k = key; k; k = va_arg(ap, const char *)) {
+		json_t *v = k == key ? value : va_arg(ap, json_t *);
+		if (!v)
+			ok = false;
+		else if (!ok)
+			json_decref(v);
+		else if (json_object_set_new_nocheck(o, k, v) != 0)
+			ok = false; /* jansson released v */
+	}
+	va_end(ap);
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *pl_jlit(const char *s)
+{
+	return json_string_nocheck(s ? s : "");
 }

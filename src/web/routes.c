@@ -170,10 +170,7 @@ static int dump_json(pl_web_reply *r, json_t *doc)
  * query's answer. */
 static bool api_cached(pl_web *w, const char *key, size_t klen, pl_web_reply *r)
 {
-	pl_buf got = {.max = 4u << 20};
-	bool hit = pl_web_cache_get(w->api, pl_web_hash(key, klen), &got, NULL) == 1 && got.len > klen &&
-		   memcmp(got.data, key, klen) == 0 && pl_buf_add(&r->body, got.data + klen, got.len - klen) == 0;
-	pl_buf_free(&got);
+	bool hit = pl_web_cache_get_keyed(w->api, key, klen, &r->body) == 1;
 	if (hit) {
 		r->status = 200;
 		r->type = "application/json";
