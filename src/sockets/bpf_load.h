@@ -46,6 +46,10 @@ typedef struct pl_bpf_rec {
  * calls fn for every record, in the kernel's order. 0 done; -1 refused or failed before any record (why
  * says why); -2 failed midway (why says why: the caller must discard what fn received). */
 typedef int (*pl_bpf_rec_fn)(void *arg, const pl_bpf_rec *r);
+/* Opens and indexes the kernel's BTF on a thread, for the next pl_bpf_owners_run to take; _drop joins that
+ * thread and releases what it opened when no run took it. Both may be called any number of times. */
+void pl_bpf_prefetch(void);
+void pl_bpf_prefetch_drop(void);
 int pl_bpf_owners_run(const uint64_t *inodes, size_t n, pl_bpf_rec_fn fn, void *arg, char *why, size_t whysize);
 
 /* The embedded object (generated from owners.bpf.c at build time; empty when built without BPF). */

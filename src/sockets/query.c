@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "bpf_load.h"
 #include "internal.h"
 
 /* The capacity is not stored: it is max(16, the power of two >= n), so the array grows when n reaches
@@ -365,6 +366,9 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 		set->self_netns = st.st_ino;
 	set->caller_root = geteuid() == 0;
 
+	/* The owner search will want the kernel's BTF: it is read on another core meanwhile. */
+	if (q->owners && q->owner_method != PL_OWNERS_PROC && strcmp(proc_root, "/proc") == 0 && set->caller_root)
+		pl_bpf_prefetch();
 	char why[sizeof err->msg] = "";
 	bool procfs = q->force_procfs;
 	int rc = 0;
@@ -507,6 +511,7 @@ int pl_sockets_query(const pl_socket_query *q, pl_socket_set **out, pl_error *er
 		pl_publish_resolve(set, &w.addrs);
 	free(w.addrs.v);
 	pl_ct_ctx_free(&ct);
+	pl_bpf_prefetch_drop();
 	*out = set;
 	return 0;
 
@@ -515,6 +520,7 @@ nomem:
 fail:
 	free(w.addrs.v);
 	pl_ct_ctx_free(&ct);
+	pl_bpf_prefetch_drop();
 	pl_socket_set_free(set);
 	return rc;
 }

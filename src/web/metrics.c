@@ -90,6 +90,11 @@ static int header(pl_buf *b, const char *name, const char *type, const char *hel
 static int cmp_listener(const void *x, const void *y)
 {
 	const pl_web_listener *a = x, *b = y;
+	/* The server's own namespace first: when there are more listeners than series, the ones kept are
+	 * those of the host the operator scrapes, not of whichever container has the lowest ports. */
+	bool ao = !a->netns || !*a->netns, bo = !b->netns || !*b->netns;
+	if (ao != bo)
+		return ao ? -1 : 1;
 	if (a->port != b->port)
 		return a->port < b->port ? -1 : 1;
 	if (a->proto != b->proto)
