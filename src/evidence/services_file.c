@@ -1,5 +1,6 @@
 /* The host's own /etc/services, read at run time: what this machine's administrators (or its distribution)
  * call a port. Parsed strictly and boundedly into entries sorted by port; the text stays in one buffer. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,11 +126,42 @@ static int parse_owned(char *text, size_t len, uint16_t lo, uint16_t hi, pl_serv
 	f->text = text;
 	f->lo = lo;
 	f->hi = hi;
-	for (char *line = f->text, *stop = f->text + len; line < stop && f->cap != SIZE_MAX;) {
-		char *nl = memchr(line, '\n', (size_t)(stop - line));
-		char *eol = nl ? nl : stop;
-		parse_line(f, line, eol);
-		line = eol + 1;
+	if (lo == hi) {
+		/* One port: only a line with "PORT/" after a blank can hold it. Every '/' is found at memory
+		 * speed (one a line, about), the digits before it read back; such a line is parsed as any other,
+		 * comments and all. */
+		/* parse_line writes in the lines it parses (their newline too): nothing before floor is read again */
+		char *floor = text;
+		for (char *at = text, *stop = text + len; at < stop && f->cap != SIZE_MAX;) {
+			char *slash = memchr(at, '/', (size_t)(stop - at));
+			if (!slash)
+				break;
+			char *d = slash;
+			uint32_t port = 0, scale = 1;
+			while (d > floor && d[-1] >= '0' && d[-1] <= '9' && slash - d < 6) {
+				d--;
+				port += (uint32_t)(*d - '0') * scale;
+				scale *= 10;
+			}
+			if (d == slash || d == floor || !blank(d[-1]) || port != lo) {
+				at = slash + 1;
+				continue;
+			}
+			char *line = d;
+			while (line > floor && line[-1] != '\n')
+				line--;
+			char *nl = memchr(slash, '\n', (size_t)(stop - slash));
+			char *eol = nl ? nl : stop;
+			parse_line(f, line, eol);
+			at = floor = eol + 1; /* a line is parsed once, whatever else it holds */
+		}
+	} else {
+		for (char *line = f->text, *stop = f->text + len; line < stop && f->cap != SIZE_MAX;) {
+			char *nl = memchr(line, '\n', (size_t)(stop - line));
+			char *eol = nl ? nl : stop;
+			parse_line(f, line, eol);
+			line = eol + 1;
+		}
 	}
 	if (f->cap == SIZE_MAX) {
 		f->cap = 0;

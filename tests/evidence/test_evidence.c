@@ -1,7 +1,9 @@
 /* The evidence tables and how they are weighed: the ports the world uses speak, 2908 is silent, the
  * known-use table has its sources, /etc/services files parse strictly. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "portlore/evidence.h"
@@ -95,6 +97,47 @@ static void test_services_file_parses_strictly_and_host_names_count(void **state
 	assert_int_equal(pl_services_file_load("/nonexistent/services", &f, &err), PL_EIO);
 }
 
+/* A lookup of one port reads only the lines that can hold it: it finds what reading the whole file finds,
+ * for a port in several lines, in an alias, after a comment sign, with leading zeros, on the last line. */
+static void test_services_file_one_port_load_finds_what_the_whole_file_has(void **state)
+{
+	(void)state;
+	static const char text[] = "ssh 22/tcp\n"
+				   "# telnet 22/udp (a comment)\n"
+				   "x 122/tcp 22/udp\n"
+				   "y 22/udp a-22/x 22/sctp\n"
+				   "z 0022/tcp\n"
+				   "w\t22/dccp # 22/tcp\n"
+				   "nothing22/tcp\n"
+				   "last 22/tcp";
+	char path[] = "/tmp/pl-services-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+	close(fd);
+	static const uint16_t ports[] = {22, 122, 0, 2, 65535};
+	for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++) {
+		pl_services_file *all, *one;
+		pl_error err = {0};
+		assert_int_equal(pl_services_file_load(path, &all, &err), 0);
+		assert_int_equal(pl_services_file_load_ports(path, ports[i], ports[i], &one, &err), 0);
+		pl_service_entry a[8], b[8];
+		size_t na = pl_services_file_lookup(all, ports[i], PL_PROTO_NONE, a, 8);
+		size_t nb = pl_services_file_lookup(one, ports[i], PL_PROTO_NONE, b, 8);
+		assert_int_equal(na, nb);
+		for (size_t k = 0; k < na; k++) {
+			assert_string_equal(a[k].name, b[k].name);
+			assert_string_equal(a[k].aliases, b[k].aliases);
+			assert_int_equal(a[k].proto, b[k].proto);
+		}
+		if (ports[i] == 22)
+			assert_int_equal(na, 5); /* ssh, y (once), z, w, last */
+		pl_services_file_free(all);
+		pl_services_file_free(one);
+	}
+	unlink(path);
+}
+
 static void test_evidence_sources_name_their_versions(void **state)
 {
 	(void)state;
@@ -116,6 +159,7 @@ int main(void)
 		cmocka_unit_test(test_evidence_used_ports_speak_and_mao_is_silent),
 		cmocka_unit_test(test_evidence_known_uses_cite_sources_best_first),
 		cmocka_unit_test(test_services_file_parses_strictly_and_host_names_count),
+		cmocka_unit_test(test_services_file_one_port_load_finds_what_the_whole_file_has),
 		cmocka_unit_test(test_evidence_sources_name_their_versions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
