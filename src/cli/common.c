@@ -198,12 +198,13 @@ bool cli_want_colour(const cli_ctx *ctx)
 /* jansson's allocations in the CLI: free lists by size class. A port report is ~230 small nodes (objects,
  * their tables, keys, strings) and a range makes and frees 65,536 of them: glibc's malloc and free were a
  * third of `portlore 0-65535`. Blocks up to 512 bytes come from 64 KiB chunks, carved once, and go back to
- * the list of their class when freed (a 16-byte header names the class, keeping malloc's alignment); larger
+ * the list of their class when freed (an 8-byte header names the class: jansson's values need no more
+ * alignment than a pointer or a double, and a port report is ~1,500 small blocks); larger
  * ones go to malloc. The lists are per thread (the probe's and /proc walk's threads never share a list),
  * chunks are kept until exit: memory is bounded by the most that was ever live at once. */
-#define JA_HEAD 16u
-#define JA_STEP 16u
-#define JA_CLASSES 32u /* up to 512 bytes of payload */
+#define JA_HEAD 8u
+#define JA_STEP 8u
+#define JA_CLASSES 64u /* up to 512 bytes of payload */
 #define JA_CHUNK (64u << 10)
 #define JA_LARGE 0xffffffffu
 
