@@ -3,6 +3,7 @@
  * at most PL_WEB_QUERY_MAX bytes; votes are one of three words. The JSON API returns exactly the
  * documents of `portlore N --json` and `portlore search Q --json`. */
 #include <stdarg.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,15 +102,14 @@ static bool host_is_local(const char *host)
 		return strncmp(host, "[::1]", 5) == 0 && (host[5] == '\0' || host[5] == ':');
 	if (n == 9 && pl_strncaseeq(host, "localhost", 9))
 		return true;
-	unsigned a, b, c, d;
-	char tail;
 	char addr[16];
 	if (n >= sizeof addr)
 		return false;
 	memcpy(addr, host, n);
 	addr[n] = '\0';
-	return sscanf(addr, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 && b < 256 && c < 256 &&
-	       d < 256;
+	/* a dotted quad in 127.0.0.0/8 (inet_pton takes nothing looser: no "127.1", no leading zeros) */
+	struct in_addr in;
+	return inet_pton(AF_INET, addr, &in) == 1 && (ntohl(in.s_addr) >> 24) == 127;
 }
 
 bool pl_web_live_ok(pl_web *w, const pl_web_request *rq)

@@ -237,12 +237,17 @@ static void add_headers(struct MHD_Response *resp, const pl_web_reply *rep)
 		sym_MHD_add_response_header(resp, "Allow", rep->allow);
 	if (rep->snapshot_ms) {
 		/* when the host facts of this answer were read (the reader's snapshot) */
-		char when[40];
-		time_t t = (time_t)(rep->snapshot_ms / 1000);
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		size_t n = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(when + n, sizeof when - n, ".%03uZ", (unsigned)(rep->snapshot_ms % 1000));
+		/* formatted once a snapshot and thread: every answer in that second carries the same time */
+		static _Thread_local uint64_t last_ms;
+		static _Thread_local char when[40];
+		if (rep->snapshot_ms != last_ms) {
+			time_t t = (time_t)(rep->snapshot_ms / 1000);
+			struct tm tm;
+			gmtime_r(&t, &tm);
+			size_t n = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+			snprintf(when + n, sizeof when - n, ".%03uZ", (unsigned)(rep->snapshot_ms % 1000));
+			last_ms = rep->snapshot_ms;
+		}
 		sym_MHD_add_response_header(resp, "X-Portlore-Host-Read", when);
 	}
 }
