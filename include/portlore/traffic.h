@@ -220,6 +220,8 @@ int pl_traffic_live_fd(const pl_traffic_live *l);
 int pl_traffic_live_read(pl_traffic_live *l, unsigned ms, pl_error *err);
 /* Everything since the capture opened: ports (finished and open flows), scanners (finished flows), stats. */
 int pl_traffic_live_summary(pl_traffic_live *l, pl_traffic_result **out, pl_error *err);
+/* Flows open now. */
+size_t pl_traffic_live_open_flows(const pl_traffic_live *l);
 /* The filter in force ("tcp port 2908 or ..."). */
 const char *pl_traffic_live_filter(const pl_traffic_live *l);
 void pl_traffic_live_close(pl_traffic_live *l);

@@ -460,6 +460,11 @@ int pl_traffic_live_fd(const pl_traffic_live *l)
 	return l && l->pc ? sym_pcap_get_selectable_fd(l->pc) : -1;
 }
 
+size_t pl_traffic_live_open_flows(const pl_traffic_live *l)
+{
+	return l->a.flows.n;
+}
+
 const char *pl_traffic_live_filter(const pl_traffic_live *l)
 {
 	return l->filter;
