@@ -152,6 +152,8 @@ int pl_web_traffic_metrics_of(const pl_web_traffic *t, pl_buf *b)
 
 int pl_web_traffic_metrics(pl_web *w, pl_buf *b)
 {
+	if (!w->opts.capture)
+		return 0; /* no series for what was never asked (as the page and the API) */
 	pl_web_traffic *t = pl_web_traffic_get(w);
 	int rc = pl_web_traffic_metrics_of(t, b);
 	pl_web_traffic_unref(t);

@@ -1,9 +1,9 @@
 /* What crosses a port, in the HTTP process of `serve --capture`: the thread that receives the capture
- * process's summaries (web/capture.c, frames of web/tframe.c), the "traffic" member of /api/ports/N, the
- * "What crosses this port" section of the page, drawn from that same member (one emitter), and the
- * per-port /metrics series. Like the "On this host" section, the details go only to clients that may see
- * processes (loopback, or --expose-processes): which hosts talk to and scan this machine is the same kind
- * of secret. Without --capture the member and the section say nothing is captured. */
+ * process's summaries (web/capture.c, frames of web/tframe.c), the "traffic" member of /api/ports/N and the
+ * "What crosses this port" section of the page, drawn from that same member (one emitter). Like the "On
+ * this host" section, the details go only to clients that may see processes (loopback, or
+ * --expose-processes): which hosts talk to and scan this machine is the same kind of secret. Without
+ * --capture there is neither member nor section (nor series): /api/ports/N stays `portlore N --json`. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,8 +209,6 @@ static json_t *port_json(pl_web *w, const pl_web_traffic *t, const pl_traffic_po
  * refuses others (NULL), and json_object_set_new drops a NULL. */
 json_t *pl_web_traffic_json(pl_web *w, uint16_t port)
 {
-	if (!w->opts.capture)
-		return json_pack("{s:b,s:s}", "captured", 0, "reason", "the server runs without --capture");
 	pl_web_traffic *t = pl_web_traffic_get(w);
 	json_t *o = json_object();
 	if (!o || !t) {
@@ -343,14 +341,14 @@ static int note(pl_buf *b, pl_lang l, pl_msg m, const char *a1, const char *a2)
 int pl_web_traffic_section(pl_web *w, uint16_t port, const pl_page_req *rq, pl_buf *out)
 {
 	pl_lang l = rq->lang;
+	if (!w->opts.capture)
+		return 0; /* as the API: no capture, no section (nothing to say but that) */
 	int rc = PL_ADD(out, "<section id=\"traffic\">\n<h2>");
 	rc = rc ? rc : PL_TR0(out, l, M_SEC_TRAFFIC);
 	rc = rc ? rc : PL_ADD(out, "</h2>\n");
 	if (rc)
 		return rc;
-	if (!w->opts.capture)
-		rc = note(out, l, M_TRAFFIC_OFF, NULL, NULL);
-	else if (!rq->live_ok)
+	if (!rq->live_ok)
 		rc = note(out, l, M_TRAFFIC_HIDDEN, NULL, NULL);
 	else {
 		json_t *o = pl_web_traffic_json(w, port);
@@ -361,7 +359,7 @@ int pl_web_traffic_section(pl_web *w, uint16_t port, const pl_page_req *rq, pl_b
 		if (*member(o, "error"))
 			rc = note(out, l, M_TRAFFIC_FAILED, member(o, "interface"), member(o, "error"));
 		else if (!json_is_true(json_object_get(o, "captured")))
-			rc = note(out, l, M_TRAFFIC_FAILED, "?", member(o, "reason"));
+			rc = note(out, l, M_TRAFFIC_WAIT, NULL, NULL);
 		else {
 			const json_t *arr = json_object_get(o, "transports"), *tr;
 			size_t i;
