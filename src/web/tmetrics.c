@@ -84,6 +84,13 @@ int pl_web_traffic_metrics_of(const pl_web_traffic *t, pl_buf *b)
 	rc = rc ? rc : pl_buf_printf(b, "portlore_traffic_summary_timestamp_seconds %.3f\n", (double)t->taken_ms / 1000);
 	rc = rc ? rc : header(b, "portlore_traffic_frames_total", "counter", "Frames captured.");
 	rc = rc ? rc : pl_buf_printf(b, "portlore_traffic_frames_total %llu\n", (unsigned long long)t->frames);
+	rc = rc ? rc : header(b, "portlore_traffic_flows_open", "gauge", "Flows the capture holds now.");
+	rc = rc ? rc : pl_buf_printf(b, "portlore_traffic_flows_open %llu\n", (unsigned long long)t->open_flows);
+	rc = rc ? rc : header(b, "portlore_traffic_flows_evicted_total", "counter",
+			      "Flows finished early: idle (no packet for 30 s) or full (the flow table at --capture-flows).");
+	rc = rc ? rc : pl_buf_printf(b, "portlore_traffic_flows_evicted_total{reason=\"idle\"} %llu\n"
+					"portlore_traffic_flows_evicted_total{reason=\"full\"} %llu\n",
+				     (unsigned long long)t->evicted_idle, (unsigned long long)t->evicted_full);
 	rc = rc ? rc : header(b, "portlore_traffic_ports_seen", "gauge",
 			      "Ports (by transport) with traffic since the capture began, all of them.");
 	rc = rc ? rc : pl_buf_printf(b, "portlore_traffic_ports_seen %u\n", t->ports_seen);

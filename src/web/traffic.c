@@ -237,6 +237,12 @@ json_t *pl_web_traffic_json(pl_web *w, uint16_t port)
 	double dur = (double)t->taken_ms / 1000 - t->started;
 	json_object_set_new(o, "duration_seconds", json_integer(dur > 0 ? (json_int_t)dur : 0));
 	json_object_set_new(o, "capture_stopped", json_boolean(gone));
+	json_object_set_new(o, "counts",
+			    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "frames", (json_int_t)t->frames, "decoded",
+				      (json_int_t)t->decoded, "flows", (json_int_t)t->flows, "open_flows",
+				      (json_int_t)t->open_flows, "evicted_idle", (json_int_t)t->evicted_idle, "evicted_full",
+				      (json_int_t)t->evicted_full, "scan_attempts_dropped", (json_int_t)t->dropped,
+				      "scanners", (json_int_t)t->scanners_seen));
 	json_object_set_new(o, "ports_seen", json_integer(t->ports_seen));
 	json_object_set_new(o, "ports_detailed", json_integer((json_int_t)t->nports));
 	json_t *arr = json_array();
@@ -291,7 +297,7 @@ static int transport_part(pl_buf *b, pl_lang l, const json_t *tr)
 			rc = rc ? rc : pl_web_esc(b, member(p, "name"));
 			rc = rc ? rc : PL_ADD(b, " <code>"); /* the key, as the API names it */
 			rc = rc ? rc : pl_web_esc(b, member(p, "protocol"));
-			rc = rc ? rc : PL_ADD(b, "</code></td><td>");
+			rc = rc ? rc : PL_ADD(b, "</code></td><td class=\"num\">");
 			rc = rc ? rc : pl_web_esc(b, num(p, "flows", n, sizeof n));
 			rc = rc ? rc : PL_ADD(b, "</td><td>");
 			rc = rc ? rc : pl_web_esc(b, member(p, "by"));

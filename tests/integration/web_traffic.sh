@@ -175,6 +175,27 @@ else
 fi
 kill "$SRV_PID"
 
+# ---- the flow table's bound ----
+serve small --db "$T_DIR/fb5.db" --capture lo --capture-port 2908 --capture-flows 16 || { _tap 0 "serve --capture-flows 16 starts"; finish; exit; }
+B="http://$ADDR"
+python3 - <<'EOF2' &
+import socket, time
+held = []
+for i in range(40):
+    s = socket.create_connection(("127.0.0.1", 2908)); held.append(s)
+time.sleep(4)
+EOF2
+HOLD=$!
+WEB_PIDS+=("$HOLD")
+if wait_for "$B/api/ports/2908" '.ports[0].traffic.counts | .flows >= 40 and .open_flows <= 16 and .evicted_full >= 24'; then
+	_tap 1 "--capture-flows 16: 40 connections held, at most 16 flows kept, the idlest finished ($(printf '%s' "$J" | jq -c '.ports[0].traffic.counts | {flows, open_flows, evicted_full}'))"
+else
+	_tap 0 "--capture-flows 16: at most 16 flows kept" "$(printf '%s' "$J" | jq -c .ports[0].traffic.counts)"
+fi
+check "... every one of the 40 still counted on 2908" \
+	test "$(printf '%s' "$J" | jq '[.ports[0].traffic.transports[] | select(.transport == "tcp") | .flows] == [40]')" = true
+kill "$HOLD" "$SRV_PID" 2>/dev/null
+
 # ---- a capture that cannot open ----
 serve nodev --db "$T_DIR/fb3.db" --capture pl-nosuchdev || { _tap 0 "serve --capture on a missing interface starts"; finish; exit; }
 B="http://$ADDR"
