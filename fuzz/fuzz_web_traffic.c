@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sum += strlen(t->scanners[i].swept) + strlen(t->scanners[i].hosts_sample);
 	pl_buf b;
 	pl_buf_init(&b, PL_WEB_METRICS_MAX);
-	pl_web_traffic_metrics_of(t, &b);
+	pl_web_traffic_metrics_of(t, size & 1, &b);
 	pl_buf_free(&b);
 	pl_web_traffic_unref(t);
 	return sum == (size_t)-1;

@@ -232,13 +232,16 @@ int pl_web_traffic_start(pl_web *w, pl_error *err);
 void pl_web_traffic_stop(pl_web *w);
 pl_web_traffic *pl_web_traffic_get(pl_web *w);
 uint64_t pl_web_traffic_seq(pl_web *w);
+/* The capture process is gone (its last summary stays). */
+bool pl_web_traffic_stopped(pl_web *w);
 /* The "traffic" member of /api/ports/N (also what the page section is drawn from). */
 json_t *pl_web_traffic_json(pl_web *w, uint16_t port);
 int pl_web_traffic_section(pl_web *w, uint16_t port, const struct pl_page_req *rq, pl_buf *out);
 /* Per-port series: at most PL_WEB_TRAFFIC_SERIES_PORTS ports (most packets first) and "other". */
 #define PL_WEB_TRAFFIC_SERIES_PORTS 16
 int pl_web_traffic_metrics(pl_web *w, pl_buf *b);
-int pl_web_traffic_metrics_of(const pl_web_traffic *t, pl_buf *b);
+/* t NULL: no summary yet; stopped: the capture process is gone (its last summary still counts). */
+int pl_web_traffic_metrics_of(const pl_web_traffic *t, bool stopped, pl_buf *b);
 
 /* ---- the server ---- */
 typedef struct pl_web_cache pl_web_cache;

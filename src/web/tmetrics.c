@@ -70,11 +70,12 @@ static int flows_of(pl_buf *b, const pl_traffic_port *p)
 	return rc;
 }
 
-int pl_web_traffic_metrics_of(const pl_web_traffic *t, pl_buf *b)
+int pl_web_traffic_metrics_of(const pl_web_traffic *t, bool stopped, pl_buf *b)
 {
 	int rc = header(b, "portlore_traffic_capturing", "gauge",
-			"Whether serve --capture is capturing (1), or not (0: not asked for, or the capture failed).");
-	rc = rc ? rc : pl_buf_printf(b, "portlore_traffic_capturing %d\n", t && !t->error[0]);
+			"Whether serve --capture is capturing (1), or not (0: the capture could not open, or its process "
+			"stopped: the series below are then its last summary).");
+	rc = rc ? rc : pl_buf_printf(b, "portlore_traffic_capturing %d\n", t && !t->error[0] && !stopped);
 	if (rc || !t || t->error[0])
 		return rc;
 	rc = header(b, "portlore_traffic_capture_start_timestamp_seconds", "gauge", "When the capture began.");
@@ -162,7 +163,7 @@ int pl_web_traffic_metrics(pl_web *w, pl_buf *b)
 	if (!w->opts.capture)
 		return 0; /* no series for what was never asked (as the page and the API) */
 	pl_web_traffic *t = pl_web_traffic_get(w);
-	int rc = pl_web_traffic_metrics_of(t, b);
+	int rc = pl_web_traffic_metrics_of(t, pl_web_traffic_stopped(w), b);
 	pl_web_traffic_unref(t);
 	return rc;
 }

@@ -48,6 +48,16 @@ uint64_t pl_web_traffic_seq(pl_web *w)
 	return s;
 }
 
+bool pl_web_traffic_stopped(pl_web *w)
+{
+	if (!w->traffic)
+		return false;
+	pthread_mutex_lock(&w->traffic->lock);
+	bool gone = w->traffic->gone;
+	pthread_mutex_unlock(&w->traffic->lock);
+	return gone;
+}
+
 static void *receiver_main(void *arg)
 {
 	pl_web *w = arg;
@@ -217,9 +227,7 @@ json_t *pl_web_traffic_json(pl_web *w, uint16_t port)
 		pl_web_traffic_unref(t);
 		return o;
 	}
-	pthread_mutex_lock(&w->traffic->lock);
-	bool gone = w->traffic->gone;
-	pthread_mutex_unlock(&w->traffic->lock);
+	bool gone = pl_web_traffic_stopped(w);
 	json_object_set_new(o, "captured", json_boolean(!t->error[0]));
 	json_object_set_new(o, "interface", json_string(t->iface));
 	if (t->error[0]) {

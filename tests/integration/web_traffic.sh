@@ -173,6 +173,18 @@ if wait_for "$B/api/ports/2909" '.ports[0].traffic.transports | length > 0'; the
 else
 	_tap 0 "--capture-port 2909: 2909 seen" "$(printf '%s' "$J" | jq -c .ports[0].traffic)"
 fi
+# the capture process killed: the server goes on with its last summary, and says so
+cap=$(pgrep -P "$SRV_PID" -x portlore-capt | head -1)
+[ -n "$cap" ] && kill -9 "$cap"
+if wait_for "$B/api/ports/2909" '.ports[0].traffic | .capture_stopped and (.transports | length > 0)'; then
+	_tap 1 "the capture process killed: the API keeps its last summary, marked stopped"
+else
+	_tap 0 "the capture process killed: the API keeps its last summary" "$(printf '%s' "$J" | jq -c .ports[0].traffic)"
+fi
+get "$B/ports/2909"
+expect_http "... the page says so" 200 "text/html" 'The capture process has stopped'
+curl -s "$B/metrics" | grep -qx 'portlore_traffic_capturing 0' && _tap 1 "... /metrics: portlore_traffic_capturing 0" ||
+	_tap 0 "... /metrics: portlore_traffic_capturing 0"
 kill "$SRV_PID"
 
 # ---- the flow table's bound ----

@@ -261,7 +261,7 @@ static void test_traffic_metrics_stay_bounded(void **state)
 	assert_int_equal(decode(&b, &t), 0);
 	pl_buf m;
 	pl_buf_init(&m, PL_WEB_METRICS_MAX);
-	assert_int_equal(pl_web_traffic_metrics_of(t, &m), 0);
+	assert_int_equal(pl_web_traffic_metrics_of(t, false, &m), 0);
 	const char *s = pl_buf_str(&m);
 	/* 16 ports and "other", two directions each */
 	assert_int_equal(count(s, "portlore_traffic_packets_total{"), 2 * (PL_WEB_TRAFFIC_SERIES_PORTS + 1));
@@ -279,7 +279,7 @@ static void test_traffic_metrics_stay_bounded(void **state)
 	pl_web_traffic_unref(t);
 	/* no capture: one series saying so */
 	pl_buf_init(&m, PL_WEB_METRICS_MAX);
-	assert_int_equal(pl_web_traffic_metrics_of(NULL, &m), 0);
+	assert_int_equal(pl_web_traffic_metrics_of(NULL, false, &m), 0);
 	assert_non_null(strstr(pl_buf_str(&m), "portlore_traffic_capturing 0\n"));
 	assert_null(strstr(pl_buf_str(&m), "portlore_traffic_packets_total"));
 	pl_buf_free(&m);
