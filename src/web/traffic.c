@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "portlore/registry.h"
+#include "portlore/render.h"
 
 #define FRAME_MAGIC 0x31544c50u /* "PLT1", as web/tframe.c writes it */
 #define MAX_SCANNERS_SHOWN PL_TRAFFIC_PORT_SCANNERS
@@ -139,79 +140,32 @@ static void iso_time(double t, char *out, size_t size)
 	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static json_t *pair(uint64_t to_server, uint64_t to_client)
-{
-	return json_pack("{s:I,s:I}", "to_server", (json_int_t)to_server, "to_client", (json_int_t)to_client);
-}
-
+/* A scanner that touched the port, as `portlore traffic --json` lists it when the frame carries it (the
+ * 256 with most attempts), else only its address. */
 static json_t *scanner_json(const pl_web_traffic *t, uint8_t family, const uint8_t *addr)
 {
-	char a[64], kinds[64];
-	pl_traffic_addr_str(family, addr, a, sizeof a);
-	json_t *o = json_pack("{s:s}", "address", a);
-	/* what it did across the capture, when it is among the scanners the frame lists */
-	for (size_t i = 0; o && i < t->nscanners; i++) {
+	for (size_t i = 0; i < t->nscanners; i++) {
 		const pl_traffic_scanner *s = &t->scanners[i];
-		if (s->family != family || memcmp(s->addr, addr, family == 6 ? 16 : 4))
-			continue;
-		json_object_set_new(o, "kinds", json_string(pl_scan_kinds_name(s->kinds, kinds, sizeof kinds)));
-		json_object_set_new(o, "ports", json_integer(s->ports));
-		json_object_set_new(o, "hosts", json_integer(s->hosts));
-		json_object_set_new(o, "attempts", json_integer(s->attempts));
-		json_object_set_new(o, "swept", json_string(s->swept));
-		break;
+		if (s->family == family && !memcmp(s->addr, addr, family == 6 ? 16 : 4))
+			return pl_render_traffic_scanner_json(s);
 	}
-	return o;
+	char a[64];
+	pl_traffic_addr_str(family, addr, a, sizeof a);
+	return json_pack("{s:s}", "source", a);
 }
 
+/* The port as `portlore traffic --json` has it (one emitter: render/traffic.c), and the scanners that
+ * probed it. */
 static json_t *port_json(pl_web *w, const pl_web_traffic *t, const pl_traffic_port *p)
 {
-	json_t *o = json_object();
+	json_t *o = pl_render_traffic_port_json(w->reg, p);
 	if (!o)
 		return NULL;
-	json_object_set_new(o, "transport", json_string(pl_proto_name(p->proto)));
-	json_object_set_new(o, "flows", json_integer((json_int_t)p->flows));
-	json_object_set_new(o, "scan_flows", json_integer((json_int_t)p->scan_flows));
-	json_object_set_new(o, "payload_flows", json_integer((json_int_t)p->payload_flows));
-	json_object_set_new(o, "packets", pair(p->packets[0], p->packets[1]));
-	json_object_set_new(o, "bytes", pair(p->bytes[0], p->bytes[1]));
-	json_t *oc = json_object();
-	for (int k = 0; k < PL_TCP_OUTCOME_COUNT; k++)
-		json_object_set_new(oc, pl_tcp_outcome_name((pl_tcp_outcome)k), json_integer((json_int_t)p->outcome[k]));
-	json_object_set_new(o, "outcomes", oc);
-	json_object_set_new(o, "resets", json_integer((json_int_t)p->resets));
-	json_object_set_new(o, "clients", json_integer(p->clients));
-	json_object_set_new(o, "clients_capped", json_boolean(p->clients_capped));
-	char first[32], last[32];
-	iso_time(p->first, first, sizeof first);
-	iso_time(p->last, last, sizeof last);
-	json_object_set_new(o, "first", json_string(first));
-	json_object_set_new(o, "last", json_string(last));
-	json_t *protos = json_array();
-	for (size_t i = 0; i < p->nprotocols; i++) {
-		const pl_traffic_protocol *pr = &p->protocols[i];
-		json_t *e = json_pack("{s:s,s:s,s:I,s:s}", "protocol", pr->protocol, "name",
-				      pl_traffic_protocol_display(pr->protocol), "flows", (json_int_t)pr->flows, "by",
-				      pr->by ? pr->by : "");
-		if (e && pr->application[0])
-			json_object_set_new(e, "application", json_string(pr->application));
-		if (e && pr->product[0])
-			json_object_set_new(e, "product", json_string(pr->product));
-		if (e && pr->version[0])
-			json_object_set_new(e, "version", json_string(pr->version));
-		json_array_append_new(protos, e);
-	}
-	json_object_set_new(o, "protocols", protos);
 	json_t *sc = json_array();
 	for (uint32_t i = 0; i < p->scanners && i < MAX_SCANNERS_SHOWN; i++)
 		json_array_append_new(sc, scanner_json(t, p->scanner_family[i], p->scanner_addr[i]));
 	json_object_set_new(o, "scanners", sc);
 	json_object_set_new(o, "scanners_count", json_integer(p->scanners));
-	pl_traffic_verdict v;
-	pl_traffic_judge(w->reg, p, &v);
-	json_object_set_new(o, "verdict",
-			    json_pack("{s:s,s:s,s:s,s:s}", "verdict", pl_traffic_verdict_name(v.kind), "confidence",
-				      v.confidence ? v.confidence : "", "service", v.service, "explanation", v.sentence));
 	return o;
 }
 
@@ -285,7 +239,7 @@ static int transport_part(pl_buf *b, pl_lang l, const json_t *tr)
 	const json_t *v = json_object_get(tr, "verdict");
 	const char *kind = member(v, "verdict");
 	int rc = pl_buf_printf(b, "<p class=\"%s\">", !strcmp(kind, "mismatch") ? "verdict verdict-ghost" : "verdict");
-	rc = rc ? rc : pl_web_esc(b, member(v, "explanation"));
+	rc = rc ? rc : pl_web_esc(b, member(v, "text"));
 	rc = rc ? rc : PL_ADD(b, "</p>\n");
 	const json_t *protos = json_object_get(tr, "protocols"), *p;
 	size_t i;
@@ -332,11 +286,16 @@ static int transport_part(pl_buf *b, pl_lang l, const json_t *tr)
 		rc = rc ? rc : PL_TR(b, l, M_TRAFFIC_SCANNERS, num(tr, "scanners_count", c, sizeof c));
 		rc = rc ? rc : PL_ADD(b, "</p>\n<ul class=\"scanners\">\n");
 		json_array_foreach(sc, i, one) {
-			char np[24], na[24];
-			char addr[80];
-			snprintf(addr, sizeof addr, "%s", member(one, "address"));
+			char np[24], na[24], kinds[64] = "";
+			const json_t *k;
+			size_t j;
+			json_array_foreach(json_object_get(one, "kinds"), j, k) {
+				size_t used = strlen(kinds);
+				snprintf(kinds + used, sizeof kinds - used, "%s%s", j ? ", " : "",
+					 json_is_string(k) ? json_string_value(k) : "");
+			}
 			rc = rc ? rc : PL_ADD(b, "<li>");
-			rc = rc ? rc : PL_TR(b, l, M_TRAFFIC_SCANNER, addr, *member(one, "kinds") ? member(one, "kinds") : "?",
+			rc = rc ? rc : PL_TR(b, l, M_TRAFFIC_SCANNER, member(one, "source"), *kinds ? kinds : "?",
 					     num(one, "ports", np, sizeof np), num(one, "attempts", na, sizeof na));
 			rc = rc ? rc : PL_ADD(b, "</li>\n");
 		}

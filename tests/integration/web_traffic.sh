@@ -74,23 +74,26 @@ for p in range(20000, 20500):
 EOF
 
 # flows end (FIN, RST) and are finished within a few seconds; the summary comes every second
-if wait_for "$B/api/ports/2908" '[.ports[0].traffic.transports[] | select(.transport == "tcp") | .protocols[0].protocol, (.flows >= 4), (.scanners | map(.address) | index("127.0.0.5") != null)] == ["http", true, true]'; then
+if wait_for "$B/api/ports/2908" '[.ports[0].traffic.transports[] | select(.transport == "tcp") | .protocols[0].protocol, (.flows >= 4), (.scanners | map(.source) | index("127.0.0.5") != null)] == ["http", true, true]'; then
 	_tap 1 "/api/ports/2908: HTTP heard on 2908/tcp, 4+ flows, scanner 127.0.0.5"
 else
 	_tap 0 "/api/ports/2908: HTTP heard on 2908/tcp, 4+ flows, scanner 127.0.0.5" "$(printf '%s' "$J" | jq -c .ports[0].traffic)"
 fi
 T=$(printf '%s' "$J" | jq -c '.ports[0].traffic')
 tcp=$(printf '%s' "$T" | jq -c '.transports[] | select(.transport == "tcp")')
-[ "$(printf '%s' "$tcp" | jq -r .verdict.explanation)" = "HTTP on 2908/tcp: not mao — traffic-inspected" ] &&
+[ "$(printf '%s' "$tcp" | jq -r .verdict.text)" = "HTTP on 2908/tcp: not mao — traffic-inspected" ] &&
 	_tap 1 "... verdict: \"HTTP on 2908/tcp: not mao — traffic-inspected\"" ||
 	_tap 0 "... verdict: HTTP on 2908/tcp: not mao" "$tcp"
 check "... packets and bytes each way > 0, the HTTP flows named by nDPI" \
 	test "$(printf '%s' "$tcp" | jq '.packets.to_server > 0 and .packets.to_client > 0 and .bytes.to_client > 0 and .protocols[0].by == "ndpi" and .verdict.verdict == "mismatch" and .scanners_count >= 1')" = true
 check "... the capture named: interface lo, since, read_at, nDPI" \
 	test "$(printf '%s' "$T" | jq '.captured and .interface == "lo" and (.since | test("T")) and (.read_at | test("Z$")) and (.dpi | test("nDPI"))')" = true
-scanner=$(printf '%s' "$tcp" | jq -c '.scanners[] | select(.address == "127.0.0.5")')
+scanner=$(printf '%s' "$tcp" | jq -c '.scanners[] | select(.source == "127.0.0.5")')
 check "... the scanner: tcp-connect, 40 ports swept" \
-	test "$(printf '%s' "$scanner" | jq '.kinds == "tcp-connect" and .ports >= 40')" = true
+	test "$(printf '%s' "$scanner" | jq '.kinds == ["tcp-connect"] and .ports >= 40')" = true
+# the same objects as \`portlore traffic --json\` (render/traffic.c): registered services and known uses too
+check "... the port object is portlore traffic's: registered mao, outcomes, known_uses" \
+	test "$(printf '%s' "$tcp" | jq '.port == 2908 and (.registered | map(.service) | index("mao") != null) and (.outcomes | has("half_open")) and (.known_uses | type == "array")')" = true
 
 if wait_for "$B/api/ports/2909" '[.ports[0].traffic.transports[] | select(.transport == "tcp") | .protocols[] | .protocol] | index("redis") != null'; then
 	_tap 1 "/api/ports/2909: Redis heard (redis-server and a client on 2909)"
