@@ -85,12 +85,15 @@ typedef struct pl_traffic_opts {
 	size_t nranges;
 	double linger;           /* live: seconds a TCP flow that ended (RST, or FIN both ways) stays before it
 	                          * is finished (default 2) */
+	size_t max_ports;        /* ports summarised one by one (0: every one; each costs ~2 kB); the flows of
+	                          * ports beyond are summed in the result's `other` */
 } pl_traffic_opts;
 
 typedef struct pl_traffic_range {
 	uint16_t lo, hi;
 } pl_traffic_range;
 #define PL_TRAFFIC_MAX_RANGES 16
+#define PL_TRAFFIC_SEEN_BYTES (2 * 65536 / 8)
 
 /* Fills the defaults above into the zero fields. */
 void pl_traffic_opts_defaults(pl_traffic_opts *o);
@@ -198,6 +201,9 @@ typedef struct pl_traffic_result {
 	char filter[128];             /* the BPF filter applied to a live capture */
 	size_t nflows;
 	pl_traffic_flow *flows;       /* opts.list_flows of them at most */
+	uint32_t ports_seen;          /* distinct (transport, port) with a flow, in `ports` or not */
+	uint8_t *seen;                /* a bit each, TCP ports 0-65535 then UDP (PL_TRAFFIC_SEEN_BYTES) */
+	pl_traffic_port other;        /* the flows of ports past opts.max_ports, summed (port 0, no protocol kept) */
 } pl_traffic_result;
 
 /* Reads the capture to its end (or until seconds/stop/max_packets) and fills *out. A damaged file keeps

@@ -325,6 +325,7 @@ int pl_traffic_run(const pl_traffic_opts *opts, pl_traffic_result **out, pl_erro
 		}
 	}
 	pl_analysis a = {.o = &o, .r = r};
+	a.ports.max = o.max_ports;
 	if (o.no_dpi)
 		snprintf(r->stats.dpi, sizeof r->stats.dpi, "not used (--no-dpi)");
 	else if (pl_dpi_open(&a.dpi, r->stats.dpi, sizeof r->stats.dpi) == 0)
@@ -394,6 +395,7 @@ void pl_traffic_result_free(pl_traffic_result *r)
 	free(r->ports);
 	free(r->scanners);
 	free(r->flows);
+	free(r->seen);
 	free(r);
 }
 
@@ -441,6 +443,7 @@ int pl_traffic_live_open(const pl_traffic_opts *opts, pl_traffic_live **out, pl_
 	const char *ln = sym_pcap_datalink_val_to_name(l->linktype);
 	snprintf(r->stats.linktype_name, sizeof r->stats.linktype_name, "%s", ln ? ln : "unknown");
 	l->a = (pl_analysis){.o = &l->o, .r = r};
+	l->a.ports.max = l->o.max_ports;
 	if (l->o.no_dpi)
 		snprintf(r->stats.dpi, sizeof r->stats.dpi, "not used (--no-dpi)");
 	else if (pl_dpi_open(&l->a.dpi, r->stats.dpi, sizeof r->stats.dpi) == 0)

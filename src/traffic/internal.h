@@ -66,7 +66,13 @@ typedef struct pl_source pl_source;
 typedef struct pl_portmap {
 	pl_port_acc **slot; /* [2 * 65536], TCP then UDP, allocated on first use */
 	size_t client_slots; /* allocated across every port's client set */
+	size_t n, max;       /* ports summarised one by one, and at most (0: no bound) */
+	pl_traffic_port other; /* the flows of the ports past max */
+	uint8_t *seen;       /* a bit per (transport, port) with a flow; nseen of them set */
+	uint32_t nseen;
 } pl_portmap;
+/* Marks f's port as seen (kept in or out of the summary): 0, or PL_ENOMEM. */
+int pl_ports_mark_seen(pl_portmap *m, const pl_flow *f);
 
 int pl_ports_add(pl_portmap *m, const pl_flow *f, pl_tcp_outcome outcome);
 /* pl_ports_add in two parts: f's counters and protocol onto p, and its client into the port's set. */

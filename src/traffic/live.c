@@ -35,18 +35,20 @@ int pl_traffic_live_summary(pl_traffic_live *l, pl_traffic_result **out, pl_erro
 	/* The open flows' clients go into the ports' sets now (a set is a set: the flow adds itself again
 	 * when it finishes), so that a port with only open flows counts its clients too. */
 	for (pl_flow *f = a->flows.oldest; f; f = f->newer)
-		if (pl_ports_add_client(&a->ports, f))
+		if (pl_ports_mark_seen(&a->ports, f) || pl_ports_add_client(&a->ports, f))
 			goto nomem;
 	pl_ports_clear_scan_flows(&a->ports);
 	if (pl_sources_collect(&a->sources, &a->o->scan, &a->ports, r) || pl_ports_collect(&a->ports, r))
 		goto nomem;
-	/* every open flow's port has an entry now (its client made one) */
+	/* every open flow's port has an entry now (its client made one), unless past opts.max_ports */
 	for (size_t i = 0; i < r->nports; i++)
 		at[(r->ports[i].proto == PL_PROTO_UDP ? 65536 : 0) + r->ports[i].port] = (int32_t)i + 1;
 	for (pl_flow *f = a->flows.oldest; f; f = f->newer) {
 		int32_t i = at[(f->ipproto == 17 ? 65536 : 0) + f->sport];
-		if (!i)
+		if (!i) {
+			pl_port_fold(&r->other, f, pl_flow_outcome(f));
 			continue;
+		}
 		/* a copy, so that what is learned for the summary does not settle the flow: the matchers only
 		 * read its first payloads, nothing is freed through the copy */
 		pl_flow now = *f;
@@ -54,6 +56,7 @@ int pl_traffic_live_summary(pl_traffic_live *l, pl_traffic_result **out, pl_erro
 			pl_identify_flow(&now);
 		pl_port_fold(&r->ports[i - 1], &now, pl_flow_outcome(&now));
 	}
+	r->other.nprotocols = 0;
 	for (size_t i = 0; i < r->nports; i++)
 		qsort(r->ports[i].protocols, r->ports[i].nprotocols, sizeof r->ports[i].protocols[0], by_flows);
 	qsort(r->ports, r->nports, sizeof *r->ports, by_port);

@@ -71,11 +71,14 @@ static pl_port_acc *slot(pl_portmap *m, pl_proto proto, uint16_t port, bool make
 			return NULL;
 	}
 	pl_port_acc **s = &m->slot[(proto == PL_PROTO_UDP ? 65536 : 0) + port];
+	if (!*s && make && m->max && m->n >= m->max)
+		return NULL; /* past the bound: the caller sums the flow in m->other */
 	if (!*s && make) {
 		*s = calloc(1, sizeof **s);
 		if (*s) {
 			(*s)->p.port = port;
 			(*s)->p.proto = proto;
+			m->n++;
 		}
 	}
 	return *s;
@@ -127,8 +130,27 @@ void pl_port_fold(pl_traffic_port *p, const pl_flow *f, pl_tcp_outcome outcome)
 		pl_port_add_protocol(p, f);
 }
 
+static bool over_bound(const pl_portmap *m, const pl_flow *f)
+{
+	return m->max && m->n >= m->max && m->slot && !m->slot[(f->ipproto == 17 ? 65536 : 0) + f->sport];
+}
+
+int pl_ports_mark_seen(pl_portmap *m, const pl_flow *f)
+{
+	if (!m->seen && !(m->seen = calloc(PL_TRAFFIC_SEEN_BYTES, 1)))
+		return PL_ENOMEM;
+	size_t bit = (f->ipproto == 17 ? 65536u : 0u) + f->sport;
+	if (!(m->seen[bit / 8] & (1u << (bit % 8)))) {
+		m->seen[bit / 8] |= (uint8_t)(1u << (bit % 8));
+		m->nseen++;
+	}
+	return 0;
+}
+
 int pl_ports_add_client(pl_portmap *m, const pl_flow *f)
 {
+	if (over_bound(m, f))
+		return 0;
 	pl_port_acc *acc = slot(m, f->ipproto == 6 ? PL_PROTO_TCP : PL_PROTO_UDP, f->sport, true);
 	if (!acc)
 		return PL_ENOMEM;
@@ -138,6 +160,12 @@ int pl_ports_add_client(pl_portmap *m, const pl_flow *f)
 
 int pl_ports_add(pl_portmap *m, const pl_flow *f, pl_tcp_outcome outcome)
 {
+	if (pl_ports_mark_seen(m, f))
+		return PL_ENOMEM;
+	if (over_bound(m, f)) {
+		pl_port_fold(&m->other, f, outcome);
+		return 0;
+	}
 	pl_port_acc *acc = slot(m, f->ipproto == 6 ? PL_PROTO_TCP : PL_PROTO_UDP, f->sport, true);
 	if (!acc)
 		return PL_ENOMEM;
@@ -193,6 +221,14 @@ int pl_ports_collect(pl_portmap *m, pl_traffic_result *r)
 			*p = m->slot[i]->p;
 			qsort(p->protocols, p->nprotocols, sizeof p->protocols[0], by_flows);
 		}
+	r->other = m->other;
+	r->other.nprotocols = 0;
+	r->ports_seen = m->nseen;
+	if (m->seen) {
+		if (!(r->seen = malloc(PL_TRAFFIC_SEEN_BYTES)))
+			return PL_ENOMEM;
+		memcpy(r->seen, m->seen, PL_TRAFFIC_SEEN_BYTES);
+	}
 	return 0;
 }
 
@@ -204,5 +240,7 @@ void pl_ports_free(pl_portmap *m)
 			free(m->slot[i]);
 		}
 	free(m->slot);
+	free(m->seen);
 	m->slot = NULL;
+	m->seen = NULL;
 }

@@ -19,6 +19,9 @@
 #include "internal.h"
 
 #define IDLE_S 30 /* a flow with no packet for this long is finished (the CLI's default is 120 s) */
+/* Ports summarised one by one (~2 kB each: a scan of all 131,070 would take 250 MB); the flows of others
+ * are summed as "other". Twice what a frame details, so that the busiest are among them. */
+#define MAX_PORTS (2 * PL_WEB_TRAFFIC_PORTS)
 
 static uint64_t mono_ms(void)
 {
@@ -66,7 +69,7 @@ void pl_web_capture_main(int fd, const pl_web_capture_opts *co)
 	pl_buf_init(&b, PL_WEB_TRAFFIC_MAX);
 	double started = (double)wall_ms() / 1000;
 	pl_traffic_opts o = {.iface = co->iface, .port = -1, .ranges = co->ranges, .nranges = co->nranges,
-			     .max_flows = co->max_flows ? co->max_flows : 16384, .idle = IDLE_S};
+			     .max_flows = co->max_flows ? co->max_flows : 16384, .idle = IDLE_S, .max_ports = MAX_PORTS};
 	pl_traffic_live *l;
 	pl_error err = {0};
 	if (pl_traffic_live_open(&o, &l, &err))

@@ -201,6 +201,7 @@ typedef struct pl_web_traffic {
 	char error[256];            /* the capture could not run: why ("" when it runs) */
 	uint64_t frames, bytes, decoded, flows, open_flows, evicted_idle, evicted_full, dropped;
 	uint32_t ports_seen;        /* ports with traffic, detailed or not */
+	uint8_t seen[PL_TRAFFIC_SEEN_BYTES]; /* which: a bit each, TCP 0-65535 then UDP */
 	size_t nports;
 	pl_traffic_port *ports;     /* the detailed ones, by transport then port */
 	pl_traffic_port other;      /* flows, packets and bytes of the ports left out */
@@ -215,6 +216,8 @@ int pl_web_traffic_encode(const pl_traffic_result *r, const char *iface, const c
 /* Every count, index, string and number checked against the frame: PL_EFORMAT for anything off. */
 int pl_web_traffic_decode(const void *data, size_t len, pl_web_traffic **out);
 void pl_web_traffic_unref(pl_web_traffic *t);
+/* Whether anything crossed the port (detailed or not). */
+bool pl_web_traffic_seen(const pl_web_traffic *t, uint16_t port, pl_proto proto);
 /* The detailed port (NULL: not detailed, or not seen). */
 const pl_traffic_port *pl_web_traffic_port(const pl_web_traffic *t, uint16_t port, pl_proto proto);
 /* One frame of the given magic, at most max bytes: its body in b. 0, or -1. */

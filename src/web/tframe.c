@@ -96,7 +96,13 @@ int pl_web_traffic_encode(const pl_traffic_result *r, const char *iface, const c
 		fs.frames = st->frames, fs.bytes = st->bytes, fs.decoded = st->decoded, fs.flows = st->flows;
 		fs.open_flows = open_flows, fs.evicted_idle = st->evicted_idle, fs.evicted_full = st->evicted_full;
 		fs.dropped = st->scan_attempts_dropped;
-		fs.ports_seen = (uint32_t)r->nports;
+		fs.ports_seen = r->ports_seen > r->nports ? r->ports_seen : (uint32_t)r->nports;
+		/* the ports the analysis itself summed (past its max_ports) */
+		other.flows = r->other.flows, other.scan_flows = r->other.scan_flows;
+		for (int d = 0; d < 2; d++) {
+			other.packets[d] = r->other.packets[d];
+			other.bytes[d] = r->other.bytes[d];
+		}
 		fs.scanners_seen = (uint32_t)r->nscanners;
 		fs.nscanners = (uint32_t)(r->nscanners < PL_WEB_TRAFFIC_SCANNERS ? r->nscanners : PL_WEB_TRAFFIC_SCANNERS);
 		/* the busiest ports, sent in port order; the others summed as one */
@@ -128,6 +134,18 @@ int pl_web_traffic_encode(const pl_traffic_result *r, const char *iface, const c
 		rc = put_port(b, keep[i]);
 	for (size_t i = 0; i < fs.nscanners && rc == 0; i++)
 		rc = pl_buf_add(b, &r->scanners[i], sizeof r->scanners[i]);
+	/* which ports were seen at all: a port not detailed is then "summed with others" or "nothing" */
+	if (fs.ok && rc == 0) {
+		uint8_t *seen = calloc(PL_TRAFFIC_SEEN_BYTES, 1);
+		if (seen && r->seen)
+			memcpy(seen, r->seen, PL_TRAFFIC_SEEN_BYTES);
+		for (size_t i = 0; seen && i < r->nports; i++) {
+			size_t bit = (r->ports[i].proto == PL_PROTO_UDP ? 65536u : 0u) + r->ports[i].port;
+			seen[bit / 8] |= (uint8_t)(1u << (bit % 8));
+		}
+		rc = seen ? pl_buf_add(b, seen, PL_TRAFFIC_SEEN_BYTES) : PL_ENOMEM;
+		free(seen);
+	}
 	free(keep);
 	if (rc == 0) {
 		uint32_t len = (uint32_t)(b->len - sizeof head);
@@ -267,6 +285,12 @@ int pl_web_traffic_decode(const void *data, size_t len, pl_web_traffic **out)
 		TERMINATE(s->hosts_sample);
 		t->nscanners = i + 1;
 	}
+	if (fs.ok && !get(&r, t->seen, sizeof t->seen))
+		goto bad;
+	/* every port detailed was seen */
+	for (size_t i = 0; i < t->nports; i++)
+		if (!pl_web_traffic_seen(t, t->ports[i].port, t->ports[i].proto))
+			goto bad;
 	if (r.p != r.end)
 		goto bad;
 	*out = t;
@@ -274,6 +298,12 @@ int pl_web_traffic_decode(const void *data, size_t len, pl_web_traffic **out)
 bad:
 	pl_web_traffic_unref(t);
 	return PL_EFORMAT;
+}
+
+bool pl_web_traffic_seen(const pl_web_traffic *t, uint16_t port, pl_proto proto)
+{
+	size_t bit = (proto == PL_PROTO_UDP ? 65536u : 0u) + port;
+	return t && (t->seen[bit / 8] >> (bit % 8) & 1);
 }
 
 const pl_traffic_port *pl_web_traffic_port(const pl_web_traffic *t, uint16_t port, pl_proto proto)

@@ -213,8 +213,13 @@ json_t *pl_web_traffic_json(pl_web *w, uint16_t port)
 		if (p)
 			json_array_append_new(arr, port_json(w, t, p));
 	}
-	/* not detailed, but maybe among the ports summed as "other" */
-	json_object_set_new(o, "detailed", json_boolean(json_array_size(arr) > 0 || t->ports_seen <= t->nports));
+	/* seen but not detailed: among the ports summed as "other" */
+	bool summed = false;
+	for (int k = 0; k < 2; k++) {
+		pl_proto pr = k ? PL_PROTO_UDP : PL_PROTO_TCP;
+		summed |= !pl_web_traffic_port(t, port, pr) && pl_web_traffic_seen(t, port, pr);
+	}
+	json_object_set_new(o, "detailed", json_boolean(!summed));
 	json_object_set_new(o, "transports", arr);
 	pl_web_traffic_unref(t);
 	return o;

@@ -67,9 +67,10 @@ for p in range(2890, 2930):
     except OSError:
         pass
     c.close()
-# datagrams to 500 closed ports, from 127.0.0.6: each its own server port for the capture
+# datagrams to 3,000 closed ports, from 127.0.0.6: each its own server port for the capture (more than
+# the 2,048 it follows one by one, and than the 1,024 a summary details)
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.6", 0))
-for p in range(20000, 20500):
+for p in range(20000, 23000):
     u.sendto(b"x", ("127.0.0.1", p))
 EOF
 
@@ -118,11 +119,11 @@ check "/metrics: flows on 2908/tcp by protocol http" grep -qE '^portlore_traffic
 check "/metrics: packets to 2908/tcp each way > 0" \
 	test "$(grep -cE '^portlore_traffic_packets_total\{port="2908",transport="tcp",direction="to_(server|client)"\} [1-9]' "$T_DIR/metrics")" = 2
 check "/metrics: scanners on 2908/tcp >= 1" grep -qE '^portlore_traffic_scanners\{port="2908",transport="tcp"\} [1-9]' "$T_DIR/metrics"
-# 500 UDP ports and 40 scanned: 16 ports and "other" per series, however many ports were seen
+# 3,000 UDP ports and 40 scanned: 16 ports and "other" per series, however many ports were seen
 seen=$(sed -n 's/^portlore_traffic_ports_seen //p' "$T_DIR/metrics")
 n=$(grep -c '^portlore_traffic_packets_total{' "$T_DIR/metrics")
 ports=$(grep -o '^portlore_traffic_[a-z_]*{port="[^"]*"' "$T_DIR/metrics" | sed 's/.*port=//' | sort -u | wc -l)
-[ "${seen:-0}" -ge 500 ] && [ "$n" -le 34 ] && [ "$ports" -le 17 ] && grep -q 'port="other",transport="any",direction="to_server"' "$T_DIR/metrics" &&
+[ "${seen:-0}" -ge 3000 ] && [ "$n" -le 34 ] && [ "$ports" -le 17 ] && grep -q 'port="other",transport="any",direction="to_server"' "$T_DIR/metrics" &&
 	_tap 1 "/metrics bounded: $seen ports seen, $ports port labels, $n packet series (at most 16 ports and \"other\")" ||
 	_tap 0 "/metrics bounded" "seen=$seen packet series=$n port labels=$ports"
 size=$(wc -c <"$T_DIR/metrics")
@@ -138,6 +139,14 @@ check "a client asking for another name: /api/ports/2908 shows no traffic" \
 	test "$(curl -s -H 'Host: example.org' "$B/api/ports/2908" | jq -c '.ports[0].traffic')" = '{"shown":false,"reason":"shown only to clients that may see the host"}'
 get "$B/ports/2908" -H "Host: example.org"
 expect_http "... and the page says it is shown only to this machine" 200 "text/html" 'What crosses the ports is shown only to visitors on this machine'
+
+if wait_for "$B/api/ports/22999" '.ports[0].traffic | .ports_seen >= 3000 and .ports_detailed <= 1024 and .detailed == false and .transports == []'; then
+	_tap 1 "/api/ports/22999 (one of 3,000 ports, past those followed one by one): not detailed, and says so"
+else
+	_tap 0 "/api/ports/22999: not detailed" "$(printf '%s' "$J" | jq -c '.ports[0].traffic | del(.transports)')"
+fi
+get "$B/ports/22999"
+expect_http "... the page says the port is not among the busiest detailed" 200 "text/html" 'only the 1024 busiest are detailed'
 
 # ---- who holds what ----
 cap=$(pgrep -P "$SRV" -x portlore-capt | head -1)

@@ -179,12 +179,20 @@ static void test_traffic_frame_malformed_fields_are_refused(void **state)
 	assert_int_equal(decode(&b, &t), PL_EFORMAT);
 	r->scanners[0].kinds = PL_SCAN_TCP_SYN;
 
-	/* the last byte before the scanners is the last protocol's `by` code: one no word has */
+	/* without scanners, the byte before the map of ports seen is the last protocol's `by` code: one no
+	 * word has */
 	r->nscanners = 0;
 	encode(r, &b);
 	assert_int_equal(decode(&b, &t), 0);
+	assert_true(pl_web_traffic_seen(t, 1002, PL_PROTO_TCP));
+	assert_false(pl_web_traffic_seen(t, 1003, PL_PROTO_TCP));
 	pl_web_traffic_unref(t);
-	b.data[b.len - 1] = 9;
+	b.data[b.len - PL_TRAFFIC_SEEN_BYTES - 1] = 9;
+	assert_int_equal(decode(&b, &t), PL_EFORMAT);
+
+	/* a detailed port the map of ports seen does not have */
+	encode(r, &b);
+	memset(b.data + b.len - PL_TRAFFIC_SEEN_BYTES, 0, PL_TRAFFIC_SEEN_BYTES);
 	assert_int_equal(decode(&b, &t), PL_EFORMAT);
 
 	/* a count of ports beyond the frame, and one beyond the ports seen: both read from the frame's
