@@ -50,6 +50,7 @@ complete -c portlore -n "__fish_seen_subcommand_from serve" -l expose-processes 
 complete -c portlore -n "__fish_seen_subcommand_from serve" -l capture -x -a "(__fish_print_interfaces) any" -d "capture on an interface"
 complete -c portlore -n "__fish_seen_subcommand_from serve" -l capture-port -x -d "only these ports: N, A-B, comma-separated"
 complete -c portlore -n "__fish_seen_subcommand_from serve" -l capture-flows -x -d "flows held at once"
+complete -c portlore -n "__fish_seen_subcommand_from serve" -l capture-window -x -d "start the summary afresh every S seconds"
 complete -c portlore -n "not __fish_seen_subcommand_from search diff ghosts check pick serve update" -l netns -x -a "self (ls /run/netns 2>/dev/null)" -d "one network namespace"
 complete -c portlore -n "not __fish_seen_subcommand_from $cmds" -a "probe" -d "ask ports what they speak"
 complete -c portlore -n "__fish_seen_subcommand_from ls" -l probe -d "ask every listener what it speaks"

@@ -228,6 +228,9 @@ int pl_traffic_live_read(pl_traffic_live *l, unsigned ms, pl_error *err);
 int pl_traffic_live_summary(pl_traffic_live *l, pl_traffic_result **out, pl_error *err);
 /* Flows open now. */
 size_t pl_traffic_live_open_flows(const pl_traffic_live *l);
+/* Starts afresh (a new window): flows, ports, scanners and counts forgotten; the capture stays open.
+ * Connections still open go on as flows of the new window (begun before it). */
+void pl_traffic_live_restart(pl_traffic_live *l);
 /* The filter in force ("tcp port 2908 or ..."). */
 const char *pl_traffic_live_filter(const pl_traffic_live *l);
 void pl_traffic_live_close(pl_traffic_live *l);

@@ -26,6 +26,7 @@ static const struct option opts[] = {
 	{"listen", required_argument, NULL, 'l'},   {"db", required_argument, NULL, 'd'},
 	{"expose-processes", no_argument, NULL, 'x'}, {"capture", required_argument, NULL, 'c'},
 	{"capture-port", required_argument, NULL, 'P'}, {"capture-flows", required_argument, NULL, 'F'},
+	{"capture-window", required_argument, NULL, 'W'},
 	CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0},
 };
 
@@ -147,6 +148,11 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 				return cli_usage_error(ctx, "serve", "--capture-flows wants a number from 16 to 4194304: '%s'", optarg);
 			co.max_flows = flows;
 			break;
+		case 'W':
+			if (pl_parse_uint(optarg, strlen(optarg), 31u * 86400, &flows) || flows < 10)
+				return cli_usage_error(ctx, "serve", "--capture-window wants seconds, from 10 to 2678400: '%s'", optarg);
+			co.window_s = flows;
+			break;
 		case '?':
 			return cli_usage_error(ctx, "serve", "unknown option '%s'", argv[optind - 1]);
 		case ':':
@@ -158,8 +164,8 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 	}
 	if (optind < argc)
 		return cli_usage_error(ctx, "serve", "unexpected argument '%s'", argv[optind]);
-	if (!co.iface && (co.nranges || co.max_flows))
-		return cli_usage_error(ctx, "serve", "--capture-port and --capture-flows go with --capture IFACE");
+	if (!co.iface && (co.nranges || co.max_flows || co.window_s))
+		return cli_usage_error(ctx, "serve", "--capture-port, --capture-flows and --capture-window go with --capture IFACE");
 	char dbbuf[4200];
 	if (!db) {
 		if (default_db(dbbuf, sizeof dbbuf, ctx->prog))

@@ -526,6 +526,27 @@ int pl_traffic_live_read(pl_traffic_live *l, unsigned ms, pl_error *err)
 	return 0;
 }
 
+void pl_traffic_live_restart(pl_traffic_live *l)
+{
+	pl_analysis *a = &l->a;
+	/* finished into the window that ends (and so freed, nDPI's state with them) */
+	while (a->flows.oldest)
+		pl_analysis_finish(a, a->flows.oldest);
+	size_t max = a->ports.max;
+	pl_ports_free(&a->ports);
+	memset(&a->ports, 0, sizeof a->ports);
+	a->ports.max = max;
+	pl_sources_free(&a->sources);
+	pl_traffic_stats *st = &a->r->stats, keep = *st;
+	memset(st, 0, sizeof *st);
+	st->linktype = keep.linktype;
+	memcpy(st->linktype_name, keep.linktype_name, sizeof st->linktype_name);
+	memcpy(st->format, keep.format, sizeof st->format);
+	memcpy(st->dpi, keep.dpi, sizeof st->dpi);
+	memcpy(st->identify, keep.identify, sizeof st->identify);
+	a->rc = 0;
+}
+
 void pl_traffic_live_close(pl_traffic_live *l)
 {
 	if (!l)

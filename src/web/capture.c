@@ -80,7 +80,13 @@ void pl_web_capture_main(int fd, const pl_web_capture_opts *co)
 	/* A summary every interval, unless making one costs more than a quarter of that in CPU (a scan of
 	 * every port fills the scanner lists): then four times its cost, as the reader paces itself. */
 	uint64_t interval = co->interval_ms ? co->interval_ms : 1000, step = interval;
+	uint64_t window_end = co->window_s ? mono_ms() + (uint64_t)co->window_s * 1000 : 0;
 	for (uint64_t next = mono_ms() + step; getppid() == parent; next += step) {
+		if (window_end && mono_ms() >= window_end) {
+			pl_traffic_live_restart(l);
+			started = (double)wall_ms() / 1000;
+			window_end += (uint64_t)co->window_s * 1000;
+		}
 		for (uint64_t now = mono_ms(); now < next; now = mono_ms()) {
 			uint64_t wait = next - now;
 			if (pl_traffic_live_read(l, (unsigned)(wait > 200 ? 200 : wait), &err))

@@ -42,6 +42,7 @@ typedef struct pl_web_capture_opts {
 	size_t nranges;
 	size_t max_flows;              /* flows held at once (0: 16384) */
 	unsigned interval_ms;          /* a summary this often (0: 1000) */
+	unsigned window_s;             /* start afresh this often (0: never: everything since the start) */
 } pl_web_capture_opts;
 /* Forks the capture process, which opens the capture, gives up every right but reading it and sends a
  * summary down the returned descriptor (for pl_web_opts.traffic_fd) every interval. Like the reader, call

@@ -28,6 +28,8 @@ wait_for() {
 # ---- options ----
 run serve --capture-port 2908
 expect "--capture-port without --capture: a usage error" 2 "" "go with --capture"
+run serve --capture lo --capture-window 5
+expect "--capture-window 5 (under 10 s): a usage error" 2 "" "capture-window"
 run serve --capture lo --capture-port 70000
 expect "--capture-port 70000: a usage error" 2 "" "capture-port"
 run serve --capture lo --capture-port 3-2
@@ -219,6 +221,25 @@ fi
 check "... every one of the 40 still counted on 2908" \
 	test "$(printf '%s' "$J" | jq '[.ports[0].traffic.transports[] | select(.transport == "tcp") | .flows] == [40]')" = true
 kill "$HOLD" "$SRV_PID" 2>/dev/null
+
+# ---- a window that starts afresh ----
+serve win --db "$T_DIR/fb6.db" --capture lo --capture-port 2908 --capture-window 10 || { _tap 0 "serve --capture-window 10 starts"; finish; exit; }
+B="http://$ADDR"
+for i in 1 2; do curl -s -o /dev/null "http://127.0.0.1:2908/?w=$i"; done
+if wait_for "$B/api/ports/2908" '[.ports[0].traffic.transports[] | .flows] == [2]'; then
+	since=$(printf '%s' "$J" | jq -r .ports[0].traffic.since)
+	# 10 s after it began, the summary starts afresh: a later "since", nothing on 2908 since then
+	for _ in $(seq 75); do
+		J=$(curl -s "$B/api/ports/2908")
+		[ "$(printf '%s' "$J" | jq -r .ports[0].traffic.since)" != "$since" ] && break
+		sleep 0.2
+	done
+	check "--capture-window 10: after 10 s a new window (since $since -> $(printf '%s' "$J" | jq -r .ports[0].traffic.since)), the old flows gone" \
+		test "$(printf '%s' "$J" | jq --arg s "$since" '.ports[0].traffic | .since > $s and .transports == [] and .counts.flows == 0')" = true
+else
+	_tap 0 "--capture-window 10: two flows seen first" "$(printf '%s' "$J" | jq -c .ports[0].traffic)"
+fi
+kill "$SRV_PID"
 
 # ---- a capture that cannot open ----
 serve nodev --db "$T_DIR/fb3.db" --capture pl-nosuchdev || { _tap 0 "serve --capture on a missing interface starts"; finish; exit; }
