@@ -132,7 +132,9 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 			expose = true;
 			break;
 		case 'c':
-			if (!*optarg || strlen(optarg) >= 16)
+			/* a Linux interface name: at most 15 bytes, no '/' nor blank; printable ASCII here, as it
+			 * travels in frames and pages (docs/web.md) */
+			if (!*optarg || strlen(optarg) >= 16 || optarg[strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@+-")])
 				return cli_usage_error(ctx, "serve", "--capture needs an interface name (\"lo\", \"eth0\", \"any\")");
 			if (co.iface)
 				return cli_usage_error(ctx, "serve", "--capture takes one interface (\"any\" captures on all)");

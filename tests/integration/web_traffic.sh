@@ -18,7 +18,7 @@ need_own_netns "serve --capture"
 wait_for() {
 	local i
 	for i in $(seq 50); do
-		J=$(curl -s "$1")
+		J=$(curl -s -m 10 "$1")
 		[ "$(printf '%s' "$J" | jq -r "$2" 2>/dev/null)" = true ] && return 0
 		sleep 0.2
 	done
@@ -34,6 +34,8 @@ run serve --capture lo --capture-port 70000
 expect "--capture-port 70000: a usage error" 2 "" "capture-port"
 run serve --capture lo --capture-port 3-2
 expect "--capture-port 3-2 (backwards): a usage error" 2 "" "capture-port"
+run serve --capture 'l o'
+expect "--capture 'l o' (not an interface name): a usage error" 2 "" "interface name"
 run serve --capture lo --capture lo
 expect "two --capture: a usage error (one interface; \"any\" for all)" 2 "" "one interface"
 run serve --help
@@ -49,8 +51,8 @@ B="http://$ADDR"
 SRV=$SRV_PID
 grep -q "captured by process" "$T_DIR/cap.err" && _tap 1 "serve says which process captures" ||
 	_tap 0 "serve says which process captures" "$(cat "$T_DIR/cap.err")"
-for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:2908/ && break; sleep 0.1; done
-for i in 1 2 3 4; do curl -s -o /dev/null "http://127.0.0.1:2908/?n=$i"; done
+for _ in $(seq 50); do curl -s -m 10 -o /dev/null http://127.0.0.1:2908/ && break; sleep 0.1; done
+for i in 1 2 3 4; do curl -s -m 10 -o /dev/null "http://127.0.0.1:2908/?n=$i"; done
 python3 - <<'EOF'
 import socket, time
 for _ in range(50):
@@ -103,19 +105,19 @@ if wait_for "$B/api/ports/2909" '[.ports[0].traffic.transports[] | select(.trans
 else
 	_tap 0 "/api/ports/2909: Redis heard" "$(printf '%s' "$J" | jq -c .ports[0].traffic)"
 fi
-curl -s "$B/api/ports/2950" | jq -e '.ports[0].traffic | .captured and .detailed and .transports == []' >/dev/null &&
-	_tap 1 "/api/ports/2950: captured, nothing crossed it" || _tap 0 "/api/ports/2950: nothing crossed it" "$(curl -s "$B/api/ports/2950" | jq -c .ports[0].traffic)"
+curl -s -m 10 "$B/api/ports/2950" | jq -e '.ports[0].traffic | .captured and .detailed and .transports == []' >/dev/null &&
+	_tap 1 "/api/ports/2950: captured, nothing crossed it" || _tap 0 "/api/ports/2950: nothing crossed it" "$(curl -s -m 10 "$B/api/ports/2950" | jq -c .ports[0].traffic)"
 
-get "$B/ports/2908"
+get "$B/ports/2908" -m 10
 section=$(sed -n '/id="traffic"/,/<\/section>/p' "$T_DIR/body")
 [[ "$section" == *"What crosses this port"* && "$section" == *"HTTP on 2908/tcp: not mao — traffic-inspected"* &&
 	"$section" == *"<td>HTTP <code>http</code></td>"* && "$section" == *"127.0.0.5"* && "$section" == *"Captured on lo since"* ]] &&
 	_tap 1 "the page of 2908: \"What crosses this port\", the verdict, HTTP with its flows, the scanner, the capture's window" ||
 	_tap 0 "the page of 2908: What crosses this port" "$section"
-get "$B/ports/2908" -H "Accept-Language: fr"
+get "$B/ports/2908" -m 10 -H "Accept-Language: fr"
 grep -q "Ce qui passe par ce port" "$T_DIR/body" && _tap 1 "... in French too" || _tap 0 "... in French too"
 
-curl -s "$B/metrics" >"$T_DIR/metrics"
+curl -s -m 10 "$B/metrics" >"$T_DIR/metrics"
 check "/metrics: portlore_traffic_capturing 1" grep -qx 'portlore_traffic_capturing 1' "$T_DIR/metrics"
 check "/metrics: flows on 2908/tcp by protocol http" grep -qE '^portlore_traffic_flows_total\{port="2908",transport="tcp",protocol="http"\} [1-9]' "$T_DIR/metrics"
 check "/metrics: packets to 2908/tcp each way > 0" \
@@ -138,8 +140,8 @@ fi
 
 # a client that may not see the host (a remote name asked for) gets neither the details nor the section's
 check "a client asking for another name: /api/ports/2908 shows no traffic" \
-	test "$(curl -s -H 'Host: example.org' "$B/api/ports/2908" | jq -c '.ports[0].traffic')" = '{"shown":false,"reason":"shown only to clients that may see the host"}'
-get "$B/ports/2908" -H "Host: example.org"
+	test "$(curl -s -m 10 -H 'Host: example.org' "$B/api/ports/2908" | jq -c '.ports[0].traffic')" = '{"shown":false,"reason":"shown only to clients that may see the host"}'
+get "$B/ports/2908" -m 10 -H "Host: example.org"
 expect_http "... and the page says it is shown only to this machine" 200 "text/html" 'What crosses the ports is shown only to visitors on this machine'
 
 if wait_for "$B/api/ports/22999" '.ports[0].traffic | .ports_seen >= 3000 and .ports_detailed <= 1024 and .detailed == false and .transports == []'; then
@@ -147,7 +149,7 @@ if wait_for "$B/api/ports/22999" '.ports[0].traffic | .ports_seen >= 3000 and .p
 else
 	_tap 0 "/api/ports/22999: not detailed" "$(printf '%s' "$J" | jq -c '.ports[0].traffic | del(.transports)')"
 fi
-get "$B/ports/22999"
+get "$B/ports/22999" -m 10
 expect_http "... the page says the port is not among the busiest detailed" 200 "text/html" 'only the 1024 busiest are detailed'
 
 # ---- who holds what ----
@@ -177,13 +179,13 @@ for _ in $(seq 50); do kill -0 "$SRV" 2>/dev/null || break; sleep 0.1; done
 # ---- only the ports asked ----
 serve only --db "$T_DIR/fb2.db" --capture lo --capture-port 2909,2990-2999 || { _tap 0 "serve --capture-port starts"; finish; exit; }
 B="http://$ADDR"
-for i in 1 2; do curl -s -o /dev/null "http://127.0.0.1:2908/?again=$i"; done
+for i in 1 2; do curl -s -m 10 -o /dev/null "http://127.0.0.1:2908/?again=$i"; done
 python3 -c '
 import socket
 s = socket.create_connection(("127.0.0.1", 2909)); s.sendall(b"*1\r\n$4\r\nPING\r\n"); s.recv(100); s.close()'
 if wait_for "$B/api/ports/2909" '.ports[0].traffic.transports | length > 0'; then
 	check "--capture-port 2909,2990-2999: 2909 seen, 2908 not; the filter names the ports" \
-		test "$(curl -s "$B/api/ports/2908" | jq '.ports[0].traffic | .transports == [] and (.filter | test("port 2909 or portrange 2990-2999"))')" = true
+		test "$(curl -s -m 10 "$B/api/ports/2908" | jq '.ports[0].traffic | .transports == [] and (.filter | test("port 2909 or portrange 2990-2999"))')" = true
 else
 	_tap 0 "--capture-port 2909: 2909 seen" "$(printf '%s' "$J" | jq -c .ports[0].traffic)"
 fi
@@ -195,9 +197,9 @@ if wait_for "$B/api/ports/2909" '.ports[0].traffic | .capture_stopped and (.tran
 else
 	_tap 0 "the capture process killed: the API keeps its last summary" "$(printf '%s' "$J" | jq -c .ports[0].traffic)"
 fi
-get "$B/ports/2909"
+get "$B/ports/2909" -m 10
 expect_http "... the page says so" 200 "text/html" 'The capture process has stopped'
-curl -s "$B/metrics" | grep -qx 'portlore_traffic_capturing 0' && _tap 1 "... /metrics: portlore_traffic_capturing 0" ||
+curl -s -m 10 "$B/metrics" | grep -qx 'portlore_traffic_capturing 0' && _tap 1 "... /metrics: portlore_traffic_capturing 0" ||
 	_tap 0 "... /metrics: portlore_traffic_capturing 0"
 kill "$SRV_PID"
 
@@ -225,12 +227,12 @@ kill "$HOLD" "$SRV_PID" 2>/dev/null
 # ---- a window that starts afresh ----
 serve win --db "$T_DIR/fb6.db" --capture lo --capture-port 2908 --capture-window 10 || { _tap 0 "serve --capture-window 10 starts"; finish; exit; }
 B="http://$ADDR"
-for i in 1 2; do curl -s -o /dev/null "http://127.0.0.1:2908/?w=$i"; done
+for i in 1 2; do curl -s -m 10 -o /dev/null "http://127.0.0.1:2908/?w=$i"; done
 if wait_for "$B/api/ports/2908" '[.ports[0].traffic.transports[] | .flows] == [2]'; then
 	since=$(printf '%s' "$J" | jq -r .ports[0].traffic.since)
 	# 10 s after it began, the summary starts afresh: a later "since", nothing on 2908 since then
 	for _ in $(seq 75); do
-		J=$(curl -s "$B/api/ports/2908")
+		J=$(curl -s -m 10 "$B/api/ports/2908")
 		[ "$(printf '%s' "$J" | jq -r .ports[0].traffic.since)" != "$since" ] && break
 		sleep 0.2
 	done
@@ -249,9 +251,9 @@ if wait_for "$B/api/ports/2908" '.ports[0].traffic.captured == false and (.ports
 else
 	_tap 0 "a missing interface: the API says why" "$(printf '%s' "$J" | jq -c .ports[0].traffic)"
 fi
-get "$B/ports/2908"
+get "$B/ports/2908" -m 10
 expect_http "... the page says so too" 200 "text/html" 'The capture on pl-nosuchdev could not run'
-curl -s "$B/metrics" | grep -qx 'portlore_traffic_capturing 0' && _tap 1 "... /metrics: portlore_traffic_capturing 0" ||
+curl -s -m 10 "$B/metrics" | grep -qx 'portlore_traffic_capturing 0' && _tap 1 "... /metrics: portlore_traffic_capturing 0" ||
 	_tap 0 "... /metrics: portlore_traffic_capturing 0"
 kill "$SRV_PID"
 
@@ -259,9 +261,9 @@ kill "$SRV_PID"
 serve plain --db "$T_DIR/fb4.db" || { _tap 0 "serve starts"; finish; exit; }
 B="http://$ADDR"
 check "without --capture: /api/ports/2908 has no traffic member (it is \`portlore 2908 --json\`'s document)" \
-	test "$(curl -s "$B/api/ports/2908" | jq '.ports[0] | has("traffic")')" = false
-get "$B/ports/2908"
+	test "$(curl -s -m 10 "$B/api/ports/2908" | jq '.ports[0] | has("traffic")')" = false
+get "$B/ports/2908" -m 10
 if grep -q 'id="traffic"' "$T_DIR/body"; then _tap 0 "... nor the page a traffic section"; else _tap 1 "... nor the page a traffic section"; fi
-curl -s "$B/metrics" >"$T_DIR/metrics"
+curl -s -m 10 "$B/metrics" >"$T_DIR/metrics"
 if grep -q '^portlore_traffic' "$T_DIR/metrics"; then _tap 0 "... nor /metrics a traffic series"; else _tap 1 "... nor /metrics a traffic series"; fi
 finish
