@@ -14,6 +14,20 @@ done
 [ "$(id -u)" = 0 ] || { skip_test "serve --capture" "capturing needs root (CAP_NET_RAW)"; finish; exit; }
 need_own_netns "serve --capture"
 
+# stop NAME PID: SIGTERM, then a check that serve (and its reader and capture process) ended within 10 s;
+# SIGKILL if not, so that the script never waits on it.
+stop() {
+	local name=$1 pid=$2 i
+	kill "$pid" 2>/dev/null
+	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$pid" 2>/dev/null; then
+		_tap 0 "serve ($name) stops on SIGTERM" "$(sed 's/^/  /' "$T_DIR/$name.err" | tail -5)"
+		pkill -KILL -P "$pid" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	return 0
+}
+
 # wait_for URL JQ: polls the JSON at URL until the jq filter is true (10 s at most); the last body in $J
 wait_for() {
 	local i
@@ -172,7 +186,7 @@ if [ -n "$cap" ]; then
 fi
 http_caps=$(sed -n 's/^CapEff:\t//p' "/proc/$SRV/status")
 check "the HTTP process has no capability (CapEff $http_caps)" test "$http_caps" = 0000000000000000
-kill "$SRV"
+stop cap "$SRV"
 for _ in $(seq 50); do kill -0 "$SRV" 2>/dev/null || break; sleep 0.1; done
 [ -z "$cap" ] || ! kill -0 "$cap" 2>/dev/null && _tap 1 "the capture process ends with the server" || _tap 0 "the capture process ends with the server"
 
@@ -201,7 +215,7 @@ get "$B/ports/2909" -m 10
 expect_http "... the page says so" 200 "text/html" 'The capture process has stopped'
 curl -s -m 10 "$B/metrics" | grep -qx 'portlore_traffic_capturing 0' && _tap 1 "... /metrics: portlore_traffic_capturing 0" ||
 	_tap 0 "... /metrics: portlore_traffic_capturing 0"
-kill "$SRV_PID"
+stop only "$SRV_PID"
 
 # ---- the flow table's bound ----
 serve small --db "$T_DIR/fb5.db" --capture lo --capture-port 2908 --capture-flows 16 || { _tap 0 "serve --capture-flows 16 starts"; finish; exit; }
@@ -222,7 +236,8 @@ else
 fi
 check "... every one of the 40 still counted on 2908" \
 	test "$(printf '%s' "$J" | jq '[.ports[0].traffic.transports[] | select(.transport == "tcp") | .flows] == [40]')" = true
-kill "$HOLD" "$SRV_PID" 2>/dev/null
+kill "$HOLD" 2>/dev/null
+stop small "$SRV_PID"
 
 # ---- a window that starts afresh ----
 serve win --db "$T_DIR/fb6.db" --capture lo --capture-port 2908 --capture-window 10 || { _tap 0 "serve --capture-window 10 starts"; finish; exit; }
@@ -241,7 +256,7 @@ if wait_for "$B/api/ports/2908" '[.ports[0].traffic.transports[] | .flows] == [2
 else
 	_tap 0 "--capture-window 10: two flows seen first" "$(printf '%s' "$J" | jq -c .ports[0].traffic)"
 fi
-kill "$SRV_PID"
+stop win "$SRV_PID"
 
 # ---- a capture that cannot open ----
 serve nodev --db "$T_DIR/fb3.db" --capture pl-nosuchdev || { _tap 0 "serve --capture on a missing interface starts"; finish; exit; }
@@ -255,7 +270,7 @@ get "$B/ports/2908" -m 10
 expect_http "... the page says so too" 200 "text/html" 'The capture on pl-nosuchdev could not run'
 curl -s -m 10 "$B/metrics" | grep -qx 'portlore_traffic_capturing 0' && _tap 1 "... /metrics: portlore_traffic_capturing 0" ||
 	_tap 0 "... /metrics: portlore_traffic_capturing 0"
-kill "$SRV_PID"
+stop nodev "$SRV_PID"
 
 # ---- without --capture ----
 serve plain --db "$T_DIR/fb4.db" || { _tap 0 "serve starts"; finish; exit; }
@@ -266,4 +281,5 @@ get "$B/ports/2908" -m 10
 if grep -q 'id="traffic"' "$T_DIR/body"; then _tap 0 "... nor the page a traffic section"; else _tap 1 "... nor the page a traffic section"; fi
 curl -s -m 10 "$B/metrics" >"$T_DIR/metrics"
 if grep -q '^portlore_traffic' "$T_DIR/metrics"; then _tap 0 "... nor /metrics a traffic series"; else _tap 1 "... nor /metrics a traffic series"; fi
+stop plain "$SRV_PID"
 finish
