@@ -13,6 +13,29 @@ for tool in curl jq python3 ss; do
 done
 [ "$(id -u)" = 0 ] || { skip_test "serve --capture" "capturing needs root (CAP_NET_RAW)"; finish; exit; }
 need_own_netns "serve --capture"
+# A watchdog under meson's 300 s timeout, so that a stuck step shows in the TAP output (meson shows none
+# for a test it kills): the step running is the one after the last line printed. Its sleep holds no
+# descriptor of ours: meson waits for every holder of the test's stdout to close it.
+WATCH_PID=$$
+( sleep 240 >/dev/null 2>&1 </dev/null; echo "# watchdog: still running after 240 s"; kill -TERM "$WATCH_PID" ) &
+WATCHDOG=$!
+# web_cleanup's, with a bound: SIGTERM, then SIGKILL after 5 s for whatever is left (redis-server, a server)
+cleanup() {
+	local p alive i
+	pkill -P "$WATCHDOG" 2>/dev/null
+	kill "$WATCHDOG" 2>/dev/null
+	for p in "${WEB_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for i in $(seq 50); do
+		alive=0
+		for p in "${WEB_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ "$alive" = 0 ] && break
+		sleep 0.1
+	done
+	for p in "${WEB_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	{ wait; } 2>/dev/null
+	rm -rf "$T_DIR"
+}
+trap cleanup EXIT
 
 # stop NAME PID: SIGTERM, then a check that serve (and its reader and capture process) ended within 10 s;
 # SIGKILL if not, so that the script never waits on it.
