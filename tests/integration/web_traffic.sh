@@ -22,8 +22,10 @@ WATCHDOG=$!
 # web_cleanup's, with a bound: SIGTERM, then SIGKILL after 5 s for whatever is left (redis-server, a server)
 cleanup() {
 	local p alive i
-	pkill -P "$WATCHDOG" 2>/dev/null
-	kill "$WATCHDOG" 2>/dev/null
+	# the watchdog held still first, or its sleep's end would let it go on to kill us
+	kill -STOP "$WATCHDOG" 2>/dev/null
+	pkill -KILL -P "$WATCHDOG" 2>/dev/null
+	kill -KILL "$WATCHDOG" 2>/dev/null
 	for p in "${WEB_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for i in $(seq 50); do
 		alive=0
