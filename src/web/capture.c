@@ -6,7 +6,6 @@
  * Why not in the reader: the reader keeps CAP_SYS_PTRACE, CAP_SYS_ADMIN and friends to read the host; the
  * capture parses packets anyone on the network can craft (nDPI's dissectors among them), and a flaw there
  * must not land in a process with those rights. Nor in the HTTP process, which must never open a capture. */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,20 +21,6 @@
 /* Ports summarised one by one (~2 kB each: a scan of all 131,070 would take 250 MB); the flows of others
  * are summed as "other". Twice what a frame details, so that the busiest are among them. */
 #define MAX_PORTS (2 * PL_WEB_TRAFFIC_PORTS)
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t cpu_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static uint64_t wall_ms(void)
 {
@@ -55,16 +40,7 @@ static void fail(int fd, const pl_web_capture_opts *co, double started, const ch
 
 void pl_web_capture_main(int fd, const pl_web_capture_opts *co)
 {
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	pid_t parent = getppid();
-	if (parent == 1)
-		_exit(0);
-	prctl(PR_SET_NAME, "portlore-capt");
-	if (fd != 3 && (dup2(fd, 3) < 0 || close(fd)))
-		_exit(3);
-	fd = 3;
-	close_range(4, ~0u, 0);
-	signal(SIGPIPE, SIG_IGN);
+	pid_t parent = pl_web_child_setup(&fd, "portlore-capt");
 	pl_buf b;
 	pl_buf_init(&b, PL_WEB_TRAFFIC_MAX);
 	double started = (double)wall_ms() / 1000;
@@ -80,20 +56,20 @@ void pl_web_capture_main(int fd, const pl_web_capture_opts *co)
 	/* A summary every interval, unless making one costs more than a quarter of that in CPU (a scan of
 	 * every port fills the scanner lists): then four times its cost, as the reader paces itself. */
 	uint64_t interval = co->interval_ms ? co->interval_ms : 1000, step = interval;
-	uint64_t window_end = co->window_s ? mono_ms() + (uint64_t)co->window_s * 1000 : 0;
-	for (uint64_t next = mono_ms() + step; getppid() == parent; next += step) {
-		if (window_end && mono_ms() >= window_end) {
+	uint64_t window_end = co->window_s ? pl_web_now_ms() + (uint64_t)co->window_s * 1000 : 0;
+	for (uint64_t next = pl_web_now_ms() + step; getppid() == parent; next += step) {
+		if (window_end && pl_web_now_ms() >= window_end) {
 			pl_traffic_live_restart(l);
 			started = (double)wall_ms() / 1000;
 			window_end += (uint64_t)co->window_s * 1000;
 		}
-		for (uint64_t now = mono_ms(); now < next; now = mono_ms()) {
+		for (uint64_t now = pl_web_now_ms(); now < next; now = pl_web_now_ms()) {
 			uint64_t wait = next - now;
 			if (pl_traffic_live_read(l, (unsigned)(wait > 200 ? 200 : wait), &err))
 				fail(fd, co, started, err.msg, &b);
 		}
-		next = mono_ms() > next + step ? mono_ms() : next; /* no burst to catch up after a slow one */
-		uint64_t cpu0 = cpu_ms();
+		next = pl_web_now_ms() > next + step ? pl_web_now_ms() : next; /* no burst to catch up after a slow one */
+		uint64_t cpu0 = pl_web_cpu_ms();
 		pl_traffic_result *r;
 		if (pl_traffic_live_summary(l, &r, &err))
 			continue; /* out of memory: the flows go on, the next summary may fit */
@@ -103,30 +79,18 @@ void pl_web_capture_main(int fd, const pl_web_capture_opts *co)
 		pl_traffic_result_free(r);
 		if (rc == 0 && pl_web_snapshot_write_frame(fd, &b))
 			break;
-		uint64_t cost = cpu_ms() - cpu0;
+		uint64_t cost = pl_web_cpu_ms() - cpu0;
 		step = cost * 4 > interval ? cost * 4 : interval;
 	}
 	_exit(0);
 }
 
+static void capture_child(int fd, const void *arg)
+{
+	pl_web_capture_main(fd, arg);
+}
+
 int pl_web_capture_spawn(const pl_web_capture_opts *co, int *pid)
 {
-	int sp[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp))
-		return -1;
-	pid_t p = fork();
-	if (p < 0) {
-		int e = errno;
-		close(sp[0]);
-		close(sp[1]);
-		errno = e;
-		return -1;
-	}
-	if (p == 0) {
-		close(sp[0]);
-		pl_web_capture_main(sp[1], co);
-	}
-	close(sp[1]);
-	*pid = p;
-	return sp[0];
+	return pl_web_spawn(capture_child, co, pid);
 }

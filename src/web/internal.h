@@ -174,6 +174,14 @@ int pl_web_snapshot_write_frame(int fd, const pl_buf *b);
 pl_web_snapshot *pl_web_snapshot_get(pl_web *w);
 /* Makes s the newest (takes the caller's reference). */
 void pl_web_snapshot_set(pl_web *w, pl_web_snapshot *s);
+/* Forks a child that runs child(fd, arg) with its end of a new socketpair (and exits after); the parent's
+ * end is returned, -1 on failure (errno). The reader and the capture process start this way. */
+int pl_web_spawn(void (*child)(int fd, const void *arg), const void *arg, int *pid);
+/* A child's first steps: dies with its parent (PR_SET_PDEATHSIG), named, its end of the socketpair moved
+ * to descriptor 3 and every other closed but stdio, SIGPIPE ignored. Returns the parent's pid. */
+pid_t pl_web_child_setup(int *fd, const char *name);
+/* This process's CPU time (ms): the reader and the capture process pace themselves on it. */
+uint64_t pl_web_cpu_ms(void);
 /* The reader process's life: never returns. */
 void pl_web_reader_main(int fd, const char *proc_root, unsigned interval_ms) __attribute__((noreturn));
 int pl_web_sandbox_reader(char *what, size_t size);
