@@ -32,6 +32,8 @@ static uint64_t wall_ms(void)
 /* A frame saying why there is no capture, then the end of this process. */
 static void fail(int fd, const pl_web_capture_opts *co, double started, const char *why, pl_buf *b)
 {
+	/* the server's log too: the pages say it to those who may see the host, this says it to its operator */
+	fprintf(stderr, "portlore-capture: %s\n", why);
 	b->len = 0;
 	if (pl_web_traffic_encode(NULL, co->iface, "", started, 0, why, wall_ms(), b) == 0)
 		pl_web_snapshot_write_frame(fd, b);

@@ -293,6 +293,7 @@ else
 fi
 get "$B/ports/2908" -m 10
 expect_http "... the page says so too" 200 "text/html" 'The capture on pl-nosuchdev could not run'
+check "... and serve's log" grep -q "portlore-capture: cannot capture on pl-nosuchdev" "$T_DIR/nodev.err"
 curl -s -m 10 "$B/metrics" | grep -qx 'portlore_traffic_capturing 0' && _tap 1 "... /metrics: portlore_traffic_capturing 0" ||
 	_tap 0 "... /metrics: portlore_traffic_capturing 0"
 stop nodev "$SRV_PID"
