@@ -175,6 +175,7 @@ typedef struct pl_traffic_stats {
 	char identify[64];        /* the probe matchers in use, or why not */
 	bool truncated_file;      /* the file ended inside a record: what came before is kept */
 	uint64_t scan_attempts_dropped; /* attempts not kept for the scanner rules (2 Mi kept at most) */
+	uint64_t kernel_dropped;  /* live sessions: packets the kernel dropped before we read them (pcap_stats) */
 	char file_error[256];
 } pl_traffic_stats;
 

@@ -30,6 +30,7 @@
 	X(pcap_datalink_val_to_name)                                                                          \
 	X(pcap_geterr)                                                                                        \
 	X(pcap_statustostr)                                                                                   \
+	X(pcap_stats)                                                                                         \
 	X(pcap_close)
 
 PCAP_SYMS(PL_DL_DECLARE)
@@ -510,6 +511,10 @@ int pl_traffic_live_read(pl_traffic_live *l, unsigned ms, pl_error *err)
 		double ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
 		packet(a, data, h->caplen, h->len, ts, l->linktype);
 	}
+	/* what the kernel dropped because we were too slow (libpcap keeps the total) */
+	struct pcap_stat ps;
+	if (sym_pcap_stats(l->pc, &ps) == 0)
+		a->r->stats.kernel_dropped = ps.ps_drop;
 	/* By the clock, not by packets: on a quiet link the last flows still end. The list runs from the
 	 * idlest, so idle ones are found first; ended ones anywhere in it. */
 	double t = wall();

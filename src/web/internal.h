@@ -64,7 +64,7 @@ typedef enum pl_msg {
 	M_ERR_400, M_ERR_404, M_ERR_404_TEXT, M_ERR_405, M_ERR_405_TEXT, M_ERR_413, M_ERR_413_TEXT, M_ERR_500,
 	M_ERR_500_TEXT, M_ERR_BAD_PORT, M_ERR_QUERY_LONG, M_ERR_QUERY_BAD, M_ERR_BAD_VOTE, M_BACK_HOME,
 	M_SEC_TRAFFIC, M_TRAFFIC_WAIT, M_TRAFFIC_FAILED, M_TRAFFIC_HIDDEN, M_TRAFFIC_NONE, M_TRAFFIC_OTHER,
-	M_TRAFFIC_COUNTS, M_TRAFFIC_SCANNERS, M_TRAFFIC_SCANNER, M_TRAFFIC_AS_OF, M_TRAFFIC_STOPPED, M_COL_PROTOCOL,
+	M_TRAFFIC_COUNTS, M_TRAFFIC_SCANNERS, M_TRAFFIC_SCANNER, M_TRAFFIC_AS_OF, M_TRAFFIC_STOPPED, M_TRAFFIC_DROPPED, M_COL_PROTOCOL,
 	M_COL_FLOWS, M_COL_NAMED_BY, M_COL_PRODUCT,
 	M_COUNT
 } pl_msg;
@@ -208,6 +208,7 @@ typedef struct pl_web_traffic {
 	char iface[32], filter[512], dpi[64];
 	char error[256];            /* the capture could not run: why ("" when it runs) */
 	uint64_t frames, bytes, decoded, flows, open_flows, evicted_idle, evicted_full, dropped;
+	uint64_t kernel_dropped;    /* packets the kernel dropped: the counts are lower bounds when not 0 */
 	uint32_t ports_seen;        /* ports with traffic, detailed or not */
 	uint8_t seen[PL_TRAFFIC_SEEN_BYTES]; /* which: a bit each, TCP 0-65535 then UDP */
 	size_t nports;

@@ -69,7 +69,7 @@ static int by_address(const void *x, const void *y)
 
 typedef struct frame_stats {
 	double started;
-	uint64_t taken_ms, frames, bytes, decoded, flows, open_flows, evicted_idle, evicted_full, dropped;
+	uint64_t taken_ms, frames, bytes, decoded, flows, open_flows, evicted_idle, evicted_full, dropped, kernel_dropped;
 	uint32_t ports_seen, nports, scanners_seen, nscanners;
 	uint8_t ok, pad[7];
 	char iface[32], filter[512], dpi[64], error[256];
@@ -96,6 +96,7 @@ int pl_web_traffic_encode(const pl_traffic_result *r, const char *iface, const c
 		fs.frames = st->frames, fs.bytes = st->bytes, fs.decoded = st->decoded, fs.flows = st->flows;
 		fs.open_flows = open_flows, fs.evicted_idle = st->evicted_idle, fs.evicted_full = st->evicted_full;
 		fs.dropped = st->scan_attempts_dropped;
+		fs.kernel_dropped = st->kernel_dropped;
 		fs.ports_seen = r->ports_seen > r->nports ? r->ports_seen : (uint32_t)r->nports;
 		/* the ports the analysis itself summed (past its max_ports) */
 		other.flows = r->other.flows, other.scan_flows = r->other.scan_flows;
@@ -233,6 +234,7 @@ int pl_web_traffic_decode(const void *data, size_t len, pl_web_traffic **out)
 	t->started = fs.started, t->taken_ms = fs.taken_ms, t->frames = fs.frames, t->bytes = fs.bytes;
 	t->decoded = fs.decoded, t->flows = fs.flows, t->open_flows = fs.open_flows;
 	t->evicted_idle = fs.evicted_idle, t->evicted_full = fs.evicted_full, t->dropped = fs.dropped;
+	t->kernel_dropped = fs.kernel_dropped;
 	/* the sums only: "other" has no port, protocol or scanner of its own */
 	fix_bool(&t->other.clients_capped);
 	t->other.nprotocols = 0;

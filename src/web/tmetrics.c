@@ -85,6 +85,9 @@ int pl_web_traffic_metrics_of(const pl_web_traffic *t, bool stopped, pl_buf *b)
 	rc = rc ? rc : pl_buf_printf(b, "portlore_traffic_summary_timestamp_seconds %.3f\n", (double)t->taken_ms / 1000);
 	rc = rc ? rc : header(b, "portlore_traffic_frames_total", "counter", "Frames captured.");
 	rc = rc ? rc : pl_buf_printf(b, "portlore_traffic_frames_total %llu\n", (unsigned long long)t->frames);
+	rc = rc ? rc : header(b, "portlore_traffic_frames_dropped_total", "counter",
+			      "Frames the kernel dropped before the capture read them: when not 0, every count is a lower bound.");
+	rc = rc ? rc : pl_buf_printf(b, "portlore_traffic_frames_dropped_total %llu\n", (unsigned long long)t->kernel_dropped);
 	rc = rc ? rc : header(b, "portlore_traffic_flows_open", "gauge", "Flows the capture holds now.");
 	rc = rc ? rc : pl_buf_printf(b, "portlore_traffic_flows_open %llu\n", (unsigned long long)t->open_flows);
 	rc = rc ? rc : header(b, "portlore_traffic_flows_evicted_total", "counter",

@@ -200,7 +200,8 @@ json_t *pl_web_traffic_json(pl_web *w, uint16_t port)
 	json_object_set_new(o, "duration_seconds", json_integer(dur > 0 ? (json_int_t)dur : 0));
 	json_object_set_new(o, "capture_stopped", json_boolean(gone));
 	json_object_set_new(o, "counts",
-			    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "frames", (json_int_t)t->frames, "decoded",
+			    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "frames", (json_int_t)t->frames,
+				      "kernel_dropped", (json_int_t)t->kernel_dropped, "decoded",
 				      (json_int_t)t->decoded, "flows", (json_int_t)t->flows, "open_flows",
 				      (json_int_t)t->open_flows, "evicted_idle", (json_int_t)t->evicted_idle, "evicted_full",
 				      (json_int_t)t->evicted_full, "scan_attempts_dropped", (json_int_t)t->dropped,
@@ -367,6 +368,9 @@ int pl_web_traffic_section(pl_web *w, uint16_t port, const pl_page_req *rq, pl_b
 			rc = rc ? rc : PL_ADD(out, "</p>\n");
 			if (json_is_true(json_object_get(o, "capture_stopped")))
 				rc = rc ? rc : note(out, l, M_TRAFFIC_STOPPED, NULL, NULL);
+			const json_t *counts = json_object_get(o, "counts");
+			if (json_integer_value(json_object_get(counts, "kernel_dropped")) > 0)
+				rc = rc ? rc : note(out, l, M_TRAFFIC_DROPPED, num(counts, "kernel_dropped", seen, sizeof seen), NULL);
 		}
 		json_decref(o);
 	}

@@ -130,8 +130,8 @@ tcp=$(printf '%s' "$T" | jq -c '.transports[] | select(.transport == "tcp")')
 	_tap 0 "... verdict: HTTP on 2908/tcp: not mao" "$tcp"
 check "... packets and bytes each way > 0, the HTTP flows named by nDPI" \
 	test "$(printf '%s' "$tcp" | jq '.packets.to_server > 0 and .packets.to_client > 0 and .bytes.to_client > 0 and .protocols[0].by == "ndpi" and .verdict.verdict == "mismatch" and .scanners_count >= 1')" = true
-check "... the capture named: interface lo, since, read_at, nDPI" \
-	test "$(printf '%s' "$T" | jq '.captured and .interface == "lo" and (.since | test("T")) and (.read_at | test("Z$")) and (.dpi | test("nDPI"))')" = true
+check "... the capture named: interface lo, since, read_at, nDPI; counts with the kernel's drops" \
+	test "$(printf '%s' "$T" | jq '.captured and .interface == "lo" and (.since | test("T")) and (.read_at | test("Z$")) and (.dpi | test("nDPI")) and .counts.frames > 0 and (.counts.kernel_dropped | type == "number")')" = true
 scanner=$(printf '%s' "$tcp" | jq -c '.scanners[] | select(.source == "127.0.0.5")')
 check "... the scanner: tcp-connect, 40 ports swept" \
 	test "$(printf '%s' "$scanner" | jq '.kinds == ["tcp-connect"] and .ports >= 40')" = true
@@ -158,6 +158,7 @@ grep -q "Ce qui passe par ce port" "$T_DIR/body" && _tap 1 "... in French too" |
 
 curl -s -m 10 "$B/metrics" >"$T_DIR/metrics"
 check "/metrics: portlore_traffic_capturing 1" grep -qx 'portlore_traffic_capturing 1' "$T_DIR/metrics"
+check "/metrics: portlore_traffic_frames_dropped_total" grep -qE '^portlore_traffic_frames_dropped_total [0-9]+$' "$T_DIR/metrics"
 check "/metrics: flows on 2908/tcp by protocol http" grep -qE '^portlore_traffic_flows_total\{port="2908",transport="tcp",protocol="http"\} [1-9]' "$T_DIR/metrics"
 check "/metrics: packets to 2908/tcp each way > 0" \
 	test "$(grep -cE '^portlore_traffic_packets_total\{port="2908",transport="tcp",direction="to_(server|client)"\} [1-9]' "$T_DIR/metrics")" = 2
