@@ -27,7 +27,11 @@ _portlore()
 		COMPREPLY=($(compgen -u -- "$cur"))
 		return
 		;;
-	--limit | --count | --range | --port | --address | --pid | --command | --listen | --timeout | --connect-timeout | --wait | --concurrency | --rate)
+	--limit | --count | --range | --port | --address | --pid | --command | --listen | --timeout | --connect-timeout | --wait | --concurrency | --rate | --capture-port | --capture-flows | --capture-window)
+		return
+		;;
+	--capture | --iface)
+		COMPREPLY=($(compgen -W "any $(ls /sys/class/net 2>/dev/null)" -- "$cur"))
 		return
 		;;
 	--netns)
@@ -54,7 +58,7 @@ _portlore()
 	traffic) opts="--pcap --iface --port --seconds --flows --max-packets --max-flows --idle --scan-ports --scan-hosts --scan-window --scan-packets --no-dpi --json --registry --color -h --help" ;;
 	pick) opts="-n --count --range -t --tcp -u --udp --json --registry --color -h --help" ;;
 	search) opts="-n --limit --json --registry --color -h --help" ;;
-	serve) opts="--listen --db --expose-processes --registry -h --help" ;;
+	serve) opts="--listen --db --expose-processes --capture --capture-port --capture-flows --capture-window --registry -h --help" ;;
 	update) opts="--from --force --color -h --help" ;;
 	*) opts="--json --jsonl --no-local --no-probe --netns --registry --color -h --help -V --version" ;;
 	esac

@@ -107,6 +107,10 @@ int pl_render_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 /* The text of the "diff" and "ghosts" documents, which pl_render_text hands on to (render/lists.c). */
 int pl_render_diff_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 int pl_render_traffic_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
+/* One server port (with its registered services, known uses and verdict) and one scanner, as in that
+ * document: `serve --capture` gives the same objects (web/traffic.c). */
+json_t *pl_render_traffic_port_json(const pl_registry *reg, const pl_traffic_port *p);
+json_t *pl_render_traffic_scanner_json(const pl_traffic_scanner *s);
 int pl_render_ghosts_text(FILE *out, const json_t *doc, const pl_text_opts *opts);
 /* `portlore check` and `pick` (render/host_text.c): their documents as text, and for pick the sentence
  * saying why fewer ports than wanted passed (e.g. "no ports in 1-100 pass the check (100 checked;

@@ -79,7 +79,21 @@ typedef struct pl_traffic_opts {
 	 * says so (and a test knows when to start talking). filter is the BPF filter, "" for a file. */
 	void (*ready)(void *ctx, const char *filter);
 	void *ready_ctx;
+	/* Live sessions (pl_traffic_live_open): only these port ranges, in the BPF filter and after decoding
+	 * (nranges 0: port, or every port); at most PL_TRAFFIC_MAX_RANGES. */
+	const struct pl_traffic_range *ranges;
+	size_t nranges;
+	double linger;           /* live: seconds a TCP flow that ended (RST, or FIN both ways) stays before it
+	                          * is finished (default 2) */
+	size_t max_ports;        /* ports summarised one by one (0: every one; each costs ~2 kB); the flows of
+	                          * ports beyond are summed in the result's `other` */
 } pl_traffic_opts;
+
+typedef struct pl_traffic_range {
+	uint16_t lo, hi;
+} pl_traffic_range;
+#define PL_TRAFFIC_MAX_RANGES 16
+#define PL_TRAFFIC_SEEN_BYTES (2 * 65536 / 8)
 
 /* Fills the defaults above into the zero fields. */
 void pl_traffic_opts_defaults(pl_traffic_opts *o);
@@ -103,6 +117,7 @@ typedef struct pl_traffic_protocol {
 } pl_traffic_protocol;
 
 #define PL_TRAFFIC_MAX_PROTOCOLS 8
+#define PL_TRAFFIC_PORT_SCANNERS 4
 
 /* What crossed one server port (the port that answered, or was asked). */
 typedef struct pl_traffic_port {
@@ -119,6 +134,9 @@ typedef struct pl_traffic_port {
 	double first, last;     /* seconds since the epoch */
 	size_t nprotocols;
 	pl_traffic_protocol protocols[PL_TRAFFIC_MAX_PROTOCOLS]; /* most flows first */
+	uint32_t scanners;      /* distinct scanners whose probes touched it */
+	uint8_t scanner_family[PL_TRAFFIC_PORT_SCANNERS]; /* the first PL_TRAFFIC_PORT_SCANNERS of them */
+	uint8_t scanner_addr[PL_TRAFFIC_PORT_SCANNERS][16];
 } pl_traffic_port;
 
 typedef enum pl_scan_kind {
@@ -157,6 +175,7 @@ typedef struct pl_traffic_stats {
 	char identify[64];        /* the probe matchers in use, or why not */
 	bool truncated_file;      /* the file ended inside a record: what came before is kept */
 	uint64_t scan_attempts_dropped; /* attempts not kept for the scanner rules (2 Mi kept at most) */
+	uint64_t kernel_dropped;  /* live sessions: packets the kernel dropped before we read them (pcap_stats) */
 	char file_error[256];
 } pl_traffic_stats;
 
@@ -183,6 +202,9 @@ typedef struct pl_traffic_result {
 	char filter[128];             /* the BPF filter applied to a live capture */
 	size_t nflows;
 	pl_traffic_flow *flows;       /* opts.list_flows of them at most */
+	uint32_t ports_seen;          /* distinct (transport, port) with a flow, in `ports` or not */
+	uint8_t *seen;                /* a bit each, TCP ports 0-65535 then UDP (PL_TRAFFIC_SEEN_BYTES) */
+	pl_traffic_port other;        /* the flows of ports past opts.max_ports, summed (port 0, no protocol kept) */
 } pl_traffic_result;
 
 /* Reads the capture to its end (or until seconds/stop/max_packets) and fills *out. A damaged file keeps
@@ -190,6 +212,29 @@ typedef struct pl_traffic_result {
  * loaded or the file/interface cannot be opened, PL_EFORMAT when the file is not a capture. */
 int pl_traffic_run(const pl_traffic_opts *opts, pl_traffic_result **out, pl_error *err);
 void pl_traffic_result_free(pl_traffic_result *r);
+
+/* ---- a live capture that runs on (capture.c, live.c): `portlore serve --capture` ----
+ * The same analysis as pl_traffic_run, read a slice at a time, with a summary at any moment: the flows
+ * finished so far and the open ones as they stand. Flows that ended are finished after opts.linger, idle
+ * ones after opts.idle (by the clock, also when no packet comes). Memory is bounded as in pl_traffic_run. */
+typedef struct pl_traffic_live pl_traffic_live;
+/* Opens opts->iface with a BPF filter for opts->ranges (or opts->port); nDPI is loaded here, so that a
+ * sandbox applied afterwards needs no file. */
+int pl_traffic_live_open(const pl_traffic_opts *opts, pl_traffic_live **out, pl_error *err);
+/* The capture's descriptor (for poll), or -1. */
+int pl_traffic_live_fd(const pl_traffic_live *l);
+/* Reads what has arrived (waiting up to ms for it), then finishes ended and idle flows. 0, or PL_E... */
+int pl_traffic_live_read(pl_traffic_live *l, unsigned ms, pl_error *err);
+/* Everything since the capture opened: ports (finished and open flows), scanners (finished flows), stats. */
+int pl_traffic_live_summary(pl_traffic_live *l, pl_traffic_result **out, pl_error *err);
+/* Flows open now. */
+size_t pl_traffic_live_open_flows(const pl_traffic_live *l);
+/* Starts afresh (a new window): flows, ports, scanners and counts forgotten; the capture stays open.
+ * Connections still open go on as flows of the new window (begun before it). */
+void pl_traffic_live_restart(pl_traffic_live *l);
+/* The filter in force ("tcp port 2908 or ..."). */
+const char *pl_traffic_live_filter(const pl_traffic_live *l);
+void pl_traffic_live_close(pl_traffic_live *l);
 
 const char *pl_tcp_outcome_name(pl_tcp_outcome o); /* "established", "half-open", "refused", "unanswered" */
 /* The scanner kinds as words: "tcp-syn", "tcp-connect", "tcp", "udp"; fills buf, returns it. */
@@ -201,6 +246,9 @@ void pl_traffic_addr_str(uint8_t family, const uint8_t *addr, char *buf, size_t 
 bool pl_traffic_protocol_is_service(const char *protocol, const char *service);
 /* The display name of a protocol key: "HTTP", "TLS", "Redis"; the key itself when not known. */
 const char *pl_traffic_protocol_display(const char *protocol);
+/* Whether a protocol key is one of the fixed set this module names (http, tls, dns ... syslog): what may
+ * become a metrics label. */
+bool pl_traffic_protocol_known(const char *protocol);
 
 /* ---- the verdict per port (verdict.c): what crossed it against what IANA registered there ---- */
 

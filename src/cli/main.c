@@ -58,11 +58,17 @@ static const cli_cmd commands[] = {
 	{"search", "[--limit N] [--json] TERM...", "search service names, descriptions, assignees and common names",
 	 cmd_search, G_OUT,
 	 "  -n, --limit N       at most N results\n"},
-	{"serve", "[--listen ADDR:PORT] [--db FILE] [--expose-processes]",
+	{"serve", "[--listen ADDR:PORT] [--db FILE] [--expose-processes] [--capture IFACE [--capture-port N[,A-B...]] "
+		  "[--capture-flows N] [--capture-window S]]",
 	 "serve port pages, a JSON API, feedback and /metrics over HTTP", cmd_serve, G_REGISTRY,
 	 "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
 	 "  --db FILE           the feedback database (SQLite)\n"
-	 "  --expose-processes  show process names to every client, not only loopback ones\n"},
+	 "  --expose-processes  show process names to every client, not only loopback ones\n"
+	 "  --capture IFACE     capture on IFACE (one interface; \"any\" for all; root or CAP_NET_RAW) and show\n"
+	 "                      what crosses each port: page section, /api/ports/N \"traffic\", /metrics\n"
+	 "  --capture-port LIST only these ports: N, A-B, comma-separated (at most 16; default every port)\n"
+	 "  --capture-flows N   flows held at once by the capture (default 16384; the idlest are finished)\n"
+	 "  --capture-window S  start the capture's summary afresh every S seconds (default: never)\n"},
 	{"show", "[--json|--jsonl] [--no-local] [--no-probe] [--netns NS] PORT|PORT/PROTO|FIRST-LAST|NAME...",
 	 "explain ports, ranges or services (\"22 80 443\", \"80,443\", \"0-65535\")", cmd_show,
 	 G_OUT | G_JSONL | G_NOLOCAL,

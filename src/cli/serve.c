@@ -24,7 +24,10 @@
 
 static const struct option opts[] = {
 	{"listen", required_argument, NULL, 'l'},   {"db", required_argument, NULL, 'd'},
-	{"expose-processes", no_argument, NULL, 'x'}, CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0},
+	{"expose-processes", no_argument, NULL, 'x'}, {"capture", required_argument, NULL, 'c'},
+	{"capture-port", required_argument, NULL, 'P'}, {"capture-flows", required_argument, NULL, 'F'},
+	{"capture-window", required_argument, NULL, 'W'},
+	CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0},
 };
 
 static void log_stderr(void *ctx, const char *msg)
@@ -32,6 +35,16 @@ static void log_stderr(void *ctx, const char *msg)
 	char *safe = pl_term_escape(msg, strlen(msg), 0); /* log lines quote clients' requests */
 	fprintf(stderr, "%s: %s\n", (const char *)ctx, safe ? safe : "(unprintable log line)");
 	free(safe);
+}
+
+static void stop_capture(int pid, int fd)
+{
+	if (fd >= 0)
+		close(fd);
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
 }
 
 /* mkdir -p for the default database folder (private: votes are nobody else's business). */
@@ -74,10 +87,32 @@ static int default_db(char *buf, size_t size, const char *prog)
 	return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
+/* "2908", "2900-2910", "22,80,443-445": at most PL_TRAFFIC_MAX_RANGES ranges. 0, or -1. */
+static int parse_ranges(const char *s, pl_traffic_range *r, size_t *n)
+{
+	*n = 0;
+	for (const char *p = s;; p++) {
+		size_t len = strcspn(p, ",");
+		const char *dash = memchr(p, '-', len);
+		uint32_t lo, hi;
+		if (*n == PL_TRAFFIC_MAX_RANGES || !len ||
+		    pl_parse_uint(p, dash ? (size_t)(dash - p) : len, 65535, &lo) ||
+		    pl_parse_uint(dash ? dash + 1 : p, dash ? len - (size_t)(dash - p) - 1 : len, 65535, &hi) || hi < lo)
+			return -1;
+		r[(*n)++] = (pl_traffic_range){(uint16_t)lo, (uint16_t)hi};
+		p += len;
+		if (!*p)
+			return 0;
+	}
+}
+
 int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 {
 	const char *listen = DEFAULT_LISTEN, *db = NULL;
 	bool expose = false;
+	pl_traffic_range ranges[PL_TRAFFIC_MAX_RANGES];
+	pl_web_capture_opts co = {.ranges = ranges};
+	uint32_t flows;
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -96,6 +131,30 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 		case 'x':
 			expose = true;
 			break;
+		case 'c':
+			/* a Linux interface name: at most 15 bytes, no '/' nor blank; printable ASCII here, as it
+			 * travels in frames and pages (docs/web.md) */
+			if (!*optarg || strlen(optarg) >= 16 || optarg[strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@+-")])
+				return cli_usage_error(ctx, "serve", "--capture needs an interface name (\"lo\", \"eth0\", \"any\")");
+			if (co.iface)
+				return cli_usage_error(ctx, "serve", "--capture takes one interface (\"any\" captures on all)");
+			co.iface = optarg;
+			break;
+		case 'P':
+			if (parse_ranges(optarg, ranges, &co.nranges))
+				return cli_usage_error(ctx, "serve", "--capture-port wants ports or ranges, comma-separated, at most %d: '%s'",
+						       PL_TRAFFIC_MAX_RANGES, optarg);
+			break;
+		case 'F':
+			if (pl_parse_uint(optarg, strlen(optarg), 4u << 20, &flows) || flows < 16)
+				return cli_usage_error(ctx, "serve", "--capture-flows wants a number from 16 to 4194304: '%s'", optarg);
+			co.max_flows = flows;
+			break;
+		case 'W':
+			if (pl_parse_uint(optarg, strlen(optarg), 31u * 86400, &flows) || flows < 10)
+				return cli_usage_error(ctx, "serve", "--capture-window wants seconds, from 10 to 2678400: '%s'", optarg);
+			co.window_s = flows;
+			break;
 		case '?':
 			return cli_usage_error(ctx, "serve", "unknown option '%s'", argv[optind - 1]);
 		case ':':
@@ -107,6 +166,8 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 	}
 	if (optind < argc)
 		return cli_usage_error(ctx, "serve", "unexpected argument '%s'", argv[optind]);
+	if (!co.iface && (co.nranges || co.max_flows || co.window_s))
+		return cli_usage_error(ctx, "serve", "--capture-port, --capture-flows and --capture-window go with --capture IFACE");
 	char dbbuf[4200];
 	if (!db) {
 		if (default_db(dbbuf, sizeof dbbuf, ctx->prog))
@@ -126,6 +187,15 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 		fprintf(stderr, "%s: cannot start the reader process: %s\n", ctx->prog, strerror(errno));
 		return EXIT_RUNTIME;
 	}
+	/* the capture process (web/capture.c): forked as early, for the same reason */
+	int capture_pid = -1, traffic_fd = -1;
+	if (co.iface && (traffic_fd = pl_web_capture_spawn(&co, &capture_pid)) < 0) {
+		fprintf(stderr, "%s: cannot start the capture process: %s\n", ctx->prog, strerror(errno));
+		close(snap_fd);
+		kill(reader_pid, SIGTERM);
+		waitpid(reader_pid, NULL, 0);
+		return EXIT_RUNTIME;
+	}
 	pl_registry *reg;
 	pl_render_meta meta;
 	int rc = cli_open_registry(ctx, &reg, &meta);
@@ -133,6 +203,7 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 		close(snap_fd);
 		kill(reader_pid, SIGTERM);
 		waitpid(reader_pid, NULL, 0);
+		stop_capture(capture_pid, traffic_fd);
 		return rc;
 	}
 	/* The server's threads inherit this mask, so that these signals reach sigwait below. SIGHUP stops the
@@ -145,7 +216,8 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	pl_web_opts wo = {.listen = listen, .db_path = db, .expose_processes = expose, .reg = reg, .meta = &meta,
-			  .proc_root = "/proc", .log = log_stderr, .log_ctx = (void *)ctx->prog, .snapshot_fd = snap_fd};
+			  .proc_root = "/proc", .log = log_stderr, .log_ctx = (void *)ctx->prog, .snapshot_fd = snap_fd,
+			  .capture = co.iface != NULL, .traffic_fd = traffic_fd};
 	pl_web *w;
 	pl_error err = {0};
 	if ((rc = pl_web_open(&wo, &w, &err))) {
@@ -153,6 +225,7 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 		pl_registry_close(reg);
 		kill(reader_pid, SIGTERM);
 		waitpid(reader_pid, NULL, 0);
+		stop_capture(capture_pid, -1);
 		return rc == PL_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	/* Bound, and no thread started yet: no-new-privileges and Landlock hold for the calling thread and the
@@ -165,6 +238,7 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 		pl_registry_close(reg);
 		kill(reader_pid, SIGTERM);
 		waitpid(reader_pid, NULL, 0);
+		stop_capture(capture_pid, -1);
 		return EXIT_RUNTIME;
 	}
 	/* One line tests and scripts can read the bound port from (with --listen ADDR:0). */
@@ -175,12 +249,16 @@ int cmd_serve(int argc, char **argv, cli_ctx *ctx)
 	fprintf(stderr, "%s serve: restrictions in force: %s\n", ctx->prog, dropped);
 	fprintf(stderr, "%s serve: the host is read by process %d (netlink and /proc only), every %u ms\n", ctx->prog,
 		reader_pid, SNAPSHOT_INTERVAL_MS);
+	if (co.iface)
+		fprintf(stderr, "%s serve: traffic on %s is captured by process %d (its packet socket only), a summary every second\n",
+			ctx->prog, co.iface, capture_pid);
 	int sig = 0;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "%s: %s: stopping\n", ctx->prog, strsignal(sig));
 	pl_web_stop(w); /* closes the pipe: the reader's next write fails and it exits */
 	kill(reader_pid, SIGTERM);
 	waitpid(reader_pid, NULL, 0);
+	stop_capture(capture_pid, -1);
 	pl_registry_close(reg);
 	return EXIT_FOUND;
 }

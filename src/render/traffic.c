@@ -104,6 +104,16 @@ static json_t *scanner_json(const pl_traffic_scanner *s)
 			 "first", s->first, "last", s->last);
 }
 
+json_t *pl_render_traffic_port_json(const pl_registry *reg, const pl_traffic_port *p)
+{
+	return port_json(reg, p);
+}
+
+json_t *pl_render_traffic_scanner_json(const pl_traffic_scanner *s)
+{
+	return scanner_json(s);
+}
+
 static json_t *flow_json(const pl_traffic_flow *f)
 {
 	char c[64], s[64];

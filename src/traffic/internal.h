@@ -53,7 +53,6 @@ const char *pl_identify_name(void); /* what is in use, or why nothing is */
 /* nDPI's protocol name as the shared key: "HTTP" -> "http", "VNC" -> "rfb"; "" for Unknown. */
 void pl_protocol_key(const char *ndpi_name, char *out, size_t size);
 
-typedef struct pl_analysis pl_analysis;
 
 /* Ports (ports.c) and sources (scan.c): a finished flow is folded into both, then freed. */
 typedef struct pl_port_acc pl_port_acc;
@@ -67,11 +66,25 @@ typedef struct pl_source pl_source;
 typedef struct pl_portmap {
 	pl_port_acc **slot; /* [2 * 65536], TCP then UDP, allocated on first use */
 	size_t client_slots; /* allocated across every port's client set */
+	size_t n, max;       /* ports summarised one by one, and at most (0: no bound) */
+	pl_traffic_port other; /* the flows of the ports past max */
+	uint8_t *seen;       /* a bit per (transport, port) with a flow; nseen of them set */
+	uint32_t nseen;
 } pl_portmap;
+/* Marks f's port as seen (kept in or out of the summary): 0, or PL_ENOMEM. */
+int pl_ports_mark_seen(pl_portmap *m, const pl_flow *f);
 
 int pl_ports_add(pl_portmap *m, const pl_flow *f, pl_tcp_outcome outcome);
+/* pl_ports_add in two parts: f's counters and protocol onto p, and its client into the port's set. */
+void pl_port_fold(pl_traffic_port *p, const pl_flow *f, pl_tcp_outcome outcome);
+void pl_port_add_protocol(pl_traffic_port *p, const pl_flow *f);
+int pl_ports_add_client(pl_portmap *m, const pl_flow *f);
 int pl_ports_collect(pl_portmap *m, pl_traffic_result *r);
-void pl_ports_add_scan_flows(pl_portmap *m, pl_proto proto, uint16_t port, uint64_t n);
+/* A scanner's flows on a port (source: its identity, so that each scanner is counted once a port). */
+void pl_ports_add_scan_flows(pl_portmap *m, pl_proto proto, uint16_t port, uint64_t n, const void *source,
+			     uint8_t family, const uint8_t *addr);
+/* Forgets every scanner mark, so that pl_sources_collect can run again on the same analysis. */
+void pl_ports_clear_scan_flows(pl_portmap *m);
 void pl_ports_free(pl_portmap *m);
 
 typedef struct pl_sources {
@@ -108,5 +121,20 @@ void pl_flowtab_free(pl_flowtab *t);
 
 /* The flow's outcome (handshake, refusal, silence): the same rules for the port summary and the scanners. */
 pl_tcp_outcome pl_flow_outcome(const pl_flow *f);
+
+/* One analysis (capture.c): a file or an interface read to its end, or a live session read slice by slice
+ * and summarised at any moment (live.c). */
+typedef struct pl_analysis {
+	const pl_traffic_opts *o;
+	pl_dpi *dpi;
+	pl_flowtab flows;
+	pl_portmap ports;
+	pl_sources sources;
+	pl_traffic_result *r;
+	int rc;
+} pl_analysis;
+/* A flow's last step: nDPI's answer, the probe matchers', its port and its source; then freed. */
+void pl_analysis_finish(pl_analysis *a, pl_flow *f);
+pl_analysis *pl_traffic_live_analysis(pl_traffic_live *l);
 
 #endif

@@ -12,6 +12,7 @@ struct pl_port_acc {
 	pl_traffic_port p;
 	uint64_t *clients; /* open addressing on the client address's hash; 0 = empty */
 	size_t cap;
+	const void *last_scanner; /* the source marked last: one source's attempts are marked together */
 };
 
 static uint64_t addr_key(uint8_t family, const uint8_t *a)
@@ -70,17 +71,20 @@ static pl_port_acc *slot(pl_portmap *m, pl_proto proto, uint16_t port, bool make
 			return NULL;
 	}
 	pl_port_acc **s = &m->slot[(proto == PL_PROTO_UDP ? 65536 : 0) + port];
+	if (!*s && make && m->max && m->n >= m->max)
+		return NULL; /* past the bound: the caller sums the flow in m->other */
 	if (!*s && make) {
 		*s = calloc(1, sizeof **s);
 		if (*s) {
 			(*s)->p.port = port;
 			(*s)->p.proto = proto;
+			m->n++;
 		}
 	}
 	return *s;
 }
 
-static void add_protocol(pl_traffic_port *p, const pl_flow *f)
+void pl_port_add_protocol(pl_traffic_port *p, const pl_flow *f)
 {
 	size_t i = 0;
 	for (; i < p->nprotocols; i++)
@@ -106,12 +110,8 @@ static void add_protocol(pl_traffic_port *p, const pl_flow *f)
 	}
 }
 
-int pl_ports_add(pl_portmap *m, const pl_flow *f, pl_tcp_outcome outcome)
+void pl_port_fold(pl_traffic_port *p, const pl_flow *f, pl_tcp_outcome outcome)
 {
-	pl_port_acc *acc = slot(m, f->ipproto == 6 ? PL_PROTO_TCP : PL_PROTO_UDP, f->sport, true);
-	if (!acc)
-		return PL_ENOMEM;
-	pl_traffic_port *p = &acc->p;
 	if (!p->flows || f->first < p->first)
 		p->first = f->first;
 	if (f->last > p->last)
@@ -126,17 +126,79 @@ int pl_ports_add(pl_portmap *m, const pl_flow *f, pl_tcp_outcome outcome)
 		p->resets++;
 	if (f->payload_pkts[0] || f->payload_pkts[1])
 		p->payload_flows++;
-	add_client(m, acc, addr_key(f->family, f->caddr));
 	if (f->proto[0])
-		add_protocol(p, f);
+		pl_port_add_protocol(p, f);
+}
+
+static bool over_bound(const pl_portmap *m, const pl_flow *f)
+{
+	return m->max && m->n >= m->max && m->slot && !m->slot[(f->ipproto == 17 ? 65536 : 0) + f->sport];
+}
+
+int pl_ports_mark_seen(pl_portmap *m, const pl_flow *f)
+{
+	if (!m->seen && !(m->seen = calloc(PL_TRAFFIC_SEEN_BYTES, 1)))
+		return PL_ENOMEM;
+	size_t bit = (f->ipproto == 17 ? 65536u : 0u) + f->sport;
+	if (!(m->seen[bit / 8] & (1u << (bit % 8)))) {
+		m->seen[bit / 8] |= (uint8_t)(1u << (bit % 8));
+		m->nseen++;
+	}
 	return 0;
 }
 
-void pl_ports_add_scan_flows(pl_portmap *m, pl_proto proto, uint16_t port, uint64_t n)
+int pl_ports_add_client(pl_portmap *m, const pl_flow *f)
+{
+	if (over_bound(m, f))
+		return 0;
+	pl_port_acc *acc = slot(m, f->ipproto == 6 ? PL_PROTO_TCP : PL_PROTO_UDP, f->sport, true);
+	if (!acc)
+		return PL_ENOMEM;
+	add_client(m, acc, addr_key(f->family, f->caddr));
+	return 0;
+}
+
+int pl_ports_add(pl_portmap *m, const pl_flow *f, pl_tcp_outcome outcome)
+{
+	if (pl_ports_mark_seen(m, f))
+		return PL_ENOMEM;
+	if (over_bound(m, f)) {
+		pl_port_fold(&m->other, f, outcome);
+		return 0;
+	}
+	pl_port_acc *acc = slot(m, f->ipproto == 6 ? PL_PROTO_TCP : PL_PROTO_UDP, f->sport, true);
+	if (!acc)
+		return PL_ENOMEM;
+	pl_port_fold(&acc->p, f, outcome);
+	add_client(m, acc, addr_key(f->family, f->caddr));
+	return 0;
+}
+
+void pl_ports_add_scan_flows(pl_portmap *m, pl_proto proto, uint16_t port, uint64_t n, const void *source,
+			     uint8_t family, const uint8_t *addr)
 {
 	pl_port_acc *acc = slot(m, proto, port, false);
-	if (acc)
-		acc->p.scan_flows += n;
+	if (!acc)
+		return;
+	acc->p.scan_flows += n;
+	if (acc->last_scanner == source)
+		return;
+	acc->last_scanner = source;
+	if (acc->p.scanners < PL_TRAFFIC_PORT_SCANNERS) {
+		acc->p.scanner_family[acc->p.scanners] = family;
+		memcpy(acc->p.scanner_addr[acc->p.scanners], addr, 16);
+	}
+	acc->p.scanners++;
+}
+
+void pl_ports_clear_scan_flows(pl_portmap *m)
+{
+	for (size_t i = 0; m->slot && i < 2 * 65536; i++)
+		if (m->slot[i]) {
+			m->slot[i]->p.scan_flows = 0;
+			m->slot[i]->p.scanners = 0;
+			m->slot[i]->last_scanner = NULL;
+		}
 }
 
 static int by_flows(const void *a, const void *b)
@@ -159,6 +221,14 @@ int pl_ports_collect(pl_portmap *m, pl_traffic_result *r)
 			*p = m->slot[i]->p;
 			qsort(p->protocols, p->nprotocols, sizeof p->protocols[0], by_flows);
 		}
+	r->other = m->other;
+	r->other.nprotocols = 0;
+	r->ports_seen = m->nseen;
+	if (m->seen) {
+		if (!(r->seen = malloc(PL_TRAFFIC_SEEN_BYTES)))
+			return PL_ENOMEM;
+		memcpy(r->seen, m->seen, PL_TRAFFIC_SEEN_BYTES);
+	}
 	return 0;
 }
 
@@ -170,5 +240,7 @@ void pl_ports_free(pl_portmap *m)
 			free(m->slot[i]);
 		}
 	free(m->slot);
+	free(m->seen);
 	m->slot = NULL;
+	m->seen = NULL;
 }

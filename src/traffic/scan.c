@@ -86,7 +86,11 @@ int pl_sources_add(pl_sources *s, const pl_flow *f, pl_tcp_outcome outcome, cons
 	bool probe_like = tcp ? outcome != PL_TCP_ESTABLISHED || !payload : outcome != PL_TCP_ESTABLISHED;
 	/* An answered attempt matters only for a source already probing (what it swept, what was open): a
 	 * resolver's many clients are not kept. */
-	pl_source *src = find(s, f, probe_like);
+	pl_source *src = find(s, f, probe_like && s->attempts < PL_ATTEMPTS_MAX);
+	if (!src && probe_like && s->attempts >= PL_ATTEMPTS_MAX) {
+		s->dropped++; /* the budget is spent: no new source either (a capture that runs for days) */
+		return 0;
+	}
 	if (!src)
 		return probe_like ? PL_ENOMEM : 0;
 	if (s->attempts >= PL_ATTEMPTS_MAX) {
@@ -262,7 +266,8 @@ static int judge(pl_source *src, const pl_scan_opts *o, pl_portmap *m, pl_traffi
 			out->kinds |= PL_SCAN_TCP_SYN;
 		else
 			out->kinds |= PL_SCAN_TCP_CONNECT;
-		pl_ports_add_scan_flows(m, a->proto == 6 ? PL_PROTO_TCP : PL_PROTO_UDP, a->port, 1);
+		pl_ports_add_scan_flows(m, a->proto == 6 ? PL_PROTO_TCP : PL_PROTO_UDP, a->port, 1, src, src->family,
+					src->addr);
 	}
 	for (size_t i = 0; i < src->n; i++)
 		v[i] = (uint32_t)src->a[i].proto << 16 | src->a[i].port;

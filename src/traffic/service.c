@@ -109,3 +109,11 @@ const char *pl_traffic_protocol_display(const char *protocol)
 			return keys[i].display;
 	return protocol;
 }
+
+bool pl_traffic_protocol_known(const char *protocol)
+{
+	for (size_t i = 0; protocol && i < sizeof keys / sizeof keys[0]; i++)
+		if (!strcmp(keys[i].key, protocol))
+			return true;
+	return false;
+}

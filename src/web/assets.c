@@ -57,6 +57,7 @@ static const char css[] =
 	"form.vote button{font-size:1.3rem;padding:0.3rem 0.9rem}\n"
 	"form.vote .count{font-size:1rem;color:var(--soft);margin-left:0.2rem}\n"
 	".error{color:var(--warn)}\n"
+	"ul.scanners{margin:0.3rem 0 0.6rem;padding-left:1.2rem}\n#traffic .verdict{margin-bottom:0.6rem}\n"
 	"footer{color:var(--soft);font-size:0.88rem;border-top:1px solid var(--line);margin-top:1.5rem;padding:0.6rem 0 2rem}\n"
 	"@media (prefers-color-scheme:dark){:root{--ink:#e4e7ea;--soft:#9aa5b0;--line:#333b43;--bg:#15191d;"
 	"--card:#1c2126;--accent:#5cc8c0;--warn:#ffc46b;--warnbg:#3a2c14;--ok:#8fd69c;--okbg:#17321d}"

@@ -12,6 +12,7 @@
 
 #include "portlore/evidence.h"
 #include "portlore/explain.h"
+#include "portlore/traffic.h"
 #include "util/util.h"
 #include "web/web.h"
 
@@ -62,6 +63,9 @@ typedef enum pl_msg {
 	M_SEARCH_TITLE, M_SEARCH_RESULTS, M_SEARCH_NONE, M_SEARCH_PROMPT,
 	M_ERR_400, M_ERR_404, M_ERR_404_TEXT, M_ERR_405, M_ERR_405_TEXT, M_ERR_413, M_ERR_413_TEXT, M_ERR_500,
 	M_ERR_500_TEXT, M_ERR_BAD_PORT, M_ERR_QUERY_LONG, M_ERR_QUERY_BAD, M_ERR_BAD_VOTE, M_BACK_HOME,
+	M_SEC_TRAFFIC, M_TRAFFIC_WAIT, M_TRAFFIC_FAILED, M_TRAFFIC_HIDDEN, M_TRAFFIC_NONE, M_TRAFFIC_OTHER,
+	M_TRAFFIC_COUNTS, M_TRAFFIC_SCANNERS, M_TRAFFIC_SCANNER, M_TRAFFIC_AS_OF, M_TRAFFIC_STOPPED, M_TRAFFIC_DROPPED, M_COL_PROTOCOL,
+	M_COL_FLOWS, M_COL_NAMED_BY, M_COL_PRODUCT,
 	M_COUNT
 } pl_msg;
 
@@ -170,6 +174,14 @@ int pl_web_snapshot_write_frame(int fd, const pl_buf *b);
 pl_web_snapshot *pl_web_snapshot_get(pl_web *w);
 /* Makes s the newest (takes the caller's reference). */
 void pl_web_snapshot_set(pl_web *w, pl_web_snapshot *s);
+/* Forks a child that runs child(fd, arg) with its end of a new socketpair (and exits after); the parent's
+ * end is returned, -1 on failure (errno). The reader and the capture process start this way. */
+int pl_web_spawn(void (*child)(int fd, const void *arg), const void *arg, int *pid);
+/* A child's first steps: dies with its parent (PR_SET_PDEATHSIG), named, its end of the socketpair moved
+ * to descriptor 3 and every other closed but stdio, SIGPIPE ignored. Returns the parent's pid. */
+pid_t pl_web_child_setup(int *fd, const char *name);
+/* This process's CPU time (ms): the reader and the capture process pace themselves on it. */
+uint64_t pl_web_cpu_ms(void);
 /* The reader process's life: never returns. */
 void pl_web_reader_main(int fd, const char *proc_root, unsigned interval_ms) __attribute__((noreturn));
 int pl_web_sandbox_reader(char *what, size_t size);
@@ -180,6 +192,68 @@ const pl_socket_set *pl_web_snapshot_set_for(const pl_web_snapshot *s, uint16_t 
 void pl_web_report_opts(const pl_web *w, const pl_web_snapshot *s, uint16_t port, pl_report_opts *ro);
 /* "06:01:02" (UTC), the time a snapshot was taken. */
 void pl_web_snapshot_time(const pl_web_snapshot *s, char *out, size_t size);
+
+/* ---- what crosses the ports: `serve --capture` (web/capture.c, web/tframe.c, web/traffic.c) ----
+ * A third process captures (the HTTP process never opens a capture, the reader never parses a packet) and
+ * sends a summary every second down its own socketpair, in frames of its own ("PLT1"). */
+#define PL_WEB_TRAFFIC_MAX (16u << 20)    /* a traffic frame, by construction well under this */
+#define PL_WEB_TRAFFIC_PORTS 1024          /* ports detailed in a frame (most packets first); the rest: "other" */
+#define PL_WEB_TRAFFIC_SCANNERS 256        /* scanners in a frame (most attempts first) */
+
+typedef struct pl_web_traffic {
+	_Atomic unsigned refs;
+	uint64_t seq;               /* 1, 2, ... as received */
+	uint64_t taken_ms;          /* when the summary was made (CLOCK_REALTIME, ms) */
+	double started;             /* when the capture opened (seconds since the epoch) */
+	char iface[32], filter[512], dpi[64];
+	char error[256];            /* the capture could not run: why ("" when it runs) */
+	uint64_t frames, bytes, decoded, flows, open_flows, evicted_idle, evicted_full, dropped;
+	uint64_t kernel_dropped;    /* packets the kernel dropped: the counts are lower bounds when not 0 */
+	uint32_t ports_seen;        /* ports with traffic, detailed or not */
+	uint8_t seen[PL_TRAFFIC_SEEN_BYTES]; /* which: a bit each, TCP 0-65535 then UDP */
+	size_t nports;
+	pl_traffic_port *ports;     /* the detailed ones, by transport then port */
+	pl_traffic_port other;      /* flows, packets and bytes of the ports left out */
+	uint32_t scanners_seen;
+	size_t nscanners;
+	pl_traffic_scanner *scanners; /* most attempts first */
+} pl_web_traffic;
+
+/* Frames (web/tframe.c). encode: the summary r of the capture on iface (r NULL: error says why not). */
+int pl_web_traffic_encode(const pl_traffic_result *r, const char *iface, const char *filter, double started,
+			  size_t open_flows, const char *error, uint64_t taken_ms, pl_buf *b);
+/* Every count, index, string and number checked against the frame: PL_EFORMAT for anything off. */
+int pl_web_traffic_decode(const void *data, size_t len, pl_web_traffic **out);
+void pl_web_traffic_unref(pl_web_traffic *t);
+/* Whether anything crossed the port (detailed or not). */
+bool pl_web_traffic_seen(const pl_web_traffic *t, uint16_t port, pl_proto proto);
+/* The detailed port (NULL: not detailed, or not seen). */
+const pl_traffic_port *pl_web_traffic_port(const pl_web_traffic *t, uint16_t port, pl_proto proto);
+/* One frame of the given magic, at most max bytes: its body in b. 0, or -1. */
+int pl_web_frame_read(int fd, uint32_t magic, uint32_t max, pl_buf *b);
+
+/* The capture process (web/capture.c); pl_web_capture_opts is in web.h. */
+void pl_web_capture_main(int fd, const pl_web_capture_opts *co) __attribute__((noreturn));
+int pl_web_sandbox_capture(char *what, size_t size);
+
+/* The HTTP side (web/traffic.c): the receiving thread, the newest summary, the page section, the API's
+ * "traffic" member and the /metrics series. */
+typedef struct pl_web_tstate pl_web_tstate;
+struct pl_page_req;
+int pl_web_traffic_start(pl_web *w, pl_error *err);
+void pl_web_traffic_stop(pl_web *w);
+pl_web_traffic *pl_web_traffic_get(pl_web *w);
+uint64_t pl_web_traffic_seq(pl_web *w);
+/* The capture process is gone (its last summary stays). */
+bool pl_web_traffic_stopped(pl_web *w);
+/* The "traffic" member of /api/ports/N (also what the page section is drawn from). */
+json_t *pl_web_traffic_json(pl_web *w, uint16_t port);
+int pl_web_traffic_section(pl_web *w, uint16_t port, const struct pl_page_req *rq, pl_buf *out);
+/* Per-port series: at most PL_WEB_TRAFFIC_SERIES_PORTS ports (most packets first) and "other". */
+#define PL_WEB_TRAFFIC_SERIES_PORTS 16
+int pl_web_traffic_metrics(pl_web *w, pl_buf *b);
+/* t NULL: no summary yet; stopped: the capture process is gone (its last summary still counts). */
+int pl_web_traffic_metrics_of(const pl_web_traffic *t, bool stopped, pl_buf *b);
 
 /* ---- the server ---- */
 typedef struct pl_web_cache pl_web_cache;
@@ -215,6 +289,7 @@ struct pl_web {
 	int listen_fd; /* bound by pl_web_open, libmicrohttpd's from pl_web_start on */
 	unsigned conn_limit; /* connections in all (web/guard.c), from the descriptor limit */
 	void *daemon;
+	pl_web_tstate *traffic;  /* serve --capture: the newest traffic summary (web/traffic.c), or NULL */
 };
 
 /* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104: the TCP peer, never a forwarded header. */

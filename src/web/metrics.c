@@ -282,5 +282,7 @@ int pl_web_metrics_render(pl_web *w, bool trusted, pl_buf *b)
 					     route_names[r], (unsigned long long)(count > cum ? count : cum));
 	}
 	/* which ports listen here, and on what, is what the "On this host" section hides from others too */
-	return rc || !trusted ? rc : sockets_part(w, b);
+	rc = rc || !trusted ? rc : sockets_part(w, b);
+	/* what crosses the ports (serve --capture), hidden from others like the sockets */
+	return rc || !trusted ? rc : pl_web_traffic_metrics(w, b);
 }

@@ -636,6 +636,7 @@ int pl_web_page_port(pl_web *w, uint16_t port, const pl_page_req *rq, pl_buf *ou
 	}
 	int rc = pl_buf_add(out, page.data, cuts[0]);
 	rc = rc ? rc : pl_web_live_section(w, port, rq, out);
+	rc = rc ? rc : pl_web_traffic_section(w, port, rq, out);
 	rc = rc ? rc : pl_buf_add(out, page.data + cuts[0], cuts[1] - cuts[0]);
 	rc = rc ? rc : vote_form(w, port, rq, out);
 	rc = rc ? rc : pl_buf_add(out, page.data + cuts[1], page.len - cuts[1]);

@@ -52,7 +52,7 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static uint64_t cpu_ms(void)
+uint64_t pl_web_cpu_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -77,21 +77,27 @@ static int send_one(int fd, const char *proc_root, pl_buf *b)
 	return rc ? 0 : pl_web_snapshot_write_frame(fd, b);
 }
 
-void pl_web_reader_main(int fd, const char *proc_root, unsigned interval_ms)
+pid_t pl_web_child_setup(int *fd, const char *name)
 {
 	/* gone with the server, whatever kills it (kill -9 included) */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	pid_t parent = getppid();
 	if (parent == 1)
 		_exit(0);
-	prctl(PR_SET_NAME, "portlore-reader");
+	prctl(PR_SET_NAME, name);
 	/* nothing of the server's but the socketpair: not its terminal input, not any other descriptor */
-	if (fd != 3 && (dup2(fd, 3) < 0 || close(fd)))
+	if (*fd != 3 && (dup2(*fd, 3) < 0 || close(*fd)))
 		_exit(3);
-	fd = 3;
+	*fd = 3;
 	close_range(4, ~0u, 0);
-	/* normal priority: a reading that waits behind other work makes every page older */
 	signal(SIGPIPE, SIG_IGN);
+	return parent;
+}
+
+void pl_web_reader_main(int fd, const char *proc_root, unsigned interval_ms)
+{
+	/* normal priority: a reading that waits behind other work makes every page older */
+	pid_t parent = pl_web_child_setup(&fd, "portlore-reader");
 	pl_buf b;
 	pl_buf_init(&b, PL_WEB_SNAPSHOT_MAX);
 	/* The first reading loads what later ones need (libmnl, the user database's modules) before the
@@ -114,16 +120,16 @@ void pl_web_reader_main(int fd, const char *proc_root, unsigned interval_ms)
 			nanosleep(&d, NULL);
 		} else
 			next = now; /* a reading took longer than the interval: no burst to catch up */
-		uint64_t cpu0 = cpu_ms();
+		uint64_t cpu0 = pl_web_cpu_ms();
 		if (send_one(fd, proc_root, &b))
 			break;
-		uint64_t cost = cpu_ms() - cpu0;
+		uint64_t cost = pl_web_cpu_ms() - cpu0;
 		step = cost * 4 > interval_ms ? cost * 4 : interval_ms;
 	}
 	_exit(0);
 }
 
-int pl_web_reader_spawn(const char *proc_root, unsigned interval_ms, int *pid)
+int pl_web_spawn(void (*child)(int fd, const void *arg), const void *arg, int *pid)
 {
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp))
@@ -138,9 +144,27 @@ int pl_web_reader_spawn(const char *proc_root, unsigned interval_ms, int *pid)
 	}
 	if (p == 0) {
 		close(sp[0]);
-		pl_web_reader_main(sp[1], proc_root, interval_ms);
+		child(sp[1], arg);
+		_exit(0);
 	}
 	close(sp[1]);
 	*pid = p;
 	return sp[0];
+}
+
+typedef struct reader_args {
+	const char *proc_root;
+	unsigned interval_ms;
+} reader_args;
+
+static void reader_child(int fd, const void *arg)
+{
+	const reader_args *a = arg;
+	pl_web_reader_main(fd, a->proc_root, a->interval_ms);
+}
+
+int pl_web_reader_spawn(const char *proc_root, unsigned interval_ms, int *pid)
+{
+	reader_args a = {proc_root, interval_ms};
+	return pl_web_spawn(reader_child, &a, pid);
 }

@@ -208,7 +208,15 @@ static void api_port(pl_web *w, const pl_web_request *rq, pl_web_reply *r, uint1
 	pl_error err = {0};
 	int rc = pl_report_build(w->reg, &spec, &ro, &rep, &err);
 	if (rc == 0) {
-		rc = dump_json(r, pl_render_report_json(rep, w->opts.meta));
+		json_t *doc = pl_render_report_json(rep, w->opts.meta);
+		/* what crosses the port (serve --capture), for the clients that see the host; without a capture
+		 * the document is exactly `portlore N --json`'s */
+		json_t *port_doc = json_array_get(json_object_get(doc, "ports"), 0);
+		if (json_is_object(port_doc) && w->opts.capture)
+			json_object_set_new(port_doc, "traffic", live ? pl_web_traffic_json(w, port)
+								     : json_pack("{s:b,s:s}", "shown", 0, "reason",
+										 "shown only to clients that may see the host"));
+		rc = dump_json(r, doc);
 		pl_report_free(rep); /* before the snapshot it borrowed from */
 		if (rc == 0)
 			api_keep(w, key, (size_t)klen, r);

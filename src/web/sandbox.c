@@ -94,10 +94,15 @@ static int landlock(const char *writable, char *why, size_t size)
 		return -1;
 	}
 	int rc = -1;
-	/* the database's folder: SQLite reads and writes the database and its -wal there */
+	/* the database's folder: SQLite reads and writes the database and its -wal there (none: no file at all) */
 	struct landlock_path_beneath_attr pb = {.allowed_access = rights & ~(__u64)LANDLOCK_ACCESS_FS_EXECUTE};
-	pb.parent_fd = open(writable, O_PATH | O_CLOEXEC | O_DIRECTORY);
-	if (pb.parent_fd < 0)
+	pb.parent_fd = writable ? open(writable, O_PATH | O_CLOEXEC | O_DIRECTORY) : -1;
+	if (!writable) {
+		if (syscall(SYS_landlock_restrict_self, rs, 0))
+			snprintf(why, size, "Landlock refused to apply (%s)", strerror(errno));
+		else
+			rc = 0;
+	} else if (pb.parent_fd < 0)
 		snprintf(why, size, "cannot open %s for Landlock (%s)", writable, strerror(errno));
 	else if (syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0))
 		snprintf(why, size, "Landlock refused a rule (%s)", strerror(errno));
@@ -147,8 +152,18 @@ static const char *const reader_allowed[] = {
 	"bpf", NULL,
 };
 
-static int seccomp(bool reader, char *why, size_t size)
+/* The capture process (web/capture.c): its packet socket is open and nDPI loaded; it reads packets (the
+ * ring libpcap mapped, poll, recv), thinks, and writes summaries down its pipe. */
+static const char *const capture_allowed[] = {
+	"read", "recvfrom", "recvmsg", "poll", "ppoll", "getsockopt", "write", "writev", "close", "fstat",
+	"newfstatat", "clock_gettime", "clock_nanosleep", "nanosleep", "gettimeofday", "getpid", "getppid",
+	"gettid", "brk", "mmap", "munmap", "mremap", "mprotect", "madvise", "futex", "rt_sigreturn",
+	"rt_sigprocmask", "exit", "exit_group", "restart_syscall", "getrandom", "sched_yield", NULL,
+};
+
+static int seccomp(int mode, char *why, size_t size)
 {
+	bool reader = mode != 0; /* 1 the reader, 2 the capture process: allow-lists; 0 the HTTP process */
 	pl_error err = {0};
 	if (pl_dl_load(&seccomp_handle, seccomp_sonames, seccomp_syms, "libseccomp", &err)) {
 		snprintf(why, size, "%.200s", err.msg);
@@ -163,7 +178,10 @@ static int seccomp(bool reader, char *why, size_t size)
 	/* socket(family, ...) for one family: libseccomp's SCMP_A0 leaves datum_b unset, which clang refuses */
 	const struct scmp_arg_cmp netlink = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = AF_NETLINK, .datum_b = 0};
 	const struct scmp_arg_cmp packet = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = AF_PACKET, .datum_b = 0};
-	if (reader) {
+	if (mode == 2) {
+		for (size_t i = 0; capture_allowed[i] && rc == 0; i++)
+			rc = rule(ctx, SCMP_ACT_ALLOW, capture_allowed[i]);
+	} else if (reader) {
 		for (size_t i = 0; reader_allowed[i] && rc == 0; i++)
 			rc = rule(ctx, SCMP_ACT_ALLOW, reader_allowed[i]);
 		rc = rc ? rc : sym_seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, netlink);
@@ -202,7 +220,7 @@ int pl_web_sandbox(const char *writable, char *what, size_t size)
 	 * needs */
 	char why3[128];
 	int cp = drop_capabilities(0, why3, sizeof why3);
-	int sc = seccomp(false, why2, sizeof why2), ll = landlock(writable, why, sizeof why);
+	int sc = seccomp(0, why2, sizeof why2), ll = landlock(writable, why, sizeof why);
 	if (ll || sc || cp) {
 		snprintf(what, size, "no new privileges; %s; %s; %s", cp ? why3 : "no capabilities", ll ? why : "Landlock on",
 			 sc ? why2 : "seccomp on");
@@ -237,10 +255,35 @@ int pl_web_sandbox_reader(char *what, size_t size)
 		snprintf(what, size, "no new privileges; %s", why2);
 		return -1;
 	}
-	if (seccomp(true, why, sizeof why)) {
+	if (seccomp(1, why, sizeof why)) {
 		snprintf(what, size, "no new privileges; %s", why);
 		return -1;
 	}
 	snprintf(what, size, "no new privileges; system calls limited to reading files, netlink and its pipe");
+	return 0;
+}
+
+int pl_web_sandbox_capture(char *what, size_t size)
+{
+	char why[256], why2[128], why3[256];
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		snprintf(what, size, "PR_SET_NO_NEW_PRIVS failed (%s)", strerror(errno));
+		return -1;
+	}
+	/* the capture is open: CAP_NET_RAW is needed to open one, not to read it */
+	int cp = drop_capabilities(0, why2, sizeof why2);
+	/* libseccomp is read from disk before Landlock forbids every file, and Landlock goes on before the
+	 * allow-list, which has no Landlock calls */
+	pl_error err = {0};
+	pl_dl_load(&seccomp_handle, seccomp_sonames, seccomp_syms, "libseccomp", &err);
+	int ll = landlock(NULL, why3, sizeof why3);
+	int sc = seccomp(2, why, sizeof why);
+	if (cp || sc || ll) {
+		snprintf(what, size, "no new privileges; %s; %s; %s", cp ? why2 : "no capabilities", ll ? why3 : "Landlock on",
+			 sc ? why : "seccomp on");
+		return -1;
+	}
+	snprintf(what, size, "no new privileges, no capabilities, no file (Landlock), system calls limited to reading "
+			     "its capture and writing its pipe");
 	return 0;
 }

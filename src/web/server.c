@@ -351,6 +351,8 @@ static bool shared_key(pl_web *w, const pl_web_request *rq, char *key, size_t si
 	pthread_mutex_lock(&w->snap_lock);
 	seq = w->snap_seq;
 	pthread_mutex_unlock(&w->snap_lock);
+	/* a traffic summary changes pages and API documents as a host snapshot does */
+	seq = seq << 24 ^ pl_web_traffic_seq(w);
 	const char *p = rq->path;
 	int n = -1;
 	if (!strncmp(p, "/ports/", 7) && !rq->voted && pl_is_digits(p + 7, strlen(p + 7)) && strlen(p + 7) <= 5) {
@@ -649,6 +651,7 @@ int pl_web_start(pl_web *w, pl_error *err)
 		threads = n < 1 ? 1 : n > 16 ? 16 : (unsigned)n;
 	}
 	int rc = pl_web_receiver_start(w, err);
+	rc = rc ? rc : pl_web_traffic_start(w, err);
 	rc = rc ? rc : pl_web_writer_start(w->fb, err);
 	rc = rc ? rc : pl_web_guard_start(w, err);
 	if (rc)
@@ -699,6 +702,7 @@ void pl_web_stop(pl_web *w)
 		close(w->listen_fd); /* unless libmicrohttpd closed it when it failed to start */
 	pl_web_guard_free(w);
 	pl_web_receiver_stop(w);
+	pl_web_traffic_stop(w);
 	pl_services_file_free(w->services);
 	pl_web_feedback_close(w->fb);
 	for (int i = 0; i < 2; i++)

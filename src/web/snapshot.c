@@ -315,6 +315,11 @@ bad:
 /* Reads one frame (blocking): its body in b. 0, or -1 at the end of the stream or on a bad frame. */
 int pl_web_snapshot_read_frame(int fd, pl_buf *b)
 {
+	return pl_web_frame_read(fd, MAGIC, PL_WEB_SNAPSHOT_MAX, b);
+}
+
+int pl_web_frame_read(int fd, uint32_t magic, uint32_t max, pl_buf *b)
+{
 	uint32_t head[2];
 	size_t got = 0;
 	b->len = 0;
@@ -326,7 +331,7 @@ int pl_web_snapshot_read_frame(int fd, pl_buf *b)
 			return -1;
 		got += (size_t)n;
 	}
-	if (head[0] != MAGIC || head[1] > PL_WEB_SNAPSHOT_MAX)
+	if (head[0] != magic || head[1] > max)
 		return -1;
 	char chunk[65536];
 	for (size_t left = head[1]; left;) {

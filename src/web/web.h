@@ -10,6 +10,7 @@
 #include "portlore/error.h"
 #include "portlore/registry.h"
 #include "portlore/render.h"
+#include "portlore/traffic.h"
 
 typedef struct pl_web pl_web;
 
@@ -28,7 +29,25 @@ typedef struct pl_web_opts {
 	 * complaint); NULL discards. Called from the server's threads. */
 	void (*log)(void *ctx, const char *msg);
 	void *log_ctx;
+	/* serve --capture: traffic_fd is the capture process's end of its socketpair (web/capture.c); pages,
+	 * /api/ports/N and /metrics then say what crosses each port. Without capture, they say nothing is. */
+	bool capture;
+	int traffic_fd;
 } pl_web_opts;
+
+/* The capture process of `serve --capture` (web/capture.c): one interface ("any": all of them). */
+typedef struct pl_web_capture_opts {
+	const char *iface;
+	const pl_traffic_range *ranges; /* only these ports (nranges 0: every port) */
+	size_t nranges;
+	size_t max_flows;              /* flows held at once (0: 16384) */
+	unsigned interval_ms;          /* a summary this often (0: 1000) */
+	unsigned window_s;             /* start afresh this often (0: never: everything since the start) */
+} pl_web_capture_opts;
+/* Forks the capture process, which opens the capture, gives up every right but reading it and sends a
+ * summary down the returned descriptor (for pl_web_opts.traffic_fd) every interval. Like the reader, call
+ * it before anything is opened. -1 on failure (errno). */
+int pl_web_capture_spawn(const pl_web_capture_opts *co, int *pid);
 
 /* Opens the database, loads libmicrohttpd and libsqlite3 and binds the listening socket; starts no
  * thread, so that a sandbox applied next (pl_web_sandbox: it binds the calling thread and the threads it
