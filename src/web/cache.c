@@ -101,15 +101,3 @@ void pl_web_cache_put(pl_web_cache *c, uint64_t key, const char *data, size_t le
 	pthread_mutex_unlock(&s->lock);
 	free(old);
 }
-
-int pl_web_cache_get_keyed(pl_web_cache *c, const void *key, size_t klen, pl_buf *out)
-{
-	slot *s = slot_of(c, pl_web_hash(key, klen));
-	int hit = 0;
-	pthread_mutex_lock(&s->lock);
-	if (s->key == pl_web_hash(key, klen) + 1 && s->expires_ms > pl_web_now_ms() && s->len >= klen &&
-	    memcmp(s->data, key, klen) == 0)
-		hit = pl_buf_add(out, s->data + klen, s->len - klen) == 0;
-	pthread_mutex_unlock(&s->lock);
-	return hit;
-}

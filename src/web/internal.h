@@ -266,7 +266,6 @@ struct pl_web {
 	pl_web_metrics metrics;
 	pl_web_cache *pages;   /* rendered registry part of a port page, by port and language */
 	pl_web_cache *live;    /* the "On this host" section, by snapshot, port and language */
-	pl_web_cache *api;     /* JSON answers of /api/ports/N (by snapshot) and /api/search (by query), exact keys */
 	pthread_mutex_t snap_lock;
 	pthread_cond_t snap_cond;
 	pl_web_snapshot *snap; /* the newest host snapshot */
@@ -298,9 +297,6 @@ bool pl_web_is_loopback(const struct sockaddr *sa);
 /* ---- cache ---- */
 /* A fixed number of slots, each one rendered value keyed by an integer, valid for ttl_ms. */
 pl_web_cache *pl_web_cache_new(size_t slots, unsigned ttl_ms);
-/* A fresh entry stored (with pl_web_cache_put, under pl_web_hash(key, klen)) as key's bytes followed by the
- * answer, and only if those bytes equal key: the answer is appended to out. 1 hit, 0 not. */
-int pl_web_cache_get_keyed(pl_web_cache *c, const void *key, size_t klen, pl_buf *out);
 void pl_web_cache_free(pl_web_cache *c);
 /* Appends the value for key to out and returns 1 when it is fresh, 2 when it has expired; 0 (nothing
  * appended) when there is none. cuts (may be NULL) receives the value's cut points shifted by out's old

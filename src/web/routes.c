@@ -163,29 +163,6 @@ static int dump_json(pl_web_reply *r, json_t *doc)
 	return rc;
 }
 
-/* The JSON answers are shared between requests: /api/ports/N for as long as its snapshot is the newest
- * (the key names it), /api/search for a second (the registry never changes while the server runs, the
- * second bounds what a slot holds on to). The slot keeps the key's own bytes beside the answer, and a hit
- * must match them exactly: the 64-bit hash only picks the slot, so no crafted query can be handed another
- * query's answer. */
-static bool api_cached(pl_web *w, const char *key, size_t klen, pl_web_reply *r)
-{
-	bool hit = pl_web_cache_get_keyed(w->api, key, klen, &r->body) == 1;
-	if (hit) {
-		r->status = 200;
-		r->type = "application/json";
-	}
-	return hit;
-}
-
-static void api_keep(pl_web *w, const char *key, size_t klen, const pl_web_reply *r)
-{
-	pl_buf both = {.max = 4u << 20};
-	if (pl_buf_add(&both, key, klen) == 0 && pl_buf_add(&both, r->body.data, r->body.len) == 0)
-		pl_web_cache_put(w->api, pl_web_hash(key, klen), both.data, both.len, NULL);
-	pl_buf_free(&both);
-}
-
 static void api_port(pl_web *w, const pl_web_request *rq, pl_web_reply *r, uint16_t port)
 {
 	pl_spec spec = {.kind = PL_SPEC_PORTS, .lo = port, .hi = port, .proto = PL_PROTO_NONE};
@@ -197,13 +174,6 @@ static void api_port(pl_web *w, const pl_web_request *rq, pl_web_reply *r, uint1
 	pl_report_opts ro = {0};
 	pl_web_report_opts(w, snap, port, &ro);
 	ro.no_local = ro.no_local || !live;
-	char key[64];
-	int klen = snprintf(key, sizeof key, "P%u/%d/%llu:", (unsigned)port, ro.no_local ? 0 : 1,
-			    (unsigned long long)(snap ? snap->seq : 0));
-	if (api_cached(w, key, (size_t)klen, r)) {
-		pl_web_snapshot_unref(snap);
-		return;
-	}
 	pl_report *rep;
 	pl_error err = {0};
 	int rc = pl_report_build(w->reg, &spec, &ro, &rep, &err);
@@ -218,8 +188,6 @@ static void api_port(pl_web *w, const pl_web_request *rq, pl_web_reply *r, uint1
 										 "shown only to clients that may see the host"));
 		rc = dump_json(r, doc);
 		pl_report_free(rep); /* before the snapshot it borrowed from */
-		if (rc == 0)
-			api_keep(w, key, (size_t)klen, r);
 	}
 	pl_web_snapshot_unref(snap);
 	if (rc)
@@ -230,33 +198,15 @@ static void api_search(pl_web *w, const pl_web_request *rq, pl_web_reply *r)
 {
 	if (check_query(w, rq, r, false))
 		return;
-	/* "S<length>:" then the query's bytes: the length makes a key never the start of another one */
-	size_t qlen = strlen(rq->q);
-	char *key = malloc(qlen + 32);
-	if (!key) {
-		internal_error(w, rq, r, PL_ENOMEM);
-		return;
-	}
-	size_t klen = (size_t)snprintf(key, 32, "S%zu:", qlen);
-	memcpy(key + klen, rq->q, qlen);
-	klen += qlen;
-	if (api_cached(w, key, klen, r)) {
-		free(key);
-		return;
-	}
 	pl_hit hits[API_SEARCH_LIMIT];
 	pl_error err = {0};
 	size_t total = 0;
 	int n = pl_registry_search_ex(w->reg, rq->q, hits, API_SEARCH_LIMIT, &total, &err);
 	if (n == PL_EINVAL || n == PL_ELIMIT) {
-		free(key);
 		json_error(r, 400, err.msg);
 		return;
 	}
 	int rc = n < 0 ? n : dump_json(r, pl_render_search_json_ex(w->reg, rq->q, hits, (size_t)n, total, w->opts.meta));
-	if (rc == 0)
-		api_keep(w, key, klen, r);
-	free(key);
 	if (rc)
 		internal_error(w, rq, r, rc);
 }

@@ -610,8 +610,7 @@ int pl_web_open(const pl_web_opts *opts, pl_web **out, pl_error *err)
 		slash == w->state_dir ? (void)(slash[1] = 0) : (void)(*slash = 0);
 	w->pages = pl_web_cache_new(1024, 60 * 1000);
 	w->live = pl_web_cache_new(256, 1000);
-	w->api = pl_web_cache_new(1024, 1000);
-	if (!w->pages || !w->live || !w->api) {
+	if (!w->pages || !w->live) {
 		rc = pl_error_set(err, PL_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -716,7 +715,6 @@ void pl_web_stop(pl_web *w)
 	free(w->shared);
 	pl_web_cache_free(w->pages);
 	pl_web_cache_free(w->live);
-	pl_web_cache_free(w->api);
 	pthread_mutex_destroy(&w->snap_lock);
 	pthread_cond_destroy(&w->snap_cond);
 	pthread_mutex_destroy(&w->metrics_lock);

@@ -144,7 +144,6 @@ static int setup(void **state)
 	f->w.opts = (pl_web_opts){.proc_root = "/proc", .meta = &f->meta, .reg = f->w.reg};
 	f->w.pages = pl_web_cache_new(16, 60000);
 	f->w.live = pl_web_cache_new(16, 1000);
-	f->w.api = pl_web_cache_new(16, 1000);
 	f->w.snap_fd = -1;
 	pthread_mutex_init(&f->w.snap_lock, NULL);
 	pthread_cond_init(&f->w.snap_cond, NULL);
@@ -168,7 +167,6 @@ static int teardown(void **state)
 	pl_web_feedback_close(f->w.fb);
 	pl_web_cache_free(f->w.pages);
 	pl_web_cache_free(f->w.live);
-	pl_web_cache_free(f->w.api);
 	pl_web_receiver_stop(&f->w);
 	pthread_mutex_destroy(&f->w.snap_lock);
 	pthread_cond_destroy(&f->w.snap_cond);
@@ -492,9 +490,9 @@ static void test_metrics_sockets_for_trusted_scrapers_from_the_snapshot(void **s
 	close(fd);
 }
 
-/* The API's answers are shared between requests, never mixed: a query that begins like another gets its own
- * answer, and /api/ports/N follows the newest snapshot as soon as it arrives. */
-static void test_api_answers_are_shared_but_never_mixed(void **state)
+/* The API's answers never mix: a query that begins like another gets its own answer, the same query the
+ * same one, and /api/ports/N follows the newest snapshot as soon as it arrives. */
+static void test_api_answers_follow_the_snapshot_and_never_mix(void **state)
 {
 	fixture *f = *state;
 	pl_web_reply a, b, c;
@@ -699,7 +697,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_votes_from_other_sites_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_errors_are_json_even_for_invalid_utf8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_lines_cannot_be_forged, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_api_answers_are_shared_but_never_mixed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_api_answers_follow_the_snapshot_and_never_mix, setup, teardown),
 		cmocka_unit_test(test_metrics_print_each_label_set_once),
 		cmocka_unit_test_setup_teardown(test_metrics_sockets_for_trusted_scrapers_from_the_snapshot, setup,
 						teardown),
