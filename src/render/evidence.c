@@ -70,12 +70,12 @@ json_t *pl_render_evidence_json_or_empty(const pl_report *rep, const pl_port_rep
 						    proto_or_null(ev.dissectors[i].proto), NULL));
 	for (size_t i = 0; i < ev.nfreq; i++) {
 		const pl_open_freq *f = &ev.freq[i];
-		json_array_append_new(freq, json_pack("{s:s, s:f, s:i, s:i, s:o, s:b}", "transport", pl_proto_name(f->proto),
-						      "frequency", f->frequency, "rank", (json_int_t)f->rank, "ranked",
-						      (json_int_t)f->ranked, "among",
-						      f->rank <= PL_EVIDENCE_RANK_USED ? json_integer(pl_evidence_rank_bucket(f->rank))
-										       : json_null(),
-						      "counts", f->rank <= PL_EVIDENCE_RANK_USED));
+		json_array_append_new(freq, pl_jobj("transport", pl_jlit(pl_proto_name(f->proto)), "frequency",
+						    json_real(f->frequency), "rank", json_integer((json_int_t)f->rank), "ranked",
+						    json_integer((json_int_t)f->ranked), "among",
+						    f->rank <= PL_EVIDENCE_RANK_USED ? json_integer(pl_evidence_rank_bucket(f->rank))
+										     : json_null(),
+						    "counts", json_boolean(f->rank <= PL_EVIDENCE_RANK_USED), NULL));
 	}
 	/* What was silent matters where a registration is judged; elsewhere it would be 65,536 times the same. */
 	bool assigned = false;
@@ -96,8 +96,9 @@ json_t *pl_render_evidence_sources_json(void)
 	size_t n = pl_evidence_sources(src, 8);
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o}", "key", src[i].key, "source", src[i].source,
-						   "version", src[i].version, "licence", pl_json_text_or_null(src[i].licence)));
+		json_array_append_new(a, pl_jobj("key", pl_jlit(src[i].key), "source", pl_json_text(src[i].source),
+						 "version", pl_json_text(src[i].version), "licence",
+						 pl_json_text_or_null(src[i].licence), NULL));
 	return a;
 }
 

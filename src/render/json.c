@@ -71,13 +71,15 @@ json_t *pl_render_record_json(const pl_registry *reg, const pl_record *rec)
 
 static json_t *registry_json(const pl_registry *reg, const pl_render_meta *meta)
 {
-	return json_pack("{s:o, s:o, s:s, s:o, s:I, s:I, s:b, s:I, s:I}", "date", pl_json_text_or_null(pl_registry_date(reg)),
-			 "source", pl_json_text_or_null(pl_registry_source(reg)), "origin",
-			 meta && meta->registry_origin ? meta->registry_origin : "embedded", "path",
-			 pl_json_text_or_null(meta ? meta->registry_path : NULL), "records", (json_int_t)pl_registry_count(reg),
-			 "people", (json_int_t)pl_registry_people_count(reg), "has_references",
-			 pl_registry_has_references(reg), "footnotes", (json_int_t)pl_registry_footnote_count(reg),
-			 "merged_records", (json_int_t)pl_registry_merged_count(reg));
+	return pl_jobj("date", pl_json_text_or_null(pl_registry_date(reg)), "source",
+		       pl_json_text_or_null(pl_registry_source(reg)), "origin",
+		       json_string(meta && meta->registry_origin ? meta->registry_origin : "embedded"), "path",
+		       pl_json_text_or_null(meta ? meta->registry_path : NULL), "records",
+		       json_integer((json_int_t)pl_registry_count(reg)), "people",
+		       json_integer((json_int_t)pl_registry_people_count(reg)), "has_references",
+		       json_boolean(pl_registry_has_references(reg)), "footnotes",
+		       json_integer((json_int_t)pl_registry_footnote_count(reg)), "merged_records",
+		       json_integer((json_int_t)pl_registry_merged_count(reg)), NULL);
 }
 
 json_t *pl_render_registry_json(const pl_registry *reg, const pl_render_meta *meta)
@@ -93,12 +95,16 @@ static json_t *int_or_null(int v)
 static json_t *host_json(const pl_host_ports *h)
 {
 	json_t *res = json_array();
-	for (int i = 0; i < h->nreserved; i++)
-		json_array_append_new(res, json_pack("[i, i]", h->reserved[i][0], h->reserved[i][1]));
-	return json_pack("{s:o, s:o, s:o, s:o, s:b}", "unprivileged_port_start", int_or_null(h->unpriv_start),
-			 "ephemeral_first", int_or_null(h->eph_lo), "ephemeral_last", int_or_null(h->eph_hi),
-			 "reserved_ports", h->nreserved >= 0 ? res : (json_decref(res), json_null()),
-			 "caller_can_bind_privileged", h->root);
+	for (int i = 0; i < h->nreserved; i++) {
+		json_t *pair = json_array();
+		json_array_append_new(pair, json_integer(h->reserved[i][0]));
+		json_array_append_new(pair, json_integer(h->reserved[i][1]));
+		json_array_append_new(res, pair);
+	}
+	return pl_jobj("unprivileged_port_start", int_or_null(h->unpriv_start), "ephemeral_first",
+		       int_or_null(h->eph_lo), "ephemeral_last", int_or_null(h->eph_hi), "reserved_ports",
+		       h->nreserved >= 0 ? res : (json_decref(res), json_null()), "caller_can_bind_privileged",
+		       json_boolean(h->root), NULL);
 }
 
 /* The ghost verdict weighs IANA's paperwork (DESIGN.md's rule) against the evidence of use (ev, the port's
@@ -505,10 +511,11 @@ json_t *pl_render_host_json(const pl_host_ports *h)
 
 json_t *pl_render_query_json(const pl_spec *s)
 {
-	return s->kind == PL_SPEC_NAME ? json_pack("{s:s, s:s, s:o}", "kind", "name", "name", s->name, "transport",
-						   pl_json_text_or_null(pl_proto_name(s->proto)))
-				       : json_pack("{s:s, s:i, s:i, s:o}", "kind", "ports", "first", s->lo, "last", s->hi,
-						   "transport", pl_json_text_or_null(pl_proto_name(s->proto)));
+	return s->kind == PL_SPEC_NAME ? pl_jobj("kind", pl_jlit("name"), "name", pl_json_text(s->name), "transport",
+						 pl_json_text_or_null(pl_proto_name(s->proto)), NULL)
+				       : pl_jobj("kind", pl_jlit("ports"), "first", json_integer(s->lo), "last",
+						 json_integer(s->hi), "transport", pl_json_text_or_null(pl_proto_name(s->proto)),
+						 NULL);
 }
 
 json_t *pl_render_report_json(const pl_report *rep, const pl_render_meta *meta)
@@ -517,10 +524,10 @@ json_t *pl_render_report_json(const pl_report *rep, const pl_render_meta *meta)
 	for (size_t i = 0; i < rep->nports; i++)
 		json_array_append_new(ports, port_json(rep, &rep->ports[i], NULL));
 	json_t *query = pl_render_query_json(&rep->spec);
-	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "schema", PL_SCHEMA_VERSION, "kind", "port_report",
-			 "portlore", meta && meta->version ? meta->version : "", "registry", registry_json(rep->reg, meta),
-			 "query", query, "host", host_json(&rep->host), "ports", ports, "evidence_sources",
-			 pl_render_evidence_sources_json());
+	return pl_jobj("schema", json_integer(PL_SCHEMA_VERSION), "kind", pl_jlit("port_report"), "portlore",
+		       json_string(meta && meta->version ? meta->version : ""), "registry", registry_json(rep->reg, meta),
+		       "query", query, "host", host_json(&rep->host), "ports", ports, "evidence_sources",
+		       pl_render_evidence_sources_json(), NULL);
 }
 
 static const char *match_name(pl_match m)

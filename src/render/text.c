@@ -380,15 +380,19 @@ static void memo_add(pl_defang_memo *m, json_t *j)
 static void defang_value(json_t *j, const char *key, pl_defang_memo *memo)
 {
 	size_t i;
-	const char *k;
 	json_t *v;
 	if (json_is_object(j)) {
-		json_object_foreach(j, k, v) defang_value(v, k, memo);
+		for (void *it = json_object_iter(j); it; it = json_object_iter_next(j, it))
+			defang_value(json_object_iter_value(it), json_object_iter_key(it), memo);
 	} else if (json_is_array(j)) {
 		json_array_foreach(j, i, v) defang_value(v, NULL, memo);
 	} else if (json_is_string(j)) {
 		const char *str = json_string_value(j);
 		size_t n = json_string_length(j);
+		/* nearly every string needs nothing even under the strictest rule (newlines escaped too),
+		 * whatever its key: that is checked first, the key only for the others */
+		if (!pl_term_needs_escape(str, n, 0))
+			return;
 		unsigned flags = multiline_key(key) ? PL_ESC_KEEP_NEWLINE : 0;
 		if (!pl_term_needs_escape(str, n, flags) || memo_has(memo, j))
 			return;
