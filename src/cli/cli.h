@@ -85,9 +85,9 @@ int cli_flush(const cli_ctx *ctx);
 int cli_term_width(void);
 /* Colour on stdout? --color, else a terminal and NO_COLOR unset. */
 bool cli_want_colour(const cli_ctx *ctx);
-/* Prints doc as JSON or text per ctx; returns 0 or EXIT_RUNTIME. Consumes doc. */
 /* Makes jansson allocate from per-size free lists (every command but serve). */
 void cli_json_arena(void);
+/* Prints doc as JSON or text per ctx; returns 0 or EXIT_RUNTIME. Consumes doc. */
 int cli_emit(const cli_ctx *ctx, json_t *doc);
 
 #endif

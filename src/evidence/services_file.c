@@ -129,8 +129,8 @@ static int parse_owned(char *text, size_t len, uint16_t lo, uint16_t hi, pl_serv
 	if (lo == hi) {
 		/* One port: only a line with "PORT/" after a blank can hold it. Every '/' is found at memory
 		 * speed (one a line, about), the digits before it read back; such a line is parsed as any other,
-		 * comments and all. */
-		/* parse_line writes in the lines it parses (their newline too): nothing before floor is read again */
+		 * comments and all. parse_line writes in the lines it parses (their newline too): nothing before
+		 * floor is read again. */
 		char *floor = text;
 		for (char *at = text, *stop = text + len; at < stop && f->cap != SIZE_MAX;) {
 			char *slash = memchr(at, '/', (size_t)(stop - at));

@@ -240,7 +240,6 @@ void pl_text_table_head(const pl_text_out *o)
 		"DESCRIPTION", pl_on(o, PL_RESET));
 }
 
-/* One line a port, for ranges: PORT RANGE TRANSPORTS SERVICE DESCRIPTION. */
 /* Only what pl_text_port_line prints, made terminal-safe: a range's table draws one line a port, and
  * escaping the whole port object (evidence, people, explanations) cost a sixth of `portlore 0-65535`.
  * Keep in step with pl_text_port_line below: a member it prints must be listed here. */
@@ -269,6 +268,7 @@ void pl_text_defang_line(json_t *p, pl_defang_memo *memo)
 	defang_member(json_array_get(json_object_get(s0, "owners"), 0), "name", memo);
 }
 
+/* One line a port, for ranges: PORT RANGE TRANSPORTS SERVICE DESCRIPTION. */
 void pl_text_port_line(const pl_text_out *o, const json_t *p)
 {
 	const json_t *recs = json_object_get(p, "records"), *r, *best = NULL;
@@ -428,11 +428,10 @@ static int render_text(FILE *f, const json_t *doc, const pl_text_opts *opts, con
 
 int pl_render_text_table(FILE *f, const json_t *doc, const pl_text_opts *opts, const pl_table_opts *t)
 {
-	json_t *safe = json_deep_copy(doc);
+	json_t *safe = json_deep_copy(doc); /* the caller's document stays as it is */
 	if (!safe)
 		return -1;
-	pl_text_defang(safe);
-	int rc = render_text(f, safe, opts, t);
+	int rc = pl_render_text_owned(f, safe, opts, t);
 	json_decref(safe);
 	return rc;
 }

@@ -124,7 +124,6 @@ static void refused(char *why, size_t whysize, const char *what, int e)
 	snprintf(why, whysize, "BPF %s refused: %s%s", what, strerror(e), hint);
 }
 
-/* The program's instructions, patched: map references and CO-RE offsets. */
 /* The kernel's BTF, opened and indexed ahead: a query that will look for owners starts it on a thread of
  * its own (pl_bpf_prefetch) while it lists namespaces and reads sockets, and the loader takes it when it
  * gets there (~2 ms of the 20 that `portlore 2908` costs under load). Without that thread (none started,
@@ -198,6 +197,7 @@ static int kbtf_take(pl_btf *k, uint32_t *attach_id, char *why, size_t whysize)
 	return 0;
 }
 
+/* The program's instructions, patched: map references and CO-RE offsets. */
 static struct bpf_insn *prepare(const obj *o, const char *prog, int wanted_fd, int state_fd, size_t *ninsns,
 	uint32_t *attach_id, char *license, size_t licsize, char *why, size_t whysize)
 {

@@ -231,6 +231,17 @@ bool pl_web_traffic_seen(const pl_web_traffic *t, uint16_t port, pl_proto proto)
 const pl_traffic_port *pl_web_traffic_port(const pl_web_traffic *t, uint16_t port, pl_proto proto);
 /* One frame of the given magic, at most max bytes: its body in b. 0, or -1. */
 int pl_web_frame_read(int fd, uint32_t magic, uint32_t max, pl_buf *b);
+/* Writing a frame into an empty b: _begin puts the header {magic, length}, _end the length of what came
+ * after it (snapshot.c). */
+int pl_web_frame_begin(pl_buf *b, uint32_t magic);
+void pl_web_frame_end(pl_buf *b);
+/* Reading a frame's body: no read goes past its end, and after one short read every read fails (bad). */
+typedef struct pl_web_rd {
+	const uint8_t *p, *end;
+	bool bad;
+} pl_web_rd;
+const void *pl_web_take(pl_web_rd *r, size_t n);
+bool pl_web_get(pl_web_rd *r, void *out, size_t n);
 
 /* The capture process (web/capture.c); pl_web_capture_opts is in web.h. */
 void pl_web_capture_main(int fd, const pl_web_capture_opts *co) __attribute__((noreturn));

@@ -38,8 +38,7 @@ static int put_str(pl_buf *b, const char *s)
 int pl_web_snapshot_encode(const pl_socket_set *set, const pl_host_ports *host, const char *error,
 			   uint64_t taken_ms, pl_buf *b)
 {
-	uint32_t head[2] = {MAGIC, 0};
-	int rc = put(b, head, sizeof head);
+	int rc = pl_web_frame_begin(b, MAGIC);
 	rc = rc ? rc : put(b, &taken_ms, sizeof taken_ms);
 	rc = rc ? rc : put(b, host, sizeof *host);
 	rc = rc ? rc : put_str(b, set ? NULL : (error ? error : "?"));
@@ -78,20 +77,25 @@ int pl_web_snapshot_encode(const pl_socket_set *set, const pl_host_ports *host, 
 		rc = rc ? rc : put_str(b, p->cgroup);
 	}
 out:
-	if (rc == 0) {
-		uint32_t len = (uint32_t)(b->len - sizeof head);
-		memcpy(b->data + sizeof(uint32_t), &len, sizeof len);
-	}
+	if (rc == 0)
+		pl_web_frame_end(b);
 	return rc;
 }
 
-/* ---- the receiving side ---- */
-typedef struct reader {
-	const uint8_t *p, *end;
-	bool bad;
-} reader;
+int pl_web_frame_begin(pl_buf *b, uint32_t magic)
+{
+	uint32_t head[2] = {magic, 0};
+	return pl_buf_add(b, head, sizeof head);
+}
 
-static const void *take(reader *r, size_t n)
+void pl_web_frame_end(pl_buf *b)
+{
+	uint32_t len = (uint32_t)(b->len - 2 * sizeof(uint32_t));
+	memcpy(b->data + sizeof(uint32_t), &len, sizeof len);
+}
+
+/* ---- the receiving side ---- */
+const void *pl_web_take(pl_web_rd *r, size_t n)
 {
 	if (r->bad || (size_t)(r->end - r->p) < n) {
 		r->bad = true;
@@ -102,24 +106,24 @@ static const void *take(reader *r, size_t n)
 	return at;
 }
 
-static bool get(reader *r, void *out, size_t n)
+bool pl_web_get(pl_web_rd *r, void *out, size_t n)
 {
-	const void *p = take(r, n);
+	const void *p = pl_web_take(r, n);
 	if (p)
 		memcpy(out, p, n);
 	return p != NULL;
 }
 
 /* A counted string copied into the arena; *out NULL for an absent one. */
-static bool get_str(reader *r, pl_arena *a, char **out)
+static bool get_str(pl_web_rd *r, pl_arena *a, char **out)
 {
 	uint32_t n;
 	*out = NULL;
-	if (!get(r, &n, sizeof n))
+	if (!pl_web_get(r, &n, sizeof n))
 		return false;
 	if (n == UINT32_MAX)
 		return true;
-	const char *s = take(r, n);
+	const char *s = pl_web_take(r, n);
 	return s && (*out = pl_arena_strndup(a, s, n)) != NULL;
 }
 
@@ -164,14 +168,14 @@ const pl_socket_set *pl_web_snapshot_set_for(const pl_web_snapshot *s, uint16_t 
 
 int pl_web_snapshot_decode(const void *data, size_t len, pl_web_snapshot **out)
 {
-	reader r = {data, (const uint8_t *)data + len, false};
+	pl_web_rd r = {data, (const uint8_t *)data + len, false};
 	pl_web_snapshot *s = calloc(1, sizeof *s);
 	if (!s)
 		return PL_ENOMEM;
 	atomic_init(&s->refs, 1);
 	char *error = NULL;
 	pl_arena *tmp = pl_arena_new();
-	if (!tmp || !get(&r, &s->taken_ms, sizeof s->taken_ms) || !get(&r, &s->host, sizeof s->host) ||
+	if (!tmp || !pl_web_get(&r, &s->taken_ms, sizeof s->taken_ms) || !pl_web_get(&r, &s->host, sizeof s->host) ||
 	    !get_str(&r, tmp, &error))
 		goto bad;
 	if (s->host.nreserved > PL_MAX_RESERVED_RANGES)
@@ -187,9 +191,9 @@ int pl_web_snapshot_decode(const void *data, size_t len, pl_web_snapshot **out)
 	pl_socket_set *set = s->set = calloc(1, sizeof *set);
 	uint8_t flags[4];
 	uint32_t counts[3];
-	if (!set || !(set->arena_ = pl_arena_new()) || !get(&r, flags, sizeof flags) ||
-	    !get(&r, &set->self_netns, sizeof set->self_netns) || !get(&r, set->note, sizeof set->note) ||
-	    !get(&r, counts, sizeof counts))
+	if (!set || !(set->arena_ = pl_arena_new()) || !pl_web_get(&r, flags, sizeof flags) ||
+	    !pl_web_get(&r, &set->self_netns, sizeof set->self_netns) || !pl_web_get(&r, set->note, sizeof set->note) ||
+	    !pl_web_get(&r, counts, sizeof counts))
 		goto bad;
 	TERMINATE(set->note);
 	set->used_procfs = flags[0], set->sctp_missing = flags[1], set->owners_partial = flags[2];
@@ -203,11 +207,11 @@ int pl_web_snapshot_decode(const void *data, size_t len, pl_web_snapshot **out)
 	set->socks = malloc((set->n ? set->n : 1) * sizeof *set->socks);
 	set->owner_links = malloc((set->nlinks ? set->nlinks : 1) * sizeof *set->owner_links);
 	set->procs = calloc(set->nprocs ? set->nprocs : 1, sizeof *set->procs);
-	if (!set->socks || !set->owner_links || !set->procs || !get(&r, set->socks, set->n * sizeof *set->socks) ||
-	    !get(&r, set->owner_links, set->nlinks * sizeof *set->owner_links))
+	if (!set->socks || !set->owner_links || !set->procs || !pl_web_get(&r, set->socks, set->n * sizeof *set->socks) ||
+	    !pl_web_get(&r, set->owner_links, set->nlinks * sizeof *set->owner_links))
 		goto bad;
 	uint32_t more[4];
-	if (!get(&r, more, sizeof more))
+	if (!pl_web_get(&r, more, sizeof more))
 		goto bad;
 	left = (size_t)(r.end - r.p);
 	if (more[0] > left / sizeof(pl_netns) || more[1] > left / sizeof(pl_container) ||
@@ -218,30 +222,31 @@ int pl_web_snapshot_decode(const void *data, size_t len, pl_web_snapshot **out)
 	set->containers = calloc(set->ncontainers ? set->ncontainers : 1, sizeof *set->containers);
 	set->published = calloc(set->npublished ? set->npublished : 1, sizeof *set->published);
 	if (!set->netns || !set->containers || !set->published ||
-	    !get(&r, set->netns, set->nnetns * sizeof *set->netns) ||
-	    !get(&r, set->containers, set->ncontainers * sizeof *set->containers) ||
-	    !get(&r, set->published, set->npublished * sizeof *set->published) ||
-	    !get(&r, &set->netns_skipped, sizeof set->netns_skipped) || !get(&r, set->nat_error, sizeof set->nat_error))
+	    !pl_web_get(&r, set->netns, set->nnetns * sizeof *set->netns) ||
+	    !pl_web_get(&r, set->containers, set->ncontainers * sizeof *set->containers) ||
+	    !pl_web_get(&r, set->published, set->npublished * sizeof *set->published) ||
+	    !pl_web_get(&r, &set->netns_skipped, sizeof set->netns_skipped) ||
+	    !pl_web_get(&r, set->nat_error, sizeof set->nat_error))
 		goto bad;
 	TERMINATE(set->nat_error);
 	uint32_t nusers;
-	if (!get(&r, &nusers, sizeof nusers) || nusers > (size_t)(r.end - r.p) / sizeof *set->users_)
+	if (!pl_web_get(&r, &nusers, sizeof nusers) || nusers > (size_t)(r.end - r.p) / sizeof *set->users_)
 		goto bad;
 	set->nusers_ = nusers;
 	set->users_ = calloc(nusers ? nusers : 1, sizeof *set->users_);
-	if (!set->users_ || !get(&r, set->users_, nusers * sizeof *set->users_))
+	if (!set->users_ || !pl_web_get(&r, set->users_, nusers * sizeof *set->users_))
 		goto bad;
 	for (size_t i = 0; i < nusers; i++)
 		TERMINATE(set->users_[i].name);
 	char *method = NULL;
-	if (!get_str(&r, set->arena_, &method) || !get(&r, set->owners_why, sizeof set->owners_why))
+	if (!get_str(&r, set->arena_, &method) || !pl_web_get(&r, set->owners_why, sizeof set->owners_why))
 		goto bad;
 	TERMINATE(set->owners_why);
 	/* a pointer to one of the sockets module's own words, never to frame bytes */
 	set->owners_method = !method ? NULL : !strcmp(method, "bpf-iter") ? "bpf-iter" : !strcmp(method, "proc") ? "proc" : NULL;
 	if (more[3]) {
 		set->owner_fds = malloc((set->nlinks ? set->nlinks : 1) * sizeof *set->owner_fds);
-		if (!set->owner_fds || !get(&r, set->owner_fds, set->nlinks * sizeof *set->owner_fds))
+		if (!set->owner_fds || !pl_web_get(&r, set->owner_fds, set->nlinks * sizeof *set->owner_fds))
 			goto bad;
 	}
 	/* every index one struct holds into another must land inside it */
@@ -284,7 +289,7 @@ int pl_web_snapshot_decode(const void *data, size_t len, pl_web_snapshot **out)
 			goto bad;
 	for (size_t i = 0; i < set->nprocs; i++) {
 		pl_process *p = &set->procs[i];
-		if (!get(&r, p, sizeof *p)) {
+		if (!pl_web_get(&r, p, sizeof *p)) {
 			memset(p, 0, sizeof *p);
 			goto bad;
 		}

@@ -78,7 +78,6 @@ typedef struct frame_stats {
 int pl_web_traffic_encode(const pl_traffic_result *r, const char *iface, const char *filter, double started,
 			  size_t open_flows, const char *error, uint64_t taken_ms, pl_buf *b)
 {
-	uint32_t head[2] = {MAGIC, 0};
 	frame_stats fs;
 	memset(&fs, 0, sizeof fs);
 	fs.started = started;
@@ -128,7 +127,7 @@ int pl_web_traffic_encode(const pl_traffic_result *r, const char *iface, const c
 		}
 		fs.nports = (uint32_t)n;
 	}
-	int rc = pl_buf_add(b, head, sizeof head);
+	int rc = pl_web_frame_begin(b, MAGIC);
 	rc = rc ? rc : pl_buf_add(b, &fs, sizeof fs);
 	rc = rc ? rc : pl_buf_add(b, &other, HEAD_LEN);
 	for (size_t i = 0; i < fs.nports && rc == 0; i++)
@@ -148,27 +147,12 @@ int pl_web_traffic_encode(const pl_traffic_result *r, const char *iface, const c
 		free(seen);
 	}
 	free(keep);
-	if (rc == 0) {
-		uint32_t len = (uint32_t)(b->len - sizeof head);
-		memcpy(b->data + sizeof(uint32_t), &len, sizeof len);
-	}
+	if (rc == 0)
+		pl_web_frame_end(b);
 	return rc;
 }
 
 /* ---- the receiving side ---- */
-
-typedef struct reader {
-	const uint8_t *p, *end;
-} reader;
-
-static bool get(reader *r, void *out, size_t n)
-{
-	if ((size_t)(r->end - r->p) < n)
-		return false;
-	memcpy(out, r->p, n);
-	r->p += n;
-	return true;
-}
 
 static bool time_ok(double t)
 {
@@ -212,14 +196,14 @@ void pl_web_traffic_unref(pl_web_traffic *t)
 
 int pl_web_traffic_decode(const void *data, size_t len, pl_web_traffic **out)
 {
-	reader r = {data, (const uint8_t *)data + len};
+	pl_web_rd r = {data, (const uint8_t *)data + len, false};
 	*out = NULL;
 	pl_web_traffic *t = calloc(1, sizeof *t);
 	if (!t)
 		return PL_ENOMEM;
 	atomic_init(&t->refs, 1);
 	frame_stats fs;
-	if (!get(&r, &fs, sizeof fs) || !get(&r, &t->other, HEAD_LEN) || fs.ok > 1 || !time_ok(fs.started))
+	if (!pl_web_get(&r, &fs, sizeof fs) || !pl_web_get(&r, &t->other, HEAD_LEN) || fs.ok > 1 || !time_ok(fs.started))
 		goto bad;
 	TERMINATE(fs.iface);
 	TERMINATE(fs.filter);
@@ -253,7 +237,7 @@ int pl_web_traffic_decode(const void *data, size_t len, pl_web_traffic **out)
 		goto bad;
 	for (size_t i = 0; i < fs.nports; i++) {
 		pl_traffic_port *p = &t->ports[i];
-		if (!get(&r, p, HEAD_LEN) || !get(&r, (char *)p + TAIL_OFF, TAIL_LEN) || !port_ok(p))
+		if (!pl_web_get(&r, p, HEAD_LEN) || !pl_web_get(&r, (char *)p + TAIL_OFF, TAIL_LEN) || !port_ok(p))
 			goto bad;
 		t->nports = i + 1;
 		/* strictly increasing (transport, port): looked up by bisection */
@@ -263,7 +247,7 @@ int pl_web_traffic_decode(const void *data, size_t len, pl_web_traffic **out)
 		for (size_t k = 0; k < p->nprotocols; k++) {
 			pl_traffic_protocol *pr = &p->protocols[k];
 			uint8_t code;
-			if (!get(&r, pr, sizeof *pr) || !get(&r, &code, 1) || code >= 4)
+			if (!pl_web_get(&r, pr, sizeof *pr) || !pl_web_get(&r, &code, 1) || code >= 4)
 				goto bad;
 			TERMINATE(pr->protocol);
 			TERMINATE(pr->application);
@@ -280,14 +264,14 @@ int pl_web_traffic_decode(const void *data, size_t len, pl_web_traffic **out)
 		goto bad;
 	for (size_t i = 0; i < fs.nscanners; i++) {
 		pl_traffic_scanner *s = &t->scanners[i];
-		if (!get(&r, s, sizeof *s) || !family_ok(s->family) || s->kinds > 0xf || !time_ok(s->first) ||
+		if (!pl_web_get(&r, s, sizeof *s) || !family_ok(s->family) || s->kinds > 0xf || !time_ok(s->first) ||
 		    !time_ok(s->last))
 			goto bad;
 		TERMINATE(s->swept);
 		TERMINATE(s->hosts_sample);
 		t->nscanners = i + 1;
 	}
-	if (fs.ok && !get(&r, t->seen, sizeof t->seen))
+	if (fs.ok && !pl_web_get(&r, t->seen, sizeof t->seen))
 		goto bad;
 	/* every port detailed was seen */
 	for (size_t i = 0; i < t->nports; i++)
