@@ -5,6 +5,11 @@
 # the page's p99 while a flood of votes runs (every vote a durable SQLite commit) against its idle p99.
 # Goals (issue 12): ratio >= 0.5, p99 no worse than nginx's, 0 errors; p99 under the vote flood < 2x idle.
 # As root it runs in a network namespace of its own (unshare -n), away from other servers on the host.
+# CPUs: the servers run on the first half of the CPUs and wrk on the other half (taskset), one wrk thread
+# and one server worker per CPU (nginx: worker_processes = its CPUs, its own rule for "auto"; portlore
+# sizes its pool to its affinity mask). With client and server on the same two CPUs (WEB_BENCH_CPUS=shared,
+# wrk -t2, the layout of earlier runs), four busy threads share two CPUs and the p99 of both servers is
+# the scheduler's: ~7.8 ms, two 4 ms ticks of this kernel (HZ=250), whatever the server does.
 # Usage: bench/web.sh [PATH/TO/portlore] [DURATION] [CONNECTIONS] [ROUNDS]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,6 +25,17 @@ for tool in wrk nginx curl; do
 	command -v "$tool" >/dev/null || { echo "$tool is not installed (make deps)" >&2; exit 3; }
 done
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+ncpu=$(nproc)
+if [ "${WEB_BENCH_CPUS:-split}" = shared ] || [ "$ncpu" -lt 2 ]; then
+	srv_cpus="0-$((ncpu - 1))" cli_cpus=$srv_cpus srv_n=$ncpu wrk_t=2 layout="client and servers share CPUs $srv_cpus"
+else
+	half=$((ncpu / 2))
+	srv_cpus="0-$((half - 1))" cli_cpus="$half-$((ncpu - 1))" srv_n=$half wrk_t=$((ncpu - half))
+	layout="servers on CPUs $srv_cpus, wrk on CPUs $cli_cpus"
+fi
+# run on the servers' or the client's CPUs; in the background, $! is the command's own pid (exec)
+srv() { exec taskset -c "$srv_cpus" "$@"; }
+cli() { taskset -c "$cli_cpus" "$@"; }
 tmp=$(mktemp -d /tmp/portlore-bench-XXXXXX)
 pids=()
 cleanup() {
@@ -29,7 +45,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$PORTLORE" serve --listen 127.0.0.1:0 --db "$tmp/feedback.db" 2>"$tmp/portlore.err" &
+(srv "$PORTLORE" serve --listen 127.0.0.1:0 --db "$tmp/feedback.db" 2>"$tmp/portlore.err") &
 pids+=($!)
 for _ in $(seq 50); do grep -q 'serving http://' "$tmp/portlore.err" 2>/dev/null && break; sleep 0.1; done
 paddr=$(grep -o 'serving http://[0-9.]*:[0-9]*' "$tmp/portlore.err" | sed 's|serving http://||')
@@ -45,20 +61,20 @@ nport=""
 for p in $(shuf -i 20000-30000 -n 20); do
 	ss -Htln "sport = :$p" | grep -q . || { nport=$p; break; }
 done
-sed "s/@PORT@/$nport/" "$here/nginx.conf" >"$tmp/nginx/nginx.conf"
-nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e stderr -g 'daemon off;' 2>"$tmp/nginx.err" &
+sed -e "s/@PORT@/$nport/" -e "s/^worker_processes .*/worker_processes $srv_n;/" "$here/nginx.conf" >"$tmp/nginx/nginx.conf"
+(srv nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e stderr -g 'daemon off;' 2>"$tmp/nginx.err") &
 pids+=($!)
 for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$nport/ports/2908" && break; sleep 0.1; done
 cmp -s <(curl -s "http://127.0.0.1:$nport/ports/2908") "$tmp/nginx/html/ports/2908" ||
 	{ echo "nginx does not serve the page" >&2; cat "$tmp/nginx.err" >&2; exit 3; }
-echo "wrk -t2 -c$CONNS -d$DURATION, $ROUNDS alternating rounds; $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "wrk -t$wrk_t -c$CONNS -d$DURATION, $ROUNDS alternating rounds; $ncpu CPUs: $layout; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "(the CPUs are shared with whatever else runs: figures from a busy machine are noisy)"
 
 # run NAME URL [WRK ARGS...] -> "rps p99_us errors" for one wrk run
 run() {
 	local name=$1 url=$2
 	shift 2
-	wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$@" "$url" >"$tmp/$name.wrk" 2>&1 || true
+	cli wrk -t"$wrk_t" -c"$CONNS" -d"$DURATION" --latency "$@" "$url" >"$tmp/$name.wrk" 2>&1 || true
 	awk '
 		function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /s$/) return v * 1000000; return v }
 		/Requests\/sec/ { rps = $2 }
@@ -101,7 +117,7 @@ request = function()
 		{["Content-Type"] = "application/x-www-form-urlencoded", ["Accept"] = "application/json"}, "vote=happy")
 end
 LUA
-wrk -t1 -c32 -d"$(( ${DURATION%s} + 2 ))s" -s "$tmp/vote.lua" "http://$paddr/" >"$tmp/votes.wrk" 2>&1 &
+(exec taskset -c "$cli_cpus" wrk -t1 -c32 -d"$(( ${DURATION%s} + 2 ))s" -s "$tmp/vote.lua" "http://$paddr/" >"$tmp/votes.wrk" 2>&1) &
 vp=$!
 sleep 1
 read -r fr fp fe < <(run flood "http://$paddr/ports/2908")

@@ -296,11 +296,28 @@ struct pl_web {
 	} ranges[3]; /* counted once at start: the registry never changes while serving */
 	char address[64];
 	char state_dir[4096];
-	int listen_fd; /* bound by pl_web_open, libmicrohttpd's from pl_web_start on */
+	int listen_fd; /* bound by pl_web_open, accepted on by web/workers.c */
 	unsigned conn_limit; /* connections in all (web/guard.c), from the descriptor limit */
-	void *daemon;
+	struct pl_web_workers *workers; /* from pl_web_start on */
 	pl_web_tstate *traffic;  /* serve --capture: the newest traffic summary (web/traffic.c), or NULL */
 };
+
+/* ---- workers (web/workers.c) ----
+ * One thread accepts on the listening socket and hands each connection to the worker holding the fewest;
+ * each worker runs a libmicrohttpd daemon of its own (made by make: no listening socket, no thread). */
+typedef struct pl_web_workers pl_web_workers;
+#define PL_WEB_MAX_WORKERS 16u
+typedef void *(*pl_web_daemon_fn)(pl_web *w);
+unsigned pl_web_workers_cpus(void); /* CPUs this process may run on (1-16): the default worker count */
+int pl_web_workers_start(pl_web *w, int listen_fd, unsigned n, pl_web_daemon_fn make, pl_web_workers **out,
+			 pl_error *err);
+void pl_web_workers_quiesce(pl_web_workers *ws); /* no connection accepted once this returns */
+void pl_web_workers_free(pl_web_workers *ws);    /* stops the workers, then their daemons */
+/* The connections each worker holds, in conns (at most max); returns how many workers. */
+unsigned pl_web_workers_conns(const pl_web_workers *ws, unsigned *conns, unsigned max);
+void *pl_web_worker_self(void);                  /* the calling thread's worker, or NULL */
+void pl_web_worker_count(int delta);             /* its connections: libmicrohttpd's notices */
+void pl_web_worker_wake(void *worker);           /* another thread changed its daemon (a resumed connection) */
 
 /* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104: the TCP peer, never a forwarded header. */
 bool pl_web_is_loopback(const struct sockaddr *sa);

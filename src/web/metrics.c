@@ -254,6 +254,12 @@ int pl_web_metrics_render(pl_web *w, bool trusted, pl_buf *b)
 	for (int k = 0; k < PL_REFUSAL_COUNT && rc == 0; k++)
 		rc = pl_buf_printf(b, "portlore_http_connections_refused_total{reason=\"%s\"} %llu\n",
 				   pl_web_refusal_name((pl_web_refusal)k), (unsigned long long)w->refused[k]);
+	unsigned conns[PL_WEB_MAX_WORKERS], nw = pl_web_workers_conns(w->workers, conns, PL_WEB_MAX_WORKERS);
+	rc = rc || !nw ? rc : header(b, "portlore_http_worker_connections", "gauge",
+				    "Connections each of the server's worker threads holds (the acceptor gives a new one "
+				    "to the worker holding the fewest).");
+	for (unsigned i = 0; i < nw && rc == 0; i++)
+		rc = pl_buf_printf(b, "portlore_http_worker_connections{worker=\"%u\"} %u\n", i, conns[i]);
 	rc = rc ? rc : header(b, "portlore_http_requests_total", "counter", "HTTP requests answered, by route and status.");
 	for (int r = 0; r < R_COUNT && rc == 0; r++)
 		for (int s = 0; s < 10 && rc == 0; s++) {

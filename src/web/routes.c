@@ -309,7 +309,7 @@ static void feedback(pl_web *w, const pl_web_request *rq, pl_web_reply *r, uint1
 	int rc;
 	if (rq->vote_done)
 		rc = rq->vote_result;
-	else if (w->daemon) {
+	else if (w->workers) {
 		/* the server queues it to the writer and answers once it is on disk (web/server.c) */
 		r->vote_pending = true;
 		r->vote_port = port;

@@ -1,5 +1,5 @@
-/* The HTTP server: libmicrohttpd (loaded on first use, see util/dl.h) in its epoll mode with a thread
- * pool, with bounds on idle time, header memory and POST bodies, and web/guard.c's defences hooked to its
+/* The HTTP server: libmicrohttpd (loaded on first use, see util/dl.h) in its epoll mode, one daemon per
+ * worker thread of web/workers.c, with bounds on idle time, header memory and POST bodies, and web/guard.c's defences hooked to its
  * accept policy and connection notices. This file binds the listening socket itself (so that the sandbox
  * can go on before any thread exists, see web.h), takes a request apart into a pl_web_request, lets
  * web/routes.c answer it, and adds the headers every answer carries (a strict Content-Security-Policy
@@ -28,7 +28,7 @@
 	X(MHD_create_response_from_buffer) X(MHD_create_response_from_buffer_with_free_callback) \
 	X(MHD_add_response_header) X(MHD_destroy_response) X(MHD_lookup_connection_value) \
 	X(MHD_lookup_connection_value_n) X(MHD_get_connection_info) X(MHD_suspend_connection) \
-	X(MHD_resume_connection) X(MHD_quiesce_daemon)
+	X(MHD_resume_connection)
 
 MHD_SYMS(PL_DL_DECLARE)
 static const pl_dl_sym mhd_syms[] = {MHD_SYMS(PL_DL_ENTRY){NULL, NULL}};
@@ -64,6 +64,7 @@ typedef struct req {
 	pl_buf body;
 	pl_web_vote_job job;
 	struct MHD_Connection *con;
+	void *worker; /* the web/workers.c thread whose daemon holds con */
 } req;
 
 static uint64_t now_ns(void)
@@ -162,6 +163,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 		return NULL;
 	r->t0_ns = now_ns();
 	r->con = con;
+	r->worker = pl_web_worker_self();
 	/* the raw request target, before libmicrohttpd decodes it into a C string that %00 would cut */
 	size_t pathlen = strcspn(uri, "?");
 	for (size_t i = 0; i + 3 <= pathlen; i++)
@@ -184,7 +186,9 @@ static void on_connection(void *cls, struct MHD_Connection *con, void **socket_c
 		const union MHD_ConnectionInfo *fd = sym_MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
 		const union MHD_ConnectionInfo *ad = sym_MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		*socket_context = fd ? pl_web_guard_open(w, fd->connect_fd, ad ? ad->client_addr : NULL) : NULL;
+		pl_web_worker_count(1);
 	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		pl_web_worker_count(-1);
 		pl_web_guard_close(w, *socket_context);
 		*socket_context = NULL;
 	}
@@ -418,6 +422,7 @@ static void vote_done(pl_web_vote_job *job)
 	req *r = job->ctx;
 	r->vote_state = VOTE_DONE;
 	sym_MHD_resume_connection(r->con);
+	pl_web_worker_wake(r->worker); /* its loop looks at the daemon again */
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url, const char *method,
@@ -549,7 +554,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, pl_error *er
 }
 
 /* socket, bind and listen in the calling thread, so that the sandbox applied between pl_web_open and
- * pl_web_start covers every thread: libmicrohttpd then only accepts on this socket. */
+ * pl_web_start covers every thread: web/workers.c's acceptor then only accepts on this socket. */
 static int bind_listen(pl_web *w, struct sockaddr_storage *ss, pl_error *err)
 {
 	socklen_t len = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
@@ -642,37 +647,31 @@ fail:
 	return rc;
 }
 
+/* One daemon of a worker (web/workers.c): no listening socket (the acceptor hands connections over), no
+ * thread of its own (the worker runs it). */
+static void *make_daemon(pl_web *w)
+{
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_NO_LISTEN_SOCKET;
+	/* libmicrohttpd's own limit stays above web/guard.c's, so that the guard decides (it closes an idle
+	 * connection to let a new one in, which for a moment makes one more) */
+	return sym_MHD_start_daemon(
+		flags, 0, on_accept, w, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
+		MHD_OPTION_CONNECTION_LIMIT, w->conn_limit + 64, MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, w, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_END);
+}
+
 int pl_web_start(pl_web *w, pl_error *err)
 {
-	unsigned threads = w->opts.threads;
-	if (!threads) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = n < 1 ? 1 : n > 16 ? 16 : (unsigned)n;
-	}
+	unsigned threads = w->opts.threads ? w->opts.threads : pl_web_workers_cpus();
 	int rc = pl_web_receiver_start(w, err);
 	rc = rc ? rc : pl_web_traffic_start(w, err);
 	rc = rc ? rc : pl_web_writer_start(w->fb, err);
 	rc = rc ? rc : pl_web_guard_start(w, err);
-	if (rc)
-		return rc;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG |
-			 MHD_ALLOW_SUSPEND_RESUME;
-	/* libmicrohttpd's own limit stays above web/guard.c's, so that the guard decides (it closes an idle
-	 * connection to let a new one in, which for a moment makes one more) */
-	struct MHD_Daemon *d = sym_MHD_start_daemon(
-		flags, 0, on_accept, w, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
-		MHD_OPTION_LISTEN_SOCKET, w->listen_fd,
-		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, w->conn_limit + 64,
-		MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
-		MHD_OPTION_URI_LOG_CALLBACK, on_uri, w, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_END);
-	if (!d)
-		return pl_error_set(err, PL_EIO, "cannot serve on %s (libmicrohttpd refused to start)", w->opts.listen);
-	/* libmicrohttpd owns the socket now, and closes it when stopped */
-	w->listen_fd = -1;
-	w->daemon = d;
-	return 0;
+	rc = rc ? rc : pl_web_workers_start(w, w->listen_fd, threads, make_daemon, &w->workers, err);
+	return rc;
 }
 
 const char *pl_web_address(const pl_web *w)
@@ -689,16 +688,15 @@ void pl_web_stop(pl_web *w)
 {
 	if (!w)
 		return;
-	if (w->daemon) {
-		/* no new connection; the votes queued are written and answered (their connections resumed), as
-		 * libmicrohttpd must not be stopped with a connection suspended */
-		int lfd = sym_MHD_quiesce_daemon(w->daemon); /* the listening socket is ours to close now */
-		if (lfd >= 0)
-			close(lfd);
+	if (w->workers) {
+		/* no new connection; the votes queued are written and answered (their connections resumed,
+		 * while the workers still run), as libmicrohttpd must not be stopped with a connection suspended */
+		pl_web_workers_quiesce(w->workers);
 		pl_web_writer_stop(w->fb);
-		sym_MHD_stop_daemon(w->daemon);
-	} else if (w->listen_fd >= 0 && fcntl(w->listen_fd, F_GETFD) != -1)
-		close(w->listen_fd); /* unless libmicrohttpd closed it when it failed to start */
+		pl_web_workers_free(w->workers);
+	}
+	if (w->listen_fd >= 0)
+		close(w->listen_fd);
 	pl_web_guard_free(w);
 	pl_web_receiver_stop(w);
 	pl_web_traffic_stop(w);
