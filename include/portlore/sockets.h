@@ -80,6 +80,9 @@ typedef struct pl_process {
 	bool other_netns;        /* in another network namespace than the caller's */
 	int nspid;               /* its pid inside its own pid namespace (NSpid's last), 0 when unknown */
 	int container;           /* index into pl_socket_set.containers, -1 when in none */
+	bool runtime_known;      /* pl_proc_fill classified its cgroup file: the pl_runtime it names and that */
+	int runtime;             /* runtime's id, what containers.c matches without reading the file again */
+	char runtime_id[65];
 } pl_process;
 
 /* How owners are found: AUTO tries the kernel's task_file iterator (BPF, root, Linux >= 5.8 with BTF, the

@@ -7,6 +7,7 @@
 #include <linux/bpf.h>
 #include <linux/btf.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #define PROG_SEC "iter/task_file"
 #define READ_SIZE (64u << 10)
+#define READ_SMALL 1024u
 #define LOG_SIZE (64u << 10)
 
 static long sys_bpf(int cmd, union bpf_attr *attr)
@@ -332,7 +334,8 @@ int pl_bpf_owners_run(const uint64_t *inodes, size_t n, pl_bpf_rec_fn fn, void *
 		snprintf(why, whysize, "BPF object: not a BPF ELF file");
 		return -1;
 	}
-	state = map_create(BPF_MAP_TYPE_ARRAY, 4, 16, 1, "pl_state");
+	/* per CPU: iterators running at once on several CPUs (bpf_walk.c) each keep their own state */
+	state = map_create(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 16, 1, "pl_state");
 	if (state < 0) {
 		refused(why, whysize, "map creation", errno);
 		goto out;
@@ -354,6 +357,16 @@ int pl_bpf_owners_run(const uint64_t *inodes, size_t n, pl_bpf_rec_fn fn, void *
 	prog = prog_load(insns, ninsns, attach_id, license, why, whysize);
 	if (prog < 0)
 		goto out;
+	/* On several cores, one iterator per process, several at a time (bpf_walk.c); else, or on a kernel
+	 * without the pid parameter, one iterator over every task. */
+	cpu_set_t cpus;
+	unsigned ncpu = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? (unsigned)CPU_COUNT(&cpus) : 1;
+	if (ncpu > 1) {
+		rc = pl_bpf_walk_per_process(prog, ncpu, fn, arg, why, whysize);
+		if (rc != -1)
+			goto out;
+		why[0] = '\0';
+	}
 	union bpf_attr a;
 	memset(&a, 0, sizeof a);
 	a.link_create.prog_fd = (uint32_t)prog;
@@ -378,10 +391,15 @@ int pl_bpf_owners_run(const uint64_t *inodes, size_t n, pl_bpf_rec_fn fn, void *
 		snprintf(why, whysize, "out of memory");
 		goto out;
 	}
+	/* A read returns once it has the bytes asked for, or at the end of the walk. Filtered, the output is
+	 * small (a marker a process, and the hits): asked in 1 KiB reads, the records come as the walk goes,
+	 * and the caller (owners.c) reads the owners' details meanwhile, where a 64 KiB read would hand
+	 * everything over at the end. */
+	size_t ask = n ? READ_SMALL : READ_SIZE;
 	size_t carry = 0;
 	bool any = false;
 	for (;;) {
-		ssize_t r = read(it, buf + carry, READ_SIZE);
+		ssize_t r = read(it, buf + carry, ask);
 		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r < 0) {

@@ -52,6 +52,11 @@ void pl_bpf_prefetch(void);
 void pl_bpf_prefetch_drop(void);
 int pl_bpf_owners_run(const uint64_t *inodes, size_t n, pl_bpf_rec_fn fn, void *arg, char *why, size_t whysize);
 
+/* The loaded program run once per process of /proc's listing on `threads` threads (bpf_walk.c); fn gets
+ * the records in pid order after the walk. 0; -1 when the kernel cannot iterate one process (why says so,
+ * fn got nothing); -2 when fn failed or memory ran out. */
+int pl_bpf_walk_per_process(int prog, unsigned threads, pl_bpf_rec_fn fn, void *arg, char *why, size_t whysize);
+
 /* The embedded object (generated from owners.bpf.c at build time; empty when built without BPF). */
 extern const unsigned char pl_owners_bpf_obj[];
 extern const size_t pl_owners_bpf_obj_len;

@@ -253,10 +253,16 @@ static void kubelet_state(const char *root, pl_container *c)
 }
 
 /* The container pid is in (index into set->containers), -1 for none; PL_ENOMEM. */
-static int container_of(pl_socket_set *set, const pl_socket_query *q, int pid, pl_ct_ctx *ctx)
+/* The container of pid; p, when given, holds its cgroup file's classification already (pl_proc_fill). */
+static int container_of(pl_socket_set *set, const pl_socket_query *q, int pid, const pl_process *p, pl_ct_ctx *ctx)
 {
 	char id[65];
-	pl_runtime rt = cgroup_container(q->proc_root, pid, id);
+	pl_runtime rt;
+	if (p && p->runtime_known) {
+		rt = (pl_runtime)p->runtime;
+		snprintf(id, sizeof id, "%s", p->runtime_id);
+	} else
+		rt = cgroup_container(q->proc_root, pid, id);
 	if (rt == PL_RUNTIME_NONE)
 		return -1;
 	for (size_t i = 0; i < set->ncontainers; i++)
@@ -293,7 +299,7 @@ int pl_containers_of_netns(pl_socket_set *set, const pl_socket_query *q, pl_ct_c
 		pl_netns *ns = &set->netns[i];
 		if (!ns->pid || ns->self)
 			continue;
-		int c = container_of(set, q, ns->pid, ctx);
+		int c = container_of(set, q, ns->pid, NULL, ctx);
 		if (c == PL_ENOMEM)
 			return c;
 		ns->container = c;
@@ -306,7 +312,7 @@ int pl_containers_of_netns(pl_socket_set *set, const pl_socket_query *q, pl_ct_c
 int pl_containers_of_procs(pl_socket_set *set, const pl_socket_query *q, pl_ct_ctx *ctx)
 {
 	for (size_t i = 0; i < set->nprocs; i++) {
-		int c = container_of(set, q, set->procs[i].pid, ctx);
+		int c = container_of(set, q, set->procs[i].pid, &set->procs[i], ctx);
 		if (c == PL_ENOMEM)
 			return c;
 		set->procs[i].container = c;

@@ -21,6 +21,10 @@ typedef struct pl_owner_hit {
 typedef struct pl_owner_hits {
 	pl_owner_hit *v;
 	size_t n, cap;
+	/* when set, called with each hit's pid that differs from the previous hit's (owners.c reads the
+	 * process's details meanwhile); 0 or PL_ENOMEM */
+	int (*on_pid)(void *ctx, int pid);
+	void *on_pid_ctx;
 } pl_owner_hits;
 
 int pl_owner_hits_add(pl_owner_hits *h, uint32_t sock, int pid, int fd); /* 0 or PL_ENOMEM */

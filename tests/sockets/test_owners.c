@@ -322,7 +322,9 @@ static uint64_t ino_of(const char *root, const char *rel)
 }
 
 /* A process directory with its fd folder; status, stat and cgroup only when given. */
-static void fake_pid(const char *root, int pid, const char *uid_line, uint64_t ticks, const char *cgroup)
+/* A process as the kernel shows it: the name in stat is the name in comm (when comm is given). */
+static void fake_pid(const char *root, int pid, const char *comm, const char *uid_line, uint64_t ticks,
+		     const char *cgroup)
 {
 	char rel[64], buf[512];
 	snprintf(rel, sizeof rel, "%d", pid);
@@ -336,10 +338,15 @@ static void fake_pid(const char *root, int pid, const char *uid_line, uint64_t t
 		put(root, rel, buf, (size_t)n);
 	}
 	if (ticks) {
-		int n = snprintf(buf, sizeof buf, "%d (evil) (name ) S 1 %d %d 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 "
+		int n = snprintf(buf, sizeof buf, "%d (%s) S 1 %d %d 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 "
 				 "%llu 1000 20 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n",
-				 pid, pid, pid, (unsigned long long)ticks);
+				 pid, comm ? comm : "", pid, pid, (unsigned long long)ticks);
 		snprintf(rel, sizeof rel, "%d/stat", pid);
+		put(root, rel, buf, (size_t)n);
+	}
+	if (comm) {
+		int n = snprintf(buf, sizeof buf, "%s\n", comm);
+		snprintf(rel, sizeof rel, "%d/comm", pid);
 		put(root, rel, buf, (size_t)n);
 	}
 	if (cgroup) {
@@ -379,7 +386,7 @@ static void test_owners_fake_proc_parses_every_field(void **state)
 	put(root, "self/ns/net", "self", 4);
 
 	/* 123: a docker container in another network namespace, an odd comm, three arguments. */
-	fake_pid(root, 123, "Uid:\t4242420\t4242421\t4242420\t4242420", 4242 * (uint64_t)hz + (uint64_t)hz / 2,
+	fake_pid(root, 123, "evil) (name ", "Uid:\t4242420\t4242421\t4242420\t4242420", 4242 * (uint64_t)hz + (uint64_t)hz / 2,
 		 "0::/system.slice/docker-" HEX_A ".scope\n");
 	lnk(root, "123/fd/5", "socket:[4242]");
 	lnk(root, "123/fd/6", "/dev/null");
@@ -388,17 +395,15 @@ static void test_owners_fake_proc_parses_every_field(void **state)
 	lnk(root, "123/fd/9", "socket:[42x]");
 	lnk(root, "123/fd/10", "socket:[99999999999999999999999]");
 	lnk(root, "123/exe", "/usr/bin/foo");
-	put(root, "123/comm", "evil) (name \n", 13);
 	put(root, "123/cmdline", "/usr/bin/foo\0--bar\0baz qux\0", 27);
 	mk(root, "123/ns");
 	put(root, "123/ns/net", "other", 5);
 
 	/* 124: kubernetes (a v1 line before the v2 one), our namespace, no argv (a zombie), no exe. */
-	fake_pid(root, 124, "Uid:\t0\t0\t0\t0", 7 * (uint64_t)hz,
+	fake_pid(root, 124, "kube", "Uid:\t0\t0\t0\t0", 7 * (uint64_t)hz,
 		 "12:memory:/kubepods/burstable/pod1234/abc\n0::/kubepods.slice/kubepods-besteffort.slice/"
 		 "kubepods-besteffort-pod0d3a_11.slice/cri-containerd-" HEX_B ".scope\n");
 	lnk(root, "124/fd/0", "socket:[4242]");
-	put(root, "124/comm", "kube\n", 5);
 	put(root, "124/cmdline", "", 0);
 	mk(root, "124/ns");
 	char a[4200], b[4200];
@@ -407,19 +412,18 @@ static void test_owners_fake_proc_parses_every_field(void **state)
 	assert_int_equal(link(a, b), 0);
 
 	/* 125: cgroup v1 only (the first line counts), no status (uid from the directory), truncated stat. */
-	fake_pid(root, 125, NULL, 0, "3:cpu,cpuacct:/system.slice/ssh.service\n2:memory:/other.slice/x.service\n");
+	fake_pid(root, 125, NULL, NULL, 0, "3:cpu,cpuacct:/system.slice/ssh.service\n2:memory:/other.slice/x.service\n");
 	put(root, "125/stat", "125 (sshd) S 1 125", 18);
 	lnk(root, "125/fd/3", "socket:[4243]");
 	put(root, "125/comm", "sshd\n", 5);
 	put(root, "125/cmdline", "sshd: /usr/sbin/sshd -D [listener]", 34);
 
 	/* 126: docker with the cgroupfs driver. */
-	fake_pid(root, 126, "Uid:\t0\t0\t0\t0", 1, "0::/docker/" HEX_C "\n");
+	fake_pid(root, 126, NULL, "Uid:\t0\t0\t0\t0", 1, "0::/docker/" HEX_C "\n");
 	lnk(root, "126/fd/4", "socket:[4244]");
 
 	/* A kernel thread (no descriptors) and a directory that is not a process. */
-	fake_pid(root, 2, "Uid:\t0\t0\t0\t0", 1, "0::/\n");
-	put(root, "2/comm", "kthreadd\n", 9);
+	fake_pid(root, 2, "kthreadd", "Uid:\t0\t0\t0\t0", 1, "0::/\n");
 	mk(root, "notapid");
 	mk(root, "notapid/fd");
 	lnk(root, "notapid/fd/1", "socket:[4245]");
@@ -508,7 +512,7 @@ static void test_owners_process_gone_mid_walk_is_skipped_silently(void **state)
 	/* Listed by readdir, gone before its fd folder is opened: what /proc shows for a process that exits. */
 	mk(root, "77");
 	lnk(root, "78", "/nonexistent/78");
-	fake_pid(root, 79, "Uid:\t0\t0\t0\t0", 1, NULL);
+	fake_pid(root, 79, "srv", "Uid:\t0\t0\t0\t0", 1, NULL);
 	lnk(root, "79/fd/1", "socket:[5000]");
 	const uint64_t ino[2] = {5000, 5001};
 	pl_socket_set *set = new_set(ino, 2);
@@ -528,7 +532,7 @@ static void test_owners_unreadable_fd_folder_makes_unfound_sockets_hidden(void *
 	(void)state;
 	char *root = tu_tmpdir();
 	/* An fd "folder" that cannot be opened as one stands for EACCES, which root never gets. */
-	fake_pid(root, 80, "Uid:\t0\t0\t0\t0", 1, NULL);
+	fake_pid(root, 80, "srv", "Uid:\t0\t0\t0\t0", 1, NULL);
 	lnk(root, "80/fd/1", "socket:[6000]");
 	mk(root, "81");
 	put(root, "81/fd", "", 0);
@@ -606,7 +610,7 @@ static void test_owners_unprivileged_caller_sees_root_listener_as_hidden(void **
 	assert_true(fd >= 0);
 	char *root = tu_tmpdir();
 	assert_int_equal(chmod(root, 0755), 0);
-	fake_pid(root, 90, "Uid:\t0\t0\t0\t0", 1, NULL);
+	fake_pid(root, 90, "srv", "Uid:\t0\t0\t0\t0", 1, NULL);
 	lnk(root, "90/fd/1", "/dev/null");
 	pid_t child = fork();
 	assert_true(child >= 0);

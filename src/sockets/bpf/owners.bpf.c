@@ -17,7 +17,7 @@ typedef unsigned long long __u64;
 #define S_IFSOCK 0140000
 #define SOCKFS_MAGIC 0x534F434B
 #define BPF_MAP_TYPE_HASH 1
-#define BPF_MAP_TYPE_ARRAY 2
+#define BPF_MAP_TYPE_PERCPU_ARRAY 6
 
 struct super_block {
 	unsigned long s_magic;
@@ -64,15 +64,16 @@ struct {
 	__type(value, __u8);
 	__uint(max_entries, 1);
 } wanted SEC(".maps");
-/* The iteration's state: the last process marked, and socket_file_ops's address once a first socket has
- * been recognised by its inode (every socket file has those file operations, and only socket files). */
+/* The iteration's state, per CPU (iterators of several processes run at once, src/sockets/bpf_walk.c):
+ * the last process marked, and socket_file_ops's address once a first socket has been recognised by its
+ * inode (every socket file has those file operations, and only socket files). */
 struct state {
 	__u32 last;
 	__u32 pad;
 	__u64 sock_ops;
 };
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
 	__type(value, struct state);
 	__uint(max_entries, 1);
