@@ -179,12 +179,13 @@ static int fill_parallel(walk *w, const int *pids, size_t n, pl_process *out)
 	return rc;
 }
 
-/* ---- owners' details read while the iterator runs ----
- * The kernel's task_file iterator keeps the calling thread in read(2) for its whole walk (~17 ms under
- * bench/sockets.sh's load) while another core idles; the details of the owners (pl_proc_fill, ~40 us each:
- * a few hundred under that load) took ~8 ms after it. A thread reads them as their first hits come in
- * (the iterator reports in pid order), and the caller joins in once the walk ends. Not for the /proc walk,
- * whose own threads already take every core. */
+/* ---- owners' details read as their hits come in ----
+ * The details of the owners (pl_proc_fill, ~40 us each: a few hundred under bench/sockets.sh's load) took
+ * ~8 ms after the iterator's walk. A thread reads them as their first hits come in, and the caller joins
+ * in once the walk ends. One iterator over every task (one core) keeps the caller in read(2) for its
+ * whole walk and reports as it goes, so the thread works meanwhile on the idle core; the walk split over
+ * cores (bpf_walk.c) hands its records over at the end, and the queue then gives the reading two threads.
+ * Not for the /proc walk, whose own threads already take every core. */
 #define PREFILL_MAX 4096u
 
 typedef struct prefill {
