@@ -320,6 +320,13 @@ static int prog_load(const struct bpf_insn *insns, size_t n, uint32_t attach_id,
 	return fd;
 }
 
+static _Atomic unsigned last_walkers;
+
+unsigned pl_bpf_last_walkers(void)
+{
+	return last_walkers;
+}
+
 int pl_bpf_owners_run(const uint64_t *inodes, size_t n, pl_bpf_rec_fn fn, void *arg, char *why, size_t whysize)
 {
 	int wanted = -1, state = -1, prog = -1, link = -1, it = -1, rc = -1;
@@ -363,10 +370,13 @@ int pl_bpf_owners_run(const uint64_t *inodes, size_t n, pl_bpf_rec_fn fn, void *
 	unsigned ncpu = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? (unsigned)CPU_COUNT(&cpus) : 1;
 	if (ncpu > 1) {
 		rc = pl_bpf_walk_per_process(prog, ncpu, fn, arg, why, whysize);
-		if (rc != -1)
+		if (rc != -1) {
+			last_walkers = rc == 0 ? ncpu : 0;
 			goto out;
+		}
 		why[0] = '\0';
 	}
+	last_walkers = 1;
 	union bpf_attr a;
 	memset(&a, 0, sizeof a);
 	a.link_create.prog_fd = (uint32_t)prog;

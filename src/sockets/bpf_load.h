@@ -57,6 +57,10 @@ int pl_bpf_owners_run(const uint64_t *inodes, size_t n, pl_bpf_rec_fn fn, void *
  * fn got nothing); -2 when fn failed or memory ran out. */
 int pl_bpf_walk_per_process(int prog, unsigned threads, pl_bpf_rec_fn fn, void *arg, char *why, size_t whysize);
 
+/* How the last pl_bpf_owners_run walked: on this many threads, one iterator per process (> 1), or one
+ * iterator over every task (1); 0 before any walk or after a failed one. For tests. */
+unsigned pl_bpf_last_walkers(void);
+
 /* The embedded object (generated from owners.bpf.c at build time; empty when built without BPF). */
 extern const unsigned char pl_owners_bpf_obj[];
 extern const size_t pl_owners_bpf_obj_len;
