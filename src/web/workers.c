@@ -65,6 +65,7 @@ struct pl_web_workers {
 	int listen_fd;
 	pthread_t acceptor;
 	bool acceptor_on;
+	_Atomic bool quiescing;
 };
 
 static _Thread_local worker *self;
@@ -139,8 +140,12 @@ static void *worker_main(void *arg)
 	while (!k->stop) {
 		MHD_UNSIGNED_LONG_LONG t;
 		int ms = sym_MHD_get_timeout(k->d, &t) == MHD_YES ? (t > INT_MAX ? INT_MAX : (int)t) : -1;
-		if (poll(p, 2, ms) < 0 && errno != EINTR)
-			break;
+		if (poll(p, 2, ms) < 0 && errno != EINTR) {
+			/* ENOMEM: a worker that stopped would leave its connections and handoffs unread; it
+			 * tries again a moment later instead */
+			nanosleep(&(struct timespec){.tv_nsec = 1000 * 1000}, NULL);
+			continue;
+		}
 		if (p[1].revents)
 			take_handoffs(k);
 		sym_MHD_run(k->d); /* epoll_wait without waiting, then every connection with something to do */
@@ -188,8 +193,12 @@ static void *acceptor_main(void *arg)
 		int e = errno;
 		if (e == EINTR || e == ECONNABORTED || e == EAGAIN || e == EPROTO || e == EPERM)
 			continue;
-		if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM)
-			break; /* EINVAL: the socket was shut down (pl_web_workers_quiesce) */
+		if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM) {
+			/* EINVAL: the socket was shut down (pl_web_workers_quiesce); anything else is said */
+			if (!ws->quiescing)
+				pl_web_log(w, "no longer accepting connections: %s", strerror(e));
+			break;
+		}
 		/* out of descriptors or memory: the backlog waits while connections end */
 		uint64_t now = pl_web_now_ms();
 		if (now - last_log >= ACCEPT_LOG_PERIOD_MS) {
@@ -249,6 +258,7 @@ void pl_web_workers_quiesce(pl_web_workers *ws)
 {
 	if (!ws || !ws->acceptor_on)
 		return;
+	ws->quiescing = true;
 	shutdown(ws->listen_fd, SHUT_RDWR); /* accept(2) fails with EINVAL */
 	pthread_join(ws->acceptor, NULL);
 	ws->acceptor_on = false;
