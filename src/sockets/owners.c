@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +20,9 @@
 /* The inode of the host's (initial) pid namespace, fixed by the kernel (PROC_PID_INIT_INO). */
 #define INIT_PIDNS_INO 0xEFFFFFFCu
 
-typedef struct prefill prefill;
-
 typedef struct walk {
 	pl_socket_set *set;
-	prefill *pf; /* the owners' details read during the iterator's walk, or NULL */
+	pl_owner_prefill *pf; /* the owners' details read as their hits come, or NULL */
 	pl_arena *arena;
 	pl_owner_want *wants;
 	size_t nwants;
@@ -96,236 +93,8 @@ int pl_owner_match(pl_owner_hits *h, const pl_owner_want *w, size_t n, uint64_t 
 	return 0;
 }
 
-/* Details of the owners (pl_proc_fill: six files each) on as many threads as cores: `ls` under load has
- * a few hundred owners. Each thread has its own context and arena; the strings are copied into the set's
- * arena afterwards. */
-typedef struct filler {
-	walk *w;
-	const int *pids;
-	pl_process *out;
-	size_t n;
-	pl_arena *arena;
-	pl_proc_ctx ctx;
-	pthread_t th;
-	bool started;
-	int rc;
-} filler;
-
-static void *fill_some(void *arg)
-{
-	filler *f = arg;
-	for (size_t i = 0; i < f->n && !f->rc; i++)
-		f->rc = pl_proc_fill(&f->ctx, f->pids[i], f->arena, &f->out[i]);
-	return NULL;
-}
-
-static char *keep(pl_arena *a, char *s, int *rc)
-{
-	if (!s)
-		return NULL;
-	char *c = pl_arena_strdup(a, s);
-	if (!c)
-		*rc = PL_ENOMEM;
-	return c;
-}
-
-static int fill_parallel(walk *w, const int *pids, size_t n, pl_process *out)
-{
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nth = cores > 1 ? (size_t)cores : 1;
-	if (nth > n / 16 + 1)
-		nth = n / 16 + 1;
-	if (nth > 16)
-		nth = 16;
-	if (nth == 1) {
-		for (size_t i = 0; i < n; i++) {
-			int rc = pl_proc_fill(&w->ctx, pids[i], w->arena, &out[i]);
-			if (rc)
-				return rc;
-		}
-		return 0;
-	}
-	filler f[16];
-	memset(f, 0, sizeof f);
-	int rc = 0;
-	for (size_t t = 0, at = 0; t < nth; t++) {
-		size_t take = n / nth + (t < n % nth);
-		f[t] = (filler){.w = w, .pids = pids + at, .out = out + at, .n = take, .arena = pl_arena_new()};
-		pl_proc_ctx_init(&f[t].ctx, w->ctx.proc_fd, w->ctx.self_netns);
-		at += take;
-		if (!f[t].arena)
-			rc = PL_ENOMEM;
-	}
-	for (size_t t = 1; t < nth && !rc; t++)
-		f[t].started = pthread_create(&f[t].th, NULL, fill_some, &f[t]) == 0;
-	if (!rc)
-		fill_some(&f[0]);
-	for (size_t t = 1; t < nth; t++) {
-		if (f[t].started)
-			pthread_join(f[t].th, NULL);
-		else if (!rc)
-			fill_some(&f[t]); /* could not start a thread: do its share here */
-	}
-	for (size_t t = 0; t < nth; t++) {
-		rc = rc ? rc : f[t].rc;
-		for (size_t i = 0; i < f[t].n && !rc; i++) {
-			pl_process *p = &f[t].out[i];
-			p->cmdline = keep(w->arena, p->cmdline, &rc);
-			p->exe = keep(w->arena, p->exe, &rc);
-			p->cgroup = keep(w->arena, p->cgroup, &rc);
-		}
-		pl_arena_free(f[t].arena);
-	}
-	return rc;
-}
-
-/* ---- owners' details read as their hits come in ----
- * The details of the owners (pl_proc_fill, ~40 us each: a few hundred under bench/sockets.sh's load) took
- * ~8 ms after the iterator's walk. A thread reads them as their first hits come in, and the caller joins
- * in once the walk ends. One iterator over every task (one core) keeps the caller in read(2) for its
- * whole walk and reports as it goes, so the thread works meanwhile on the idle core; the walk split over
- * cores (bpf_walk.c) hands its records over at the end, and the queue then gives the reading two threads.
- * Not for the /proc walk, whose own threads already take every core. */
-#define PREFILL_MAX 4096u
-
-typedef struct prefill {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int pids[PREFILL_MAX];
-	pl_process *out;  /* out[i] for pids[i], once taken and filled */
-	size_t n, next;   /* queued; the next to take */
-	bool closed, started, failed;
-	pthread_t th;
-	pl_arena *arena;  /* the thread's strings (the caller's go to its own arena) */
-	pl_proc_ctx ctx;
-	uint32_t order[PREFILL_MAX]; /* indexes of pids, by pid: prefill_finish sorts them */
-} prefill;
-
-/* Fills queued pids until none is left and the queue is closed (or, for the caller, until none is left). */
-static int prefill_work(prefill *pf, pl_proc_ctx *ctx, pl_arena *a, bool wait)
-{
-	for (;;) {
-		pthread_mutex_lock(&pf->mu);
-		while (wait && pf->next == pf->n && !pf->closed)
-			pthread_cond_wait(&pf->cv, &pf->mu);
-		if (pf->next == pf->n || pf->failed) {
-			pthread_mutex_unlock(&pf->mu);
-			return 0;
-		}
-		size_t i = pf->next++;
-		pthread_mutex_unlock(&pf->mu);
-		if (pl_proc_fill(ctx, pf->pids[i], a, &pf->out[i])) {
-			pthread_mutex_lock(&pf->mu);
-			pf->failed = true;
-			pthread_mutex_unlock(&pf->mu);
-			return PL_ENOMEM;
-		}
-	}
-}
-
-static void *prefill_main(void *arg)
-{
-	prefill *pf = arg;
-	prefill_work(pf, &pf->ctx, pf->arena, true);
-	return NULL;
-}
-
-/* pl_owner_hits' on_pid: queues pid, starting the thread on the first one. Past PREFILL_MAX, the rest is
- * read afterwards, as without this. */
-static int prefill_push(void *arg, int pid)
-{
-	prefill *pf = arg;
-	pthread_mutex_lock(&pf->mu);
-	if (pf->n < PREFILL_MAX) {
-		pf->pids[pf->n++] = pid;
-		pthread_cond_signal(&pf->cv);
-	}
-	bool start = !pf->started && !pf->closed;
-	if (start)
-		pf->started = true;
-	pthread_mutex_unlock(&pf->mu);
-	if (start && pthread_create(&pf->th, NULL, prefill_main, pf) != 0) {
-		pthread_mutex_lock(&pf->mu);
-		pf->started = false; /* the caller reads them all at the end */
-		pthread_mutex_unlock(&pf->mu);
-	}
-	return 0;
-}
-
-static prefill *prefill_new(const walk *w)
-{
-	prefill *pf = calloc(1, sizeof *pf);
-	if (!pf)
-		return NULL;
-	pf->out = calloc(PREFILL_MAX, sizeof *pf->out);
-	pf->arena = pl_arena_new();
-	if (!pf->out || !pf->arena) {
-		free(pf->out);
-		pl_arena_free(pf->arena);
-		free(pf);
-		return NULL;
-	}
-	pthread_mutex_init(&pf->mu, NULL);
-	pthread_cond_init(&pf->cv, NULL);
-	pl_proc_ctx_init(&pf->ctx, w->ctx.proc_fd, w->ctx.self_netns);
-	return pf;
-}
-
-/* The walk is over: the caller fills what is still queued, alongside the thread, then joins it. */
-static int prefill_finish(prefill *pf, walk *w)
-{
-	pthread_mutex_lock(&pf->mu);
-	pf->closed = true;
-	pthread_cond_broadcast(&pf->cv);
-	pthread_mutex_unlock(&pf->mu);
-	int rc = prefill_work(pf, &w->ctx, w->arena, false);
-	if (pf->started)
-		pthread_join(pf->th, NULL);
-	pf->started = false;
-	/* insertion sort: the pids came in ascending order but for a thread with a table of its own */
-	for (uint32_t i = 0; i < pf->n; i++) {
-		uint32_t j = i;
-		for (; j > 0 && pf->pids[pf->order[j - 1]] > pf->pids[i]; j--)
-			pf->order[j] = pf->order[j - 1];
-		pf->order[j] = i;
-	}
-	return rc ? rc : pf->failed ? PL_ENOMEM : 0;
-}
-
-static void prefill_free(prefill *pf)
-{
-	if (!pf)
-		return;
-	pthread_mutex_lock(&pf->mu);
-	pf->closed = true;
-	pf->next = pf->n; /* nothing more to take */
-	pthread_cond_broadcast(&pf->cv);
-	pthread_mutex_unlock(&pf->mu);
-	if (pf->started)
-		pthread_join(pf->th, NULL);
-	pthread_mutex_destroy(&pf->mu);
-	pthread_cond_destroy(&pf->cv);
-	pl_arena_free(pf->arena);
-	free(pf->out);
-	free(pf);
-}
-
-/* The prefilled details of pid, or NULL. */
-static const pl_process *prefilled(const prefill *pf, int pid)
-{
-	size_t lo = 0, hi = pf ? pf->n : 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (pf->pids[pf->order[mid]] < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return pf && lo < pf->n && pf->pids[pf->order[lo]] == pid ? &pf->out[pf->order[lo]] : NULL;
-}
-
 /* One pl_process per pid that holds a wanted socket, filled once, in pid order. */
-static int fill_procs(walk *w, const prefill *pf)
+static int fill_procs(walk *w)
 {
 	pl_socket_set *set = w->set;
 	if (!w->hits.n)
@@ -340,32 +109,11 @@ static int fill_procs(walk *w, const prefill *pf)
 		free(pids);
 		return PL_ENOMEM;
 	}
-	/* the owners read during the walk are copied (their strings into the set's arena); the others read now */
-	size_t k = 0, nmiss = 0;
-	int rc = 0;
-	for (size_t i = 0; i < w->hits.n && !rc; i++) {
-		if (i && w->hits.v[i].pid == w->hits.v[i - 1].pid)
-			continue;
-		int pid = w->hits.v[i].pid;
-		const pl_process *p = prefilled(pf, pid);
-		if (p) {
-			pl_process *q = &set->procs[k];
-			*q = *p;
-			q->cmdline = keep(w->arena, p->cmdline, &rc);
-			q->exe = keep(w->arena, p->exe, &rc);
-			q->cgroup = keep(w->arena, p->cgroup, &rc);
-		} else
-			pids[nmiss++] = pid, set->procs[k].pid = -1;
-		k++;
-	}
-	pl_process *miss = nmiss ? calloc(nmiss, sizeof *miss) : NULL;
-	if (!rc && nmiss && !miss)
-		rc = PL_ENOMEM;
-	rc = rc ? rc : fill_parallel(w, pids, nmiss, miss);
-	for (size_t i = 0, m = 0; !rc && i < npids && m < nmiss; i++)
-		if (set->procs[i].pid == -1)
-			set->procs[i] = miss[m++];
-	free(miss);
+	size_t k = 0;
+	for (size_t i = 0; i < w->hits.n; i++)
+		if (i == 0 || w->hits.v[i].pid != w->hits.v[i - 1].pid)
+			pids[k++] = w->hits.v[i].pid;
+	int rc = pl_owner_details(&w->ctx, w->arena, w->pf, pids, npids, set->procs);
 	free(pids);
 	if (rc)
 		return rc;
@@ -391,7 +139,7 @@ static uint32_t proc_index(const pl_socket_set *set, int pid)
 static int link_owners(walk *w)
 {
 	pl_socket_set *set = w->set;
-	int rc = fill_procs(w, w->pf);
+	int rc = fill_procs(w);
 	if (rc)
 		return rc;
 	pl_owner_hit *hits = w->hits.v;
@@ -480,19 +228,19 @@ static int search(walk *w, int proc_fd, const char *proc_root, pl_owner_method m
 		if (!why[0]) {
 			size_t unreadable = 0;
 			long cores = sysconf(_SC_NPROCESSORS_ONLN);
-			w->pf = cores > 1 ? prefill_new(w) : NULL;
-			w->hits.on_pid = w->pf ? prefill_push : NULL;
+			w->pf = cores > 1 ? pl_owner_prefill_new(w->ctx.proc_fd, w->ctx.self_netns) : NULL;
+			w->hits.on_pid = w->pf ? pl_owner_prefill_push : NULL;
 			w->hits.on_pid_ctx = w->pf;
 			int rc = pl_owners_bpf(proc_fd, w->wants, w->nwants, &w->hits, &unreadable, why, sizeof why);
 			w->hits.on_pid = NULL;
-			if (rc == 0 && w->pf && prefill_finish(w->pf, w))
+			if (rc == 0 && w->pf && pl_owner_prefill_finish(w->pf, &w->ctx, w->arena))
 				rc = PL_ENOMEM;
 			if (rc == 0) {
 				w->unreadable = unreadable;
 				set->owners_method = "bpf-iter";
 				return 0;
 			}
-			prefill_free(w->pf); /* never half an answer: the /proc walk starts afresh */
+			pl_owner_prefill_free(w->pf); /* never half an answer: the /proc walk starts afresh */
 			w->pf = NULL;
 			if (rc != PL_EIO)
 				return pl_error_set(err, rc, "out of memory resolving socket owners");
@@ -572,7 +320,7 @@ int pl_sockets_resolve_owners_with(pl_socket_set *set, const char *proc_root, pl
 		rc = pl_error_set(err, rc, "out of memory resolving socket owners");
 
 out:
-	prefill_free(w.pf);
+	pl_owner_prefill_free(w.pf);
 	close(pfd);
 	free(w.wants);
 	free(w.hits.v);

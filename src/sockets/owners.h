@@ -45,4 +45,22 @@ int pl_owners_proc_walk(int proc_fd, const pl_owner_want *w, size_t n, unsigned 
 int pl_owners_bpf(int proc_fd, const pl_owner_want *w, size_t n, pl_owner_hits *hits, size_t *unreadable,
 	char *why, size_t whysize);
 
+/* ---- the owners' details (owners_fill.c) ---- */
+struct pl_proc_ctx;
+struct pl_arena;
+struct pl_process;
+typedef struct pl_owner_prefill pl_owner_prefill;
+/* A queue of pids whose details a thread reads as they come (NULL: out of memory). */
+pl_owner_prefill *pl_owner_prefill_new(int proc_fd, uint64_t self_netns);
+/* pl_owner_hits' on_pid: queues pid (the thread starts with the first). 0. */
+int pl_owner_prefill_push(void *prefill, int pid);
+/* The search is over: the caller reads what is still queued, with the thread, then joins it. 0 or
+ * PL_ENOMEM. */
+int pl_owner_prefill_finish(pl_owner_prefill *pf, struct pl_proc_ctx *ctx, struct pl_arena *arena);
+void pl_owner_prefill_free(pl_owner_prefill *pf);
+/* out[i] for pids[i] (n of them): copied from pf (may be NULL) when it read them, else read now on as
+ * many threads as cores; strings in arena. 0 or PL_ENOMEM. */
+int pl_owner_details(struct pl_proc_ctx *ctx, struct pl_arena *arena, const pl_owner_prefill *pf,
+		     const int *pids, size_t n, struct pl_process *out);
+
 #endif
