@@ -224,11 +224,12 @@ static json_t *ephemeral_json(const pl_report *rep, const pl_port_report *p)
 		       json_boolean(p->reserved_local), "explanation", json_string(text), NULL);
 }
 
-/* How the owners were found: "bpf-iter" (the kernel's task_file iterator) or "proc" (the /proc walk), and
- * why the iterator was not used when it was not. */
+/* How the owners were found: "bpf-iter" (the kernel's task_file iterator) or "proc" (the /proc walk), on
+ * how many threads, and why the iterator was not used when it was not. */
 static json_t *owner_search_json(const pl_socket_set *set)
 {
-	return json_pack("{s:o, s:o}", "method", set->owners_method ? json_string(set->owners_method) : json_null(),
+	return json_pack("{s:o, s:o, s:o}", "method", set->owners_method ? json_string(set->owners_method) : json_null(),
+			 "threads", set->owners_method && set->owners_threads ? json_integer(set->owners_threads) : json_null(),
 			 "bpf_unavailable", pl_json_text_or_null(set->owners_why));
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "bpf_load.h"
 #include "owners.h"
 #include "util/util.h"
 
@@ -238,6 +239,7 @@ static int search(walk *w, int proc_fd, const char *proc_root, pl_owner_method m
 			if (rc == 0) {
 				w->unreadable = unreadable;
 				set->owners_method = "bpf-iter";
+				set->owners_threads = pl_bpf_last_walkers();
 				return 0;
 			}
 			pl_owner_prefill_free(w->pf); /* never half an answer: the /proc walk starts afresh */
@@ -256,6 +258,7 @@ static int search(walk *w, int proc_fd, const char *proc_root, pl_owner_method m
 	if (rc)
 		return pl_error_set(err, rc, "out of memory resolving socket owners");
 	set->owners_method = "proc";
+	set->owners_threads = used;
 	if (why[0] && method == PL_OWNERS_AUTO && strcmp(proc_root, "/proc") == 0) {
 		char text[sizeof set->owners_why + 48];
 		snprintf(text, sizeof text, "owners: walked /proc (%s)", why);
@@ -280,6 +283,7 @@ int pl_sockets_resolve_owners_with(pl_socket_set *set, const char *proc_root, pl
 	set->nprocs = set->nlinks = 0;
 	set->owners_partial = false;
 	set->owners_method = NULL;
+	set->owners_threads = 0;
 	set->owners_why[0] = '\0';
 	for (size_t i = 0; i < set->n; i++) {
 		set->socks[i].owner_status = PL_OWNER_UNKNOWN;

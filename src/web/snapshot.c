@@ -67,6 +67,7 @@ int pl_web_snapshot_encode(const pl_socket_set *set, const pl_host_ports *host, 
 	rc = rc ? rc : put(b, set->users_, set->nusers_ * sizeof *set->users_);
 	rc = rc ? rc : put_str(b, set->owners_method);
 	rc = rc ? rc : put(b, set->owners_why, sizeof set->owners_why);
+	rc = rc ? rc : put(b, &set->owners_threads, sizeof set->owners_threads);
 	if (set->owner_fds)
 		rc = rc ? rc : put(b, set->owner_fds, set->nlinks * sizeof *set->owner_fds);
 	for (size_t i = 0; i < set->nprocs && rc == 0; i++) {
@@ -239,7 +240,8 @@ int pl_web_snapshot_decode(const void *data, size_t len, pl_web_snapshot **out)
 	for (size_t i = 0; i < nusers; i++)
 		TERMINATE(set->users_[i].name);
 	char *method = NULL;
-	if (!get_str(&r, set->arena_, &method) || !pl_web_get(&r, set->owners_why, sizeof set->owners_why))
+	if (!get_str(&r, set->arena_, &method) || !pl_web_get(&r, set->owners_why, sizeof set->owners_why) ||
+	    !pl_web_get(&r, &set->owners_threads, sizeof set->owners_threads))
 		goto bad;
 	TERMINATE(set->owners_why);
 	/* a pointer to one of the sockets module's own words, never to frame bytes */

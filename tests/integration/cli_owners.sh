@@ -48,6 +48,18 @@ _tap "$([ "$(owners_of "$T_DIR/auto.json")" = "$want" ] && echo 1 || echo 0)" \
 if [ "$(id -u)" = 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
 	_tap "$([ "$method" = bpf-iter ] && echo 1 || echo 0)" "as root with BTF, owners come from the kernel iterator" \
 		"method $method: $why"
+	# several CPUs and Linux >= 6.1: one iterator per process, on as many threads as CPUs (bpf_walk.c)
+	threads=$(jq -r '.ports[0].local.owner_search.threads' "$T_DIR/auto.json")
+	ncpu=$(python3 -c 'import os; print(len(os.sched_getaffinity(0)))')
+	kv=$(uname -r | awk -F. '{print $1 * 1000 + $2}')
+	if [ "$method" = bpf-iter ] && [ "$ncpu" -gt 1 ] && [ "$kv" -ge 6001 ]; then
+		_tap "$([ "$threads" = "$ncpu" ] && echo 1 || echo 0)" \
+			"the iterator's walk is split, one iterator per process on $ncpu threads (owner_search.threads)" \
+			"threads $threads, CPUs $ncpu"
+	else
+		_tap "$([ "$threads" = 1 ] && echo 1 || echo 0)" "one iterator walks every task here (owner_search.threads)" \
+			"threads $threads"
+	fi
 else
 	_tap "$([ "$method" = proc ] && [ -n "$why" ] && echo 1 || echo 0)" \
 		"without root or BTF, owners come from /proc and the JSON says why" "method $method: $why"
@@ -87,6 +99,8 @@ fi
 "$NOBPF" "$PORTLORE" --json "$PORT" >"$T_DIR/nobpf.json" 2>"$T_DIR/err"
 _tap "$([ "$(jq -r '.ports[0].local.owner_search.method' "$T_DIR/nobpf.json")" = proc ] && echo 1 || echo 0)" \
 	"with bpf(2) refused, the /proc walk is chosen and named"
+_tap "$(jq -r '.ports[0].local.owner_search.threads' "$T_DIR/nobpf.json" | grep -qE '^[1-9][0-9]*$' && echo 1 || echo 0)" \
+	"... and the threads it ran on are given" "$(jq -c '.ports[0].local.owner_search' "$T_DIR/nobpf.json")"
 _tap "$(jq -r '.ports[0].local.owner_search.bpf_unavailable' "$T_DIR/nobpf.json" | grep -q 'refused' && echo 1 || echo 0)" \
 	"with bpf(2) refused, the JSON says why" "$(jq -c '.ports[0].local.owner_search' "$T_DIR/nobpf.json")"
 _tap "$([ "$(owners_of "$T_DIR/nobpf.json")" = "$want" ] && echo 1 || echo 0)" \
