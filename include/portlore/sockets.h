@@ -179,8 +179,8 @@ typedef struct pl_socket_set {
 	char note[512];          /* a sentence for the user about the above, or "" */
 	const char *owners_method; /* "bpf-iter" or "proc" once owners were looked up, else NULL */
 	char owners_why[256];    /* why the BPF iterator was not used ("" when it was, or not tried) */
-	unsigned owners_threads; /* threads the search ran on (bpf-iter: 1 one iterator over every task, more
-				  * one iterator per process; proc: the /proc walk's); 0 before a search */
+	unsigned owners_threads; /* threads the search ran on (bpf-iter: more than one means one iterator per
+				  * process; proc: the /proc walk's); 0 before a search */
 	void *arena_;            /* private */
 	struct pl_sock_user { uint32_t uid; char name[64]; } *users_; /* private: the sockets' uids, named */
 	size_t nusers_;

@@ -369,9 +369,10 @@ int pl_bpf_owners_run(const uint64_t *inodes, size_t n, pl_bpf_rec_fn fn, void *
 	cpu_set_t cpus;
 	unsigned ncpu = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? (unsigned)CPU_COUNT(&cpus) : 1;
 	if (ncpu > 1) {
-		rc = pl_bpf_walk_per_process(prog, ncpu, fn, arg, why, whysize);
+		unsigned used = 0;
+		rc = pl_bpf_walk_per_process(prog, ncpu, &used, fn, arg, why, whysize);
 		if (rc != -1) {
-			last_walkers = rc == 0 ? ncpu : 0;
+			last_walkers = rc == 0 ? used : 0;
 			goto out;
 		}
 		why[0] = '\0';

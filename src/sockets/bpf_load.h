@@ -52,13 +52,14 @@ void pl_bpf_prefetch(void);
 void pl_bpf_prefetch_drop(void);
 int pl_bpf_owners_run(const uint64_t *inodes, size_t n, pl_bpf_rec_fn fn, void *arg, char *why, size_t whysize);
 
-/* The loaded program run once per process of /proc's listing on `threads` threads (bpf_walk.c); fn gets
- * the records in pid order after the walk. 0; -1 when the kernel cannot iterate one process (why says so,
- * fn got nothing); -2 when fn failed or memory ran out. */
-int pl_bpf_walk_per_process(int prog, unsigned threads, pl_bpf_rec_fn fn, void *arg, char *why, size_t whysize);
+/* The loaded program run once per process of /proc's listing on up to `threads` threads (bpf_walk.c;
+ * *used: those that ran); fn gets the records in pid order after the walk. 0; -1 when the kernel cannot
+ * iterate one process (why says so, fn got nothing); -2 when fn failed or memory ran out. */
+int pl_bpf_walk_per_process(int prog, unsigned threads, unsigned *used, pl_bpf_rec_fn fn, void *arg, char *why,
+			    size_t whysize);
 
-/* How the last pl_bpf_owners_run walked: on this many threads, one iterator per process (> 1), or one
- * iterator over every task (1); 0 before any walk or after a failed one. For tests. */
+/* The threads the last pl_bpf_owners_run walked on: with more than one, one iterator per process; 0 before
+ * any walk or after a failed one. */
 unsigned pl_bpf_last_walkers(void);
 
 /* The embedded object (generated from owners.bpf.c at build time; empty when built without BPF). */

@@ -169,7 +169,8 @@ static int int_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int pl_bpf_walk_per_process(int prog, unsigned threads, pl_bpf_rec_fn fn, void *arg, char *why, size_t whysize)
+int pl_bpf_walk_per_process(int prog, unsigned threads, unsigned *used, pl_bpf_rec_fn fn, void *arg, char *why,
+			    size_t whysize)
 {
 	walk_ctx c = {.prog = prog};
 	size_t n = 0;
@@ -194,9 +195,12 @@ int pl_bpf_walk_per_process(int prog, unsigned threads, pl_bpf_rec_fn fn, void *
 		c.w[t].started = pthread_create(&c.w[t].th, NULL, walker_main, &c.w[t]) == 0;
 	walker_main(&c.w[0]);
 	int err = 0;
+	*used = 1;
 	for (unsigned t = 0; t < threads; t++) {
-		if (c.w[t].started)
+		if (c.w[t].started) {
 			pthread_join(c.w[t].th, NULL);
+			++*used;
+		}
 		err = err ? err : c.w[t].err;
 	}
 	int rc = 0;

@@ -1,12 +1,12 @@
 /* The HTTP server: libmicrohttpd (loaded on first use, see util/dl.h) in its epoll mode, one daemon per
- * worker thread of web/workers.c, with bounds on idle time, header memory and POST bodies, and web/guard.c's defences hooked to its
- * accept policy and connection notices. This file binds the listening socket itself (so that the sandbox
- * can go on before any thread exists, see web.h), takes a request apart into a pl_web_request, lets
- * web/routes.c answer it, and adds the headers every answer carries (a strict Content-Security-Policy
- * among them). A vote is queued to the writer (web/feedback.c) with its connection suspended, and
- * answered when the writer resumes it: no worker thread waits for the disk. /metrics is rendered at most
- * once a second per audience into one shared response, which every scraper is sent from: a scraper that
- * never reads costs its connection, not a copy of the body. */
+ * worker thread of web/workers.c, with bounds on idle time, header memory and POST bodies, and
+ * web/guard.c's defences hooked to its accept policy and connection notices. This file binds the
+ * listening socket itself (so that the sandbox can go on before any thread exists, see web.h), takes a
+ * request apart into a pl_web_request, lets web/routes.c answer it, and adds the headers every answer
+ * carries (a strict Content-Security-Policy among them). A vote is queued to the writer (web/feedback.c)
+ * with its connection suspended, and answered when the writer resumes it: no worker thread waits for the
+ * disk. /metrics is rendered at most once a second per audience into one shared response, which every
+ * scraper is sent from: a scraper that never reads costs its connection, not a copy of the body. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -512,6 +512,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 			r->job.result = PL_ELIMIT; /* the writer is full or stopped: 503 at once */
 			r->vote_state = VOTE_DONE;
 			sym_MHD_resume_connection(con);
+			pl_web_worker_wake(r->worker);
 		}
 		return MHD_YES;
 	}

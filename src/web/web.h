@@ -21,7 +21,7 @@ typedef struct pl_web_opts {
 	const pl_registry *reg;      /* opened by the caller, shared read-only by every thread */
 	const pl_render_meta *meta;  /* the registry's origin, as `portlore --json` reports it */
 	const char *proc_root;       /* "/proc" */
-	unsigned threads;            /* 0: one per CPU */
+	unsigned threads;            /* worker threads; 0: one per CPU this process may run on */
 	/* The reader process's end of the socketpair its host snapshots come down (web/reader.c), or -1:
 	 * then pages say the host was not read. The server closes it when stopped. */
 	int snapshot_fd;

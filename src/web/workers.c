@@ -105,10 +105,12 @@ static bool send_handoff(worker *k, const handoff *h)
 	return n == (ssize_t)sizeof *h;
 }
 
+/* Also from the worker's own thread: libmicrohttpd's timeout does not count a connection being resumed,
+ * so the worker would otherwise wait on poll before answering it. */
 void pl_web_worker_wake(void *worker_ptr)
 {
 	worker *k = worker_ptr;
-	if (k && k != self)
+	if (k)
 		send_handoff(k, &(handoff){.fd = -1}); /* a full pipe wakes it as well */
 }
 

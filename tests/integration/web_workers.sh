@@ -15,9 +15,15 @@ CLIENTS=$(dirname "$0")/web_workers.py
 for tool in curl jq python3 taskset; do
 	command -v $tool >/dev/null || { skip_test "server workers" "$tool is not installed"; finish; exit; }
 done
-[ -n "${PL_WORKERS_NETNS:-}" ] && { ip link set lo up 2>/dev/null || { skip_test "server workers" "cannot bring lo up"; finish; exit; }; }
+if [ -n "${PL_WORKERS_NETNS:-}" ] && ! ip link set lo up 2>/dev/null; then
+	skip_test "server workers" "cannot bring lo up"
+	finish
+	exit
+fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
-cpu0=$(taskset -pc $$ | sed 's/.*: //; s/[,-].*//')
+# the CPUs this test may run on, in order
+cpus=($(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))'))
+cpu0=${cpus[0]}
 
 # ---- one CPU: one worker, 256 requests at once ----
 serve_cmd one taskset -c "$cpu0" "$PORTLORE" serve --listen 127.0.0.1:0 --db "$T_DIR/one.db" ||
@@ -41,17 +47,16 @@ else
 fi
 out=$(timeout 60 python3 "$CLIENTS" host="${ADDR%:*}" port="${ADDR##*:}" conns=256 rounds=8 deadline=5)
 echo "# $out"
+what="... and answers 256 requests written at once on 256 connections, 8 rounds"
 [ "$(echo "$out" | jq -c .answered)" = "[256,256,256,256,256,256,256,256]" ] &&
-	_tap 1 "... and answers 256 requests written at once on 256 connections, 8 rounds (slowest $(echo "$out" | jq .slowest_s) s)" ||
-	_tap 0 "... and answers 256 requests written at once on 256 connections, 8 rounds" "$out"
+	_tap 1 "$what (slowest $(echo "$out" | jq .slowest_s) s)" || _tap 0 "$what" "$out"
 kill "$SRV_PID"
 
 # ---- two CPUs: two workers, as many connections each ----
-if [ "$(taskset -pc $$ | sed 's/.*: //' | tr ',' '\n' | awk -F- '{n += NF == 2 ? $2 - $1 + 1 : 1} END {print n}')" -lt 2 ]; then
+if [ "${#cpus[@]}" -lt 2 ]; then
 	skip_test "two workers share the connections" "this process may run on one CPU only"
 else
-	cpus=$(taskset -pc $$ | sed 's/.*: //')
-	two=$(python3 -c "import os; print(','.join(map(str, sorted(os.sched_getaffinity(0))[:2])))")
+	two=${cpus[0]},${cpus[1]}
 	serve_cmd two taskset -c "$two" "$PORTLORE" serve --listen 127.0.0.1:0 --db "$T_DIR/two.db" ||
 		{ _tap 0 "portlore serve starts on two CPUs"; finish; exit; }
 	timeout 60 python3 "$CLIENTS" host="${ADDR%:*}" port="${ADDR##*:}" conns=256 rounds=1 hold=4 >"$T_DIR/hold.json" &
@@ -60,7 +65,7 @@ else
 	curl -s "http://$ADDR/metrics" -o "$T_DIR/m2"
 	wait "$held"
 	counts=$(sed -n 's/^portlore_http_worker_connections{worker="[0-9]*"} //p' "$T_DIR/m2" | tr '\n' ' ')
-	echo "# CPUs $cpus, serve on $two; held: $(cat "$T_DIR/hold.json"); per worker: $counts"
+	echo "# CPUs ${cpus[*]}, serve on $two; held: $(cat "$T_DIR/hold.json"); per worker: $counts"
 	# 256 held + the scrape's own connection: 128 and 129
 	echo "$counts" | awk '{ if (NF != 2 || $1 + $2 != 257 || $1 - $2 > 1 || $2 - $1 > 1) exit 1 }' &&
 		_tap 1 "two workers hold 257 connections as $counts" || _tap 0 "two workers hold as many connections each" "$counts"
