@@ -133,7 +133,7 @@ static void *walker_main(void *arg)
 	return NULL;
 }
 
-/* The pids of proc_root's listing, ascending. */
+/* The pids /proc lists (the iterator runs only with /proc as the root: owners.c's precheck). */
 static int *list_pids(size_t *n)
 {
 	DIR *d = opendir("/proc");

@@ -9,7 +9,6 @@
  * scraper is sent from: a scraper that never reads costs its connection, not a copy of the body. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -24,7 +23,7 @@
 #include "util/dl.h"
 
 #define MHD_SYMS(X) \
-	X(MHD_start_daemon) X(MHD_stop_daemon) X(MHD_get_daemon_info) X(MHD_queue_response) \
+	X(MHD_start_daemon) X(MHD_queue_response) \
 	X(MHD_create_response_from_buffer) X(MHD_create_response_from_buffer_with_free_callback) \
 	X(MHD_add_response_header) X(MHD_destroy_response) X(MHD_lookup_connection_value) \
 	X(MHD_lookup_connection_value_n) X(MHD_get_connection_info) X(MHD_suspend_connection) \
